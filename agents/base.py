@@ -1,0 +1,63 @@
+"""The base participant: identity, wallet view and the shared entry/exit rules.
+
+Numeric state (balances, costs, capacities, loss streaks) lives in arrays owned by the model and
+indexed by the agent's ``slot``; an agent keeps who it is and how it decides.  Decision rules are
+written once per role as functions over the arrays of all members of that role, so that a phase
+decides for a thousand agents in one NumPy expression.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import mesa
+import numpy as np
+
+from sim.ledger import UNITS_PER_TOKEN
+
+
+class Role(IntEnum):
+    PROTOCOL = 0
+    COORDINATOR = 1
+    COMPUTE_PROVIDER = 2
+    DATA_PROVIDER = 3
+    BUILDER = 4
+    VALIDATOR = 5
+    CONSUMER = 6
+
+
+class Participant(mesa.Agent):
+    """A mesa agent bound to one account slot of the model's arrays."""
+
+    role: Role = Role.PROTOCOL
+
+    def __init__(self, model: mesa.Model, slot: int, owner: int | None = None):
+        super().__init__(model)
+        self.slot = int(slot)
+        self.owner = int(self.unique_id if owner is None else owner)
+
+    @property
+    def wallet(self) -> float:
+        """Token balance, read from the ledger's balances."""
+        return self.model.ledger.balances[self.slot] / UNITS_PER_TOKEN
+
+    @property
+    def online(self) -> bool:
+        return bool(self.model.population.online[self.slot])
+
+    @staticmethod
+    def stays(loss_streak: np.ndarray, patience: int) -> np.ndarray:
+        """A participant leaves after ``patience`` consecutive epochs of losses."""
+        return loss_streak < patience
+
+    @staticmethod
+    def enters(expected_profit: np.ndarray, entry_cost: float, horizon: int) -> np.ndarray:
+        """A candidate applies when the profit incumbents made last epoch, less the entry cost
+        spread over ``horizon`` epochs, is positive."""
+        return expected_profit - entry_cost / horizon > 0
+
+    @staticmethod
+    def vote_on_price(role: Role, raise_price: bool) -> int:
+        """Suppliers want a higher consumer price (more to share), consumers a lower one."""
+        wants_raise = role != Role.CONSUMER
+        return 1 if wants_raise == raise_price else -1

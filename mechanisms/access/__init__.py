@@ -1,0 +1,1 @@
+"""Access: who may join the network and at what entry cost."""

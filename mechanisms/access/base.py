@@ -1,0 +1,29 @@
+"""Contract of the access family.
+
+Candidates of one role apply together; the mechanism admits some of them and states what each
+admitted newcomer must burn.  ``entry_cost`` is what a newcomer faced in tokens (burn, bond or
+fee), reported by the accessibility metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Admission:
+    """admitted (n,) bool; burn (n,) units to destroy on entry; entry_cost tokens per candidate."""
+
+    admitted: np.ndarray
+    burn: np.ndarray
+    entry_cost: float
+
+
+@runtime_checkable
+class AccessMechanism(Protocol):
+    """``admit(budgets (n,) tokens, free_slots, active_count) -> Admission``."""
+
+    def admit(self, budgets: np.ndarray, free_slots: int, active_count: int) -> Admission: ...

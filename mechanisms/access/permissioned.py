@@ -1,0 +1,27 @@
+"""Platform approval up to a capacity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mechanisms.access.base import Admission
+
+
+class Permissioned:
+    """The coordinator approves applicants in arrival order while its roster for the role has
+    fewer than ``capacity`` members (and a slot is free).  Entry is free in tokens but rationed.
+
+    Source: the centralized-platform baseline of shared/specs/mechanisms.md (the coordinator alone
+    "admits participants (capacity-limited approval)").
+    """
+
+    def __init__(self, capacity: int = 10):
+        if capacity < 0:
+            raise ValueError(f"capacity must be ≥ 0, got {capacity}")
+        self.capacity = capacity
+
+    def admit(self, budgets, free_slots, active_count):
+        budgets = np.asarray(budgets, dtype=np.float64)
+        room = max(0, min(free_slots, self.capacity - active_count))
+        admitted = np.arange(budgets.size) < room
+        return Admission(admitted, np.zeros(budgets.size, np.int64), entry_cost=0.0)

@@ -1,0 +1,1 @@
+"""Aggregation: combine accepted model updates into the network model's update."""

@@ -1,0 +1,1 @@
+"""Consensus: turn evaluators' scores of submissions into agreed accept/reject decisions."""

@@ -1,0 +1,1 @@
+"""Governance: how parameter changes are decided."""

@@ -1,0 +1,19 @@
+"""Token-weighted vote."""
+
+from __future__ import annotations
+
+from mechanisms.governance.base import weighted_majority
+
+
+class TokenVote:
+    """One token, one vote: power = balance; a proposal passes with more than ``threshold`` of the
+    power cast.  Source: token-weighted on-chain governance, shared/specs/mechanisms.md
+    ("stake-weighted majority: a proposal passes with > 1/2 of stake cast")."""
+
+    def __init__(self, threshold: float = 0.5):
+        if not 0.0 <= threshold < 1.0:
+            raise ValueError(f"threshold must lie in [0, 1), got {threshold}")
+        self.threshold = threshold
+
+    def decide(self, votes, balances, is_owner):
+        return weighted_majority(votes, balances, self.threshold)

@@ -1,0 +1,1 @@
+"""Incentives: split emission and collected fees among contributors."""

@@ -1,0 +1,55 @@
+"""Token emission split in proportion to accepted contribution."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mechanisms.incentive.base import Contributions, Rewards
+from sim.ledger import split_units, to_units
+
+
+class ProportionalEmission:
+    """Emit E tokens per epoch and pass on a share of fees; split both by contribution.
+
+    With budget ``E + f·revenue`` and group shares (s_builders, s_validators, s_data) summing to 1,
+    member k of group g receives ``budget · s_g · c_k / Σ_{k'∈g} c_{k'}`` (largest-remainder
+    rounding to whole units).  A group with no contribution this epoch is paid nothing: its part of
+    the emission is not minted and its part of the fees stays in the treasury.
+
+    Source: contribution-proportional block rewards, the common core of Bittensor's emission split
+    (miners by incentive, validators by dividends; shared/specs/yuma.md step 8) and of Ocean's data
+    farming (rewards ∝ stake-weighted consume volume).  Departure: one flat emission per epoch, no
+    halving schedule and no owner cut.
+    """
+
+    def __init__(
+        self,
+        emission_per_epoch: float = 100.0,
+        builder_share: float = 0.5,
+        validator_share: float = 0.25,
+        data_share: float = 0.25,
+        fee_share: float = 1.0,
+    ):
+        shares = (builder_share, validator_share, data_share)
+        if emission_per_epoch < 0:
+            raise ValueError(f"emission_per_epoch must be ≥ 0, got {emission_per_epoch}")
+        if any(not 0.0 <= s <= 1.0 for s in (*shares, fee_share)):
+            raise ValueError("shares and fee_share must lie in [0, 1]")
+        if abs(sum(shares) - 1.0) > 1e-9:
+            raise ValueError(f"builder_share + validator_share + data_share must be 1, got {sum(shares)}")
+        self.emission_per_epoch = emission_per_epoch
+        self.shares = np.array(shares)
+        self.fee_share = fee_share
+
+    def allocate(self, contributions: Contributions) -> Rewards:
+        emission = split_units(to_units(self.emission_per_epoch), self.shares)
+        fees = split_units(int(contributions.revenue * self.fee_share), self.shares)
+        groups = (contributions.builders, contributions.validators, contributions.data_providers)
+        paid, minted = [], 0
+        for group, e, f in zip(groups, emission, fees):
+            if np.sum(group) > 0:
+                paid.append(split_units(int(e + f), group))
+                minted += int(e)
+            else:
+                paid.append(np.zeros(np.shape(group), dtype=np.int64))
+        return Rewards(*paid, minted=minted)

@@ -1,0 +1,1 @@
+"""Markets: how model builders obtain compute from compute providers."""

@@ -1,0 +1,128 @@
+"""The ``deai-sim`` command: check the config, then run the scenarios through Hydra.
+
+Before Hydra creates a run directory, the config (and its baseline's) is composed, checked
+against the schema and every mechanism is built once, so a bad key, type, range or mechanism name
+stops the run with one line on stderr (exit status 2) and nothing is written.  Multirun sweeps
+check each job the same way when it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
+from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
+
+from mechanisms import FAMILIES
+from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
+
+CONFIG_MODULE = "configs"
+log = logging.getLogger(__name__)
+
+
+def _key(override: str) -> str:
+    return override.lstrip("+~").split("=", 1)[0].split("@", 1)[0]
+
+
+def baseline_overrides(overrides: list[str], baseline: str) -> list[str]:
+    """The baseline shares everything with the chosen scenario except its mechanisms and its
+    scenario block: drop overrides of mechanism families and of ``scenario``/``baseline``."""
+    shared = []
+    for override in overrides:
+        key = _key(override)
+        if key in FAMILIES or key in ("scenario", "baseline") or key.split(".")[0] in (*FAMILIES, "scenario"):
+            continue
+        shared.append(override)
+    return [*shared, f"scenario={baseline}", "baseline=null"]
+
+
+def compose_scenarios(cfg: DictConfig, overrides: list[str]) -> dict[str, DictConfig]:
+    """The chosen scenario and, if ``baseline`` names another, the baseline composed beside it."""
+    configs = {cfg.scenario.name: cfg}
+    baseline = cfg.baseline
+    if baseline and baseline != cfg.scenario.name:
+        configs[baseline] = _compose(baseline_overrides(overrides, baseline))
+    return configs
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    try:
+        return hydra.compose(config_name="config", overrides=overrides)
+    except (HydraException, OmegaConfBaseException) as error:
+        raise ConfigError(describe_composition_error(error, overrides)) from error
+
+
+def describe_composition_error(error: BaseException, overrides: list[str]) -> str:
+    """Turn Hydra's multi-line composition errors into one line naming the key."""
+    text = str(error)
+    missing = re.search(r"Could not find '([^']+)/([^']+)'", text)
+    if missing:
+        group, option = missing.groups()
+        options = re.findall(r"^\t(\S+)$", text, flags=re.MULTILINE)
+        allowed = ", ".join(options) if options else "see configs/" + group
+        return f"{group}={option}: unknown {group}; choose one of: {allowed}"
+    cause = error.__cause__ or error
+    if isinstance(cause, OmegaConfBaseException):
+        described = describe_omegaconf_error(cause)
+        if "not in struct" in described:
+            key = getattr(cause, "full_key", "") or described.split(":")[0]
+            return f"{key}: unknown key; check the spelling (run with --cfg job to list keys)"
+        return described
+    return text.splitlines()[0]
+
+
+def preflight(overrides: list[str]) -> dict[str, DictConfig]:
+    """Compose and check every scenario of a run, building each mechanism once."""
+    from hydra.utils import instantiate
+
+    GlobalHydra.instance().clear()
+    with hydra.initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        cfg = _compose(overrides)
+        configs = compose_scenarios(cfg, overrides)
+    for scenario_cfg in configs.values():
+        validate(scenario_cfg)
+        for family in FAMILIES:
+            try:
+                instantiate(scenario_cfg[family])
+            except Exception as error:  # a mechanism rejecting its parameters
+                root = error
+                while root.__cause__ is not None:
+                    root = root.__cause__
+                raise ConfigError(f"{family}: {str(root).splitlines()[0]}") from error
+    GlobalHydra.instance().clear()
+    return configs
+
+
+@hydra.main(version_base="1.3", config_path="pkg://configs", config_name="config")
+def app(cfg: DictConfig) -> None:
+    from sim.run import run_scenarios
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    configs = compose_scenarios(cfg, list(HydraConfig.get().overrides.task))
+    run_scenarios(configs, run_dir, progress=cfg.output.progress)
+    print(run_dir.resolve(), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    register_schema()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not any(a.startswith("-") for a in args):
+        try:
+            preflight(args)
+        except ConfigError as error:
+            print(f"deai-sim: error: {error}", file=sys.stderr)
+            return 2
+    sys.argv = [sys.argv[0], *args]
+    app()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Structured configuration: the schema every composed config is checked against.
+
+The dataclasses below are registered in Hydra's ConfigStore as ``schema``; ``configs/config.yaml``
+extends it, so a typo'd key or a value of the wrong type fails at composition.  Ranges are checked
+in ``__post_init__`` when the composed config is turned into objects (``validate``), and each
+mechanism checks its own parameters when it is built.  Every failure is a ``ConfigError`` whose
+message starts with the offending key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from mechanisms import FAMILIES
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot run; the message names the key and what is allowed."""
+
+
+def _at_least(key: str, value, low) -> None:
+    if value < low:
+        raise ConfigError(f"{key}: must be ≥ {low}, got {value}")
+
+
+def _fraction(key: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{key}: must be a fraction in [0, 1], got {value}")
+
+
+class Organisation(str, Enum):
+    platform = "platform"  # a coordinator owns data, compute purchases, evaluation and payment
+    network = "network"  # peers hold their data, validators evaluate, the protocol pays
+
+
+class Topology(str, Enum):
+    star = "star"
+    random_regular = "random_regular"
+    erdos_renyi = "erdos_renyi"
+    watts_strogatz = "watts_strogatz"
+
+
+@dataclass
+class ScenarioConfig:
+    name: str = MISSING
+    organisation: Organisation = Organisation.network
+    topology: Topology = Topology.random_regular
+    peer_degree: int = 4
+    platform_capital: float = 2000.0  # tokens the coordinator starts with (platform only)
+    public_ledger: bool = True  # decision inputs published (network) or kept private (platform)
+
+    def __post_init__(self):
+        _at_least("scenario.peer_degree", self.peer_degree, 1)
+        _at_least("scenario.platform_capital", self.platform_capital, 0)
+        if self.organisation == Organisation.platform and self.topology != Topology.star:
+            raise ConfigError("scenario.topology: a platform scenario needs topology=star")
+
+
+@dataclass
+class PopulationConfig:
+    compute_providers: int = 6
+    data_providers: int = 20
+    builders: int = 12
+    validators: int = 8
+    consumers: int = 60
+    newcomer_slots: int = 4  # extra slots per role for participants who join during the run
+    arrival_rate: float = 0.5  # expected applicants per role per epoch (Poisson)
+    patience: int = 5  # consecutive loss-making epochs before a participant leaves
+    entry_horizon: int = 20  # epochs over which an applicant spreads its entry cost
+    endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
+    endowment_sigma: float = 1.0
+    consumer_endowment: float = 100.0
+    consumer_value: float = 4.0  # median tokens per epoch a consumer gives for a perfect model
+
+    def __post_init__(self):
+        for key in ("compute_providers", "data_providers", "builders", "validators", "consumers"):
+            _at_least(f"population.{key}", getattr(self, key), 1)
+        _at_least("population.newcomer_slots", self.newcomer_slots, 0)
+        _at_least("population.arrival_rate", self.arrival_rate, 0)
+        _at_least("population.patience", self.patience, 1)
+        _at_least("population.entry_horizon", self.entry_horizon, 1)
+        for key in ("endowment", "endowment_sigma", "consumer_endowment", "consumer_value"):
+            _at_least(f"population.{key}", getattr(self, key), 0)
+
+
+@dataclass
+class LearningConfig:
+    dataset: str = "digits"
+    test_fraction: float = 0.2
+    validation_fraction: float = 0.15
+    dirichlet_alpha: float = 0.5  # label skew across data providers (small = non-IID)
+    licenses_per_builder: int = 2  # shards a builder trains on each epoch
+    learning_rate: float = 0.5
+    max_local_steps: int = 10
+    steps_per_unit: float = 2.0  # local steps one compute unit pays for
+
+    def __post_init__(self):
+        if self.dataset != "digits":
+            raise ConfigError(f"learning.dataset: must be one of: digits; got {self.dataset!r}")
+        _fraction("learning.test_fraction", self.test_fraction)
+        _fraction("learning.validation_fraction", self.validation_fraction)
+        if self.test_fraction + self.validation_fraction >= 0.9:
+            raise ConfigError("learning.test_fraction + learning.validation_fraction: must stay below 0.9")
+        if self.dirichlet_alpha <= 0:
+            raise ConfigError(f"learning.dirichlet_alpha: must be > 0, got {self.dirichlet_alpha}")
+        _at_least("learning.licenses_per_builder", self.licenses_per_builder, 1)
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning.learning_rate: must be > 0, got {self.learning_rate}")
+        _at_least("learning.max_local_steps", self.max_local_steps, 1)
+        if self.steps_per_unit <= 0:
+            raise ConfigError(f"learning.steps_per_unit: must be > 0, got {self.steps_per_unit}")
+
+
+@dataclass
+class EconomyConfig:
+    consumer_price: float = 1.0  # tokens per epoch of model access (a governed parameter)
+    compute_capacity: float = 8.0  # median units a compute provider sells per epoch
+    compute_unit_cost: float = 0.3  # median marginal cost of a unit
+    builder_cost: float = 0.5  # tokens per epoch a builder spends besides compute
+    validator_cost: float = 0.5
+    data_provider_cost: float = 0.1
+    governance_interval: int = 5  # epochs between price proposals
+    price_step: float = 0.2  # a proposal moves the consumer price by this fraction
+
+    def __post_init__(self):
+        for key in (
+            "consumer_price",
+            "compute_capacity",
+            "compute_unit_cost",
+            "builder_cost",
+            "validator_cost",
+            "data_provider_cost",
+        ):
+            _at_least(f"economy.{key}", getattr(self, key), 0)
+        _at_least("economy.governance_interval", self.governance_interval, 1)
+        _fraction("economy.price_step", self.price_step)
+
+
+@dataclass
+class FaultConfig:
+    offline_probability: float = 0.05  # each node, the coordinator included, each epoch
+    coordinator_outage_start: int = -1  # epoch of a forced coordinator outage (−1: none)
+    coordinator_outage_length: int = 0
+
+    def __post_init__(self):
+        _fraction("faults.offline_probability", self.offline_probability)
+        _at_least("faults.coordinator_outage_length", self.coordinator_outage_length, 0)
+
+
+@dataclass
+class OutputConfig:
+    figures: bool = True
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    epochs: int = 30
+    baseline: Optional[str] = "centralized"  # scenario run beside the chosen one (null: none)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    population: PopulationConfig = field(default_factory=PopulationConfig)
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    economy: EconomyConfig = field(default_factory=EconomyConfig)
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    consensus: Any = MISSING
+    incentive: Any = MISSING
+    aggregation: Any = MISSING
+    market: Any = MISSING
+    access: Any = MISSING
+    governance: Any = MISSING
+
+    def __post_init__(self):
+        _at_least("seed", self.seed, 0)
+        _at_least("epochs", self.epochs, 1)
+
+
+def register_schema() -> None:
+    ConfigStore.instance().store(name="schema", node=Config)
+
+
+def validate(cfg: DictConfig) -> Config:
+    """Check ranges and the presence of every mechanism; return the typed config."""
+    for family in FAMILIES:
+        node = cfg.get(family)
+        if not isinstance(node, DictConfig) or "_target_" not in node:
+            raise ConfigError(f"{family}: no mechanism chosen; pick one with {family}=<name>")
+    try:
+        return OmegaConf.to_object(cfg)
+    except ConfigError:
+        raise
+    except Exception as error:  # omegaconf's own type errors carry the key
+        raise ConfigError(describe_omegaconf_error(error)) from error
+
+
+def describe_omegaconf_error(error: BaseException) -> str:
+    key = getattr(error, "full_key", None)
+    message = str(getattr(error, "msg", error)).splitlines()[0]
+    return f"{key}: {message}" if key else message

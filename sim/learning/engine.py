@@ -1,0 +1,134 @@
+"""The learning side of one economy: shards, padded batches, training, evaluation.
+
+Everything the model needs from JAX goes through here, always with fixed shapes: builders are
+padded to the builder capacity, data to ``records_per_builder`` rows with a mask, evaluators to
+their capacity, so each jitted function compiles once per run.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from sim.learning.data import Splits
+from sim.learning.models import LogisticRegression
+from sim.learning.partition import dirichlet_partition
+from sim.learning.training import LocalTrainer, accuracy_per_shard, score_matrix
+
+BYTES_PER_VALUE = 4  # float32 features and parameters
+
+
+def pad_rows(groups: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Stack index arrays into an (n, width) table padded with −1."""
+    width = max((len(g) for g in groups), default=0) if width is None else width
+    table = np.full((len(groups), width), -1, dtype=np.int64)
+    for row, group in enumerate(groups):
+        table[row, : min(len(group), width)] = group[:width]
+    return table
+
+
+class LearningEngine:
+    """Owns the network model θ and runs training and evaluation for the whole population."""
+
+    def __init__(
+        self,
+        splits: Splits,
+        shards: list[np.ndarray],
+        n_builders: int,
+        evaluator_pools: list[np.ndarray],
+        records_per_builder: int,
+        learning_rate: float,
+        max_local_steps: int,
+    ):
+        self.splits = splits
+        self.model = LogisticRegression(splits.n_features, splits.n_classes)
+        self.trainer = LocalTrainer(self.model, optax.sgd(learning_rate), max_local_steps)
+        self.theta = self.model.init()
+        self.n_builders = n_builders
+        self.records_per_builder = records_per_builder
+        self.shard_table = pad_rows(shards)
+        self.record_owner = np.full(len(splits.y_train), -1, dtype=np.int64)
+        for owner, shard in enumerate(shards):
+            self.record_owner[shard] = owner
+        self.shard_x, self.shard_y, self.shard_mask = self._gather(
+            self.shard_table, splits.x_train, splits.y_train
+        )
+        eval_table = pad_rows(evaluator_pools)
+        self.eval_x, self.eval_y, self.eval_mask = self._gather(
+            eval_table, splits.x_validation, splits.y_validation
+        )
+        self.test_x = jnp.asarray(splits.x_test)[None]
+        self.test_y = jnp.asarray(splits.y_test)[None]
+        self.test_mask = jnp.ones((1, len(splits.y_test)), jnp.float32)
+
+    @property
+    def n_params(self) -> int:
+        return self.model.n_params
+
+    @property
+    def record_bytes(self) -> int:
+        return (self.splits.n_features + 1) * BYTES_PER_VALUE
+
+    @property
+    def model_bytes(self) -> int:
+        return self.model.n_params * BYTES_PER_VALUE
+
+    @staticmethod
+    def _gather(table: np.ndarray, x: np.ndarray, y: np.ndarray):
+        mask = table >= 0
+        safe = np.where(mask, table, 0)
+        return (
+            jnp.asarray(x[safe] * mask[..., None]),
+            jnp.asarray(y[safe]),
+            jnp.asarray(mask.astype(np.float32)),
+        )
+
+    def train(self, record_table: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
+        """Train every builder from θ on its records (−1 = padding); returns (B, d) models."""
+        x, y, mask = self._gather(record_table, self.splits.x_train, self.splits.y_train)
+        thetas = self.trainer.train_all(self.theta, x, y, mask, jnp.asarray(n_steps, jnp.int32))
+        return np.array(thetas)
+
+    def score(self, thetas: np.ndarray) -> np.ndarray:
+        """(E, B) accuracy of each model on each evaluator's held-out data."""
+        scores = score_matrix(self.model, jnp.asarray(thetas), self.eval_x, self.eval_y, self.eval_mask)
+        return np.array(scores, dtype=np.float64)
+
+    def baseline(self) -> np.ndarray:
+        """(E,) accuracy of the current network model on each evaluator's data."""
+        return self.score(np.asarray(self.theta)[None])[:, 0]
+
+    def test_accuracy(self, thetas: np.ndarray | None = None) -> np.ndarray | float:
+        """Accuracy on the simulator's held-out test set: of θ, or of each row of ``thetas``."""
+        if thetas is None:
+            return float(score_matrix(self.model, self.theta[None], self.test_x, self.test_y, self.test_mask)[0, 0])
+        return np.asarray(score_matrix(self.model, jnp.asarray(thetas), self.test_x, self.test_y, self.test_mask)[0])
+
+    def local_accuracy(self) -> np.ndarray:
+        """(D,) accuracy of the network model on each data provider's own shard."""
+        return np.asarray(accuracy_per_shard(self.model, self.theta, self.shard_x, self.shard_y, self.shard_mask))
+
+    def apply(self, update: np.ndarray) -> None:
+        self.theta = self.theta + jnp.asarray(update, jnp.float32)
+
+
+def make_engine(
+    splits: Splits,
+    rng: np.random.Generator,
+    n_data_slots: int,
+    n_builders: int,
+    n_evaluators: int,
+    alpha: float,
+    licenses_per_builder: int,
+    learning_rate: float,
+    max_local_steps: int,
+) -> LearningEngine:
+    """Partition the train pool among data-provider slots (Dirichlet(α)) and the validation pool
+    among evaluators (IID), and size builders' batches to ``licenses_per_builder`` full shards."""
+    shards = dirichlet_partition(splits.y_train, n_data_slots, alpha, rng)
+    pools = np.array_split(rng.permutation(len(splits.y_validation)), n_evaluators)
+    width = licenses_per_builder * max(len(s) for s in shards)
+    return LearningEngine(
+        splits, shards, n_builders, pools, width, learning_rate, max_local_steps
+    )

@@ -1,0 +1,1 @@
+"""Metrics: the concentration toolkit and the 16-aspect scorecard."""

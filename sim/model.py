@@ -1,0 +1,572 @@
+"""EconomyModel: one AI economy as a mesa model, advanced one epoch per ``step``.
+
+The epoch runs the ten phases of DESIGN.md in order.  Phases are vectorised over participants and
+simultaneous: every member of a role decides from the same state at the start of the phase (no
+``shuffle_do`` ordering effects).  Two organisations share this code and differ only by their
+mechanisms and these switches:
+
+- ``platform``: the coordinator (slot 0) holds a data lake of every provider's raw records, buys
+  compute for its builders, is the only evaluator and pays from its own wallet; if it is offline
+  nothing trains, updates or pays that epoch.
+- ``network``: data stays with its providers and builders license it; builders buy their own
+  compute; validators evaluate; the protocol treasury (slot 0) mints emission and passes on fees.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from hydra.utils import instantiate
+
+from agents import AGENT_CLASSES, Consumer, Coordinator, ModelBuilder, Participant, Role
+from mechanisms import FAMILIES
+from mechanisms.incentive.base import Contributions
+from sim.config import Config, Organisation
+from sim.ledger import UNITS_PER_TOKEN, Ledger, split_units, to_units
+from sim.learning.data import Splits
+from sim.learning.engine import make_engine
+from sim.metrics.concentration import gini, nakamoto_coefficient
+from sim.network import attach, build_graph
+from sim.population import ESCROW, ROLE_ORDER, TREASURY, Population
+
+SUPPLIER_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
+
+
+def build_mechanisms(cfg) -> dict:
+    """Instantiate one mechanism per family from the config's ``_target_`` entries."""
+    return {family: instantiate(cfg[family]) for family in FAMILIES}
+
+
+class EconomyModel(mesa.Model):
+    """An AI economy of compute providers, data providers, builders, validators and consumers."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        mechanisms: dict,
+        splits: Splits,
+        seed: np.random.SeedSequence,
+        ledger_path,
+    ):
+        population_seed, data_seed, dynamics_seed = seed.spawn(3)
+        super().__init__(rng=np.random.default_rng(dynamics_seed))
+        self.cfg = cfg
+        self.name = cfg.scenario.name
+        self.platform = cfg.scenario.organisation == Organisation.platform
+        self.consensus = mechanisms["consensus"]
+        self.incentive = mechanisms["incentive"]
+        self.aggregate = mechanisms["aggregation"]
+        self.market = mechanisms["market"]
+        self.access = mechanisms["access"]
+        self.governance = mechanisms["governance"]
+        self.epoch = 0
+        self.consumer_price = cfg.economy.consumer_price
+        self.market_price = float(getattr(self.market, "price", cfg.economy.compute_unit_cost))
+
+        pop = cfg.population
+        initial = {
+            Role.COMPUTE_PROVIDER: pop.compute_providers,
+            Role.DATA_PROVIDER: pop.data_providers,
+            Role.BUILDER: pop.builders,
+            Role.VALIDATOR: pop.validators,
+            Role.CONSUMER: pop.consumers,
+        }
+        self.population = Population.layout(initial, pop.newcomer_slots)
+        self.ledger = Ledger(
+            ledger_path,
+            self.population.size,
+            header={
+                "scenario": self.name,
+                "organisation": cfg.scenario.organisation.value,
+                "treasury": TREASURY,
+                "escrow": ESCROW,
+                "blocks": {r.name.lower(): [int(b[0]), int(b[-1])] for r, b in self.population.blocks.items()},
+            },
+        )
+        self._draw_traits(np.random.default_rng(population_seed))
+        n_builders = len(self.population.blocks[Role.BUILDER])
+        n_evaluators = 1 if self.platform else len(self.population.blocks[Role.VALIDATOR])
+        learning = cfg.learning
+        self.engine = make_engine(
+            splits,
+            np.random.default_rng(data_seed),
+            n_data_slots=len(self.population.blocks[Role.DATA_PROVIDER]),
+            n_builders=n_builders,
+            n_evaluators=n_evaluators,
+            alpha=learning.dirichlet_alpha,
+            licenses_per_builder=learning.licenses_per_builder,
+            learning_rate=learning.learning_rate,
+            max_local_steps=learning.max_local_steps,
+        )
+        self.consensus_state = self.consensus.init(n_evaluators, n_builders)
+        self.lake_owners: set[int] = set()  # data-provider positions whose records the platform holds
+
+        self.agent_at: dict[int, Participant] = {}
+        self.coordinator = Coordinator(self, TREASURY) if self.platform else None
+        genesis_slots = []
+        for role in ROLE_ORDER:
+            for slot in self.population.blocks[role][: initial[role]]:
+                self._activate(int(slot))
+                genesis_slots.append(int(slot))
+        self.ledger.mint(
+            genesis_slots, self._endowment_units(np.array(genesis_slots)), "genesis", public=True
+        )
+        if self.platform:
+            self.population.active[TREASURY] = True
+            self.ledger.mint([TREASURY], [to_units(cfg.scenario.platform_capital)], "genesis")
+        self.graph = build_graph(
+            cfg.scenario.topology.value,
+            ([TREASURY] if self.platform else []) + genesis_slots,
+            cfg.scenario.peer_degree,
+            self.rng,
+            hub=TREASURY if self.platform else None,
+        )
+        self._init_tallies()
+        self.test_accuracy = self.engine.test_accuracy()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={key: _reporter(key) for key in self.record_keys()}
+        )
+
+    # ------------------------------------------------------------------ setup
+    def _draw_traits(self, rng: np.random.Generator) -> None:
+        """Draw every slot's traits up front from the population stream, so that two scenarios
+        with the same seed face the same participants (common random numbers)."""
+        p, e = self.population, self.cfg.economy
+        n = p.size
+        p.capacity[:] = e.compute_capacity * rng.lognormal(0.0, 0.5, n)
+        p.unit_cost[:] = e.compute_unit_cost * rng.lognormal(0.0, 0.5, n)
+        p.value[:] = self.cfg.population.consumer_value * rng.lognormal(0.0, 0.5, n)
+        self.endowment = self.cfg.population.endowment * rng.lognormal(
+            0.0, self.cfg.population.endowment_sigma, n
+        )
+        consumers = p.blocks[Role.CONSUMER]
+        self.endowment[consumers] = self.cfg.population.consumer_endowment
+        costs = {
+            Role.BUILDER: e.builder_cost,
+            Role.VALIDATOR: e.validator_cost,
+            Role.DATA_PROVIDER: e.data_provider_cost,
+        }
+        for role, cost in costs.items():
+            p.operating_cost[p.blocks[role]] = cost
+
+    def _endowment_units(self, slots: np.ndarray) -> np.ndarray:
+        return np.floor(self.endowment[slots] * UNITS_PER_TOKEN).astype(np.int64)
+
+    def _activate(self, slot: int) -> Participant:
+        p = self.population
+        p.active[slot] = True
+        p.online[slot] = True
+        p.joined[slot] = self.epoch
+        agent = AGENT_CLASSES[Role(int(p.role[slot]))](self, slot)
+        self.agent_at[slot] = agent
+        return agent
+
+    def _deactivate(self, slots: np.ndarray) -> None:
+        for slot in slots:
+            slot = int(slot)
+            self.population.active[slot] = False
+            self.population.online[slot] = False
+            self.agent_at.pop(slot).remove()
+            if self.graph.has_node(slot):
+                self.graph.remove_node(slot)
+
+    def _init_tallies(self) -> None:
+        n = self.population.size
+        self.total_reward = np.zeros(n)
+        self.total_compute = np.zeros(n)
+        self.accepted_count = np.zeros(n)
+        self.submission_quality = np.zeros(n)
+        self.submission_count = np.zeros(n)
+        self.voting_power = np.zeros(n)
+        self.applicants = 0
+        self.admitted = 0
+        self.entry_costs: list[float] = []
+        self.raw_bytes_moved = 0
+        self.raw_bytes_total = 0
+        self.peak_traffic: list[int] = []
+        self.utilisation: list[float] = []
+        self.available_epochs = 0
+        self.gross_revenue = 0
+        self.platform_spend = 0
+        self.governance_power = np.zeros(n)
+        self.decision_nc: list[int] = []
+        self.improvers: list[int] = []
+        self.record = {key: 0.0 for key in self.record_keys()}
+
+    @staticmethod
+    def record_keys() -> tuple[str, ...]:
+        return (
+            "epoch",
+            "test_accuracy",
+            "supply",
+            "minted",
+            "burned",
+            "submitted",
+            "accepted",
+            "committed",
+            "available",
+            "consumer_price",
+            "revenue",
+            "rewards_paid",
+            "reward_gini",
+            "reward_nakamoto",
+            "buyers",
+            "coordinator_online",
+            "treasury",
+            *(f"active_{r.name.lower()}" for r in ROLE_ORDER),
+            *(f"balance_{r.name.lower()}" for r in ROLE_ORDER),
+        )
+
+    # ------------------------------------------------------------------ epoch
+    def step(self) -> None:
+        self.ledger.epoch = self.epoch
+        self._churn_and_access()
+        start_balances = self.ledger.balances.copy()
+        coordinator_up = (not self.platform) or bool(self.population.online[TREASURY])
+        steps, bought = self._resource_market(coordinator_up)
+        records = self._data(steps)
+        thetas = self.engine.train(records, steps)
+        submitted = steps > 0
+        scores, baseline = self._evaluation(thetas, submitted)
+        outcome = self._consensus(scores, baseline, submitted, coordinator_up)
+        updated = self._update(thetas, outcome.accepted, records)
+        paid = self._rewards(outcome, records, coordinator_up)
+        if (self.epoch + 1) % self.cfg.economy.governance_interval == 0:
+            self._governance()
+        self._account_profits(start_balances, bought)
+        self.test_accuracy = self.engine.test_accuracy()
+        self.available_epochs += int(outcome.committed and paid)
+        self._record(submitted, outcome, updated, paid, coordinator_up)
+        self.datacollector.collect(self)
+        self.epoch += 1
+
+    # 1. churn, access and faults
+    def _churn_and_access(self) -> None:
+        p, pop_cfg = self.population, self.cfg.population
+        for role in SUPPLIER_ROLES:
+            members = p.members(role)
+            leaving = members[~Participant.stays(p.loss_streak[members], pop_cfg.patience)]
+            self._deactivate(leaving)
+        consumers = p.members(Role.CONSUMER)
+        self._deactivate(consumers[p.loss_streak[consumers] >= pop_cfg.patience])
+        for role in (*SUPPLIER_ROLES, Role.CONSUMER):
+            self._arrivals(role)
+        faults = self.cfg.faults
+        p.online[:] = p.active & (self.rng.random(p.size) >= faults.offline_probability)
+        if self.platform:
+            start, length = faults.coordinator_outage_start, faults.coordinator_outage_length
+            if start >= 0 and start <= self.epoch < start + length:
+                p.online[TREASURY] = False
+
+    def _arrivals(self, role: Role) -> None:
+        p = self.population
+        free = p.free_slots(role)
+        n_candidates = min(int(self.rng.poisson(self.cfg.population.arrival_rate)), len(free))
+        if n_candidates == 0:
+            return
+        candidates = free[:n_candidates]
+        members = p.members(role)
+        if role == Role.CONSUMER:
+            expected = p.value[candidates] * self.test_accuracy - self.consumer_price
+        else:
+            expected = np.full(n_candidates, p.profit[members].mean() if len(members) else 0.0)
+        probe = self.access.admit(self.endowment[candidates], len(free), len(members))
+        applying = Participant.enters(expected, probe.entry_cost, self.cfg.population.entry_horizon)
+        candidates = candidates[applying]
+        if len(candidates) == 0:
+            return
+        admission = self.access.admit(self.endowment[candidates], len(free), len(members))
+        self.applicants += len(candidates)
+        self.entry_costs.append(admission.entry_cost)
+        entering = candidates[admission.admitted]
+        self.admitted += len(entering)
+        if len(entering) == 0:
+            return
+        for slot in entering:
+            self._activate(int(slot))
+            attach(self.graph, int(slot), self.cfg.scenario.peer_degree, self.rng,
+                   hub=TREASURY if self.platform else None)
+        self.ledger.mint(entering, self._endowment_units(entering), "genesis", newcomers=True)
+        self.ledger.burn(entering, admission.burn[admission.admitted], "registration")
+
+    # 2. resource market
+    def _resource_market(self, coordinator_up: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Builders obtain compute; returns local steps per builder position and units bought."""
+        p, learning = self.population, self.cfg.learning
+        builder_slots = p.blocks[Role.BUILDER]
+        steps = np.zeros(len(builder_slots), dtype=np.int64)
+        bought = np.zeros(p.size)
+        builders = p.members(Role.BUILDER, online_only=True)
+        providers = p.members(Role.COMPUTE_PROVIDER, online_only=True)
+        if len(builders) == 0 or len(providers) == 0 or not coordinator_up:
+            return steps, bought
+        wanted = learning.max_local_steps / learning.steps_per_unit
+        balances = self.ledger.balances[builders] / UNITS_PER_TOKEN
+        demand = ModelBuilder.compute_demand(wanted, balances, self.market_price, pays=not self.platform)
+        allocation = self.market.allocate(demand, p.capacity[providers], p.unit_cost[providers])
+        receipts = np.floor(allocation.sold * allocation.price * UNITS_PER_TOKEN).astype(np.int64)
+        if self.platform:
+            receipts = self._affordable(TREASURY, receipts)
+            self.ledger.transfer([TREASURY], providers, receipts, "compute", public=False)
+            self.platform_spend += int(receipts.sum())
+        else:
+            mean_price = allocation.cost / max(allocation.sold.sum(), 1e-12)
+            payments = np.minimum(
+                np.ceil(allocation.units * mean_price * UNITS_PER_TOKEN).astype(np.int64),
+                self.ledger.balances[builders],
+            )
+            self.ledger.transfer(builders, [ESCROW], payments, "compute escrow")
+            receipts = split_units(int(payments.sum()), receipts)
+            self.ledger.transfer([ESCROW], providers, receipts, "compute")
+        if allocation.sold.sum() > 0:
+            self.market_price = allocation.cost / allocation.sold.sum()
+        self.total_compute[providers] += allocation.sold
+        bought[providers] = allocation.sold
+        self.utilisation.append(allocation.sold.sum() / max(p.capacity[providers].sum(), 1e-12))
+        positions = p.position(Role.BUILDER, builders)
+        steps[positions] = np.minimum(
+            np.floor(allocation.units * learning.steps_per_unit), learning.max_local_steps
+        ).astype(np.int64)
+        return steps, bought
+
+    def _affordable(self, payer: int, amounts: np.ndarray) -> np.ndarray:
+        """Scale payments down to what the payer holds."""
+        held = int(self.ledger.balances[payer])
+        return amounts if amounts.sum() <= held else split_units(held, amounts)
+
+    # 3. data
+    def _data(self, steps: np.ndarray) -> np.ndarray:
+        """(B, M) training-record table per builder position (−1 padding)."""
+        p, engine = self.population, self.engine
+        width = engine.records_per_builder
+        self.raw_bytes_this_epoch = 0
+        table = np.full((len(steps), width), -1, dtype=np.int64)
+        providers = p.members(Role.DATA_PROVIDER, online_only=True)
+        positions = p.position(Role.DATA_PROVIDER, providers)
+        training = np.flatnonzero(steps > 0)
+        if self.platform:
+            newly = set(positions.tolist()) - self.lake_owners
+            if newly and p.online[TREASURY]:
+                rows = engine.shard_table[sorted(newly)]
+                self.raw_bytes_this_epoch = int((rows >= 0).sum()) * engine.record_bytes
+                self.raw_bytes_moved += self.raw_bytes_this_epoch
+                self.lake_owners |= newly
+            lake = engine.shard_table[sorted(self.lake_owners)].ravel() if self.lake_owners else np.array([], int)
+            lake = lake[lake >= 0]
+            if len(lake) and len(training):
+                take = min(width, len(lake))
+                order = np.argsort(self.rng.random((len(training), len(lake))), axis=1)[:, :take]
+                table[training, :take] = lake[order]
+        elif len(positions) and len(training):
+            k = min(self.cfg.learning.licenses_per_builder, len(positions))
+            picks = np.argsort(self.rng.random((len(training), len(positions))), axis=1)[:, :k]
+            rows = engine.shard_table[positions[picks]].reshape(len(training), -1)
+            rows = -np.sort(-rows, axis=1)[:, :width]  # real records first, padding last
+            table[training, : rows.shape[1]] = rows
+        ever_joined = p.joined[p.blocks[Role.DATA_PROVIDER]] >= 0
+        self.raw_bytes_total = int((engine.shard_table[ever_joined] >= 0).sum()) * engine.record_bytes
+        return table
+
+    # 5. evaluation
+    def _evaluation(self, thetas: np.ndarray, submitted: np.ndarray):
+        """(E, B) scores with NaN for missing submissions or offline evaluators; (E,) baseline."""
+        scores = self.engine.score(thetas)
+        baseline = self.engine.baseline()
+        online = self._evaluators_online()
+        scores[:, ~submitted] = np.nan
+        scores[~online, :] = np.nan
+        quality = self.engine.test_accuracy(thetas)
+        slots = self.population.blocks[Role.BUILDER]
+        self.submission_quality[slots] += np.where(submitted, quality, 0.0)
+        self.submission_count[slots] += submitted
+        # The busiest node receives every submission: the coordinator (plus the raw data handed to
+        # it this epoch) on a platform, each online validator on a network.
+        per_node = int(submitted.sum()) * self.engine.model_bytes
+        self.peak_traffic.append(per_node + self.raw_bytes_this_epoch)
+        return scores, baseline
+
+    def _evaluators_online(self) -> np.ndarray:
+        p = self.population
+        if self.platform:
+            return np.array([bool(p.online[TREASURY])])
+        return p.online[p.blocks[Role.VALIDATOR]]
+
+    def _evaluator_stake(self) -> np.ndarray:
+        if self.platform:
+            return np.ones(1)
+        slots = self.population.blocks[Role.VALIDATOR]
+        return np.where(self.population.active[slots], self.ledger.balances[slots], 0) / UNITS_PER_TOKEN
+
+    # 6. consensus
+    def _consensus(self, scores, baseline, submitted, coordinator_up):
+        online = self._evaluators_online() & coordinator_up
+        self.consensus_state, outcome = self.consensus.step(
+            self.consensus_state, self._evaluator_stake(), scores, online, baseline
+        )
+        builder_slots = self.population.blocks[Role.BUILDER]
+        evaluator_slots = np.array([TREASURY]) if self.platform else self.population.blocks[Role.VALIDATOR]
+        self.voting_power[evaluator_slots] += outcome.voting_power
+        if outcome.committed and outcome.voting_power.sum() > 0:
+            self.decision_nc.append(nakamoto_coefficient(outcome.voting_power))
+        detail = {
+            "committed": outcome.committed,
+            "accepted": builder_slots[outcome.accepted],
+            "rejected": builder_slots[submitted & ~outcome.accepted],
+        }
+        if self.cfg.scenario.public_ledger:
+            detail.update(stake=self._evaluator_stake(), scores=np.round(np.nan_to_num(scores, nan=-1), 6))
+        self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
+        return outcome
+
+    # 7. update
+    def _update(self, thetas, accepted, records) -> bool:
+        if not accepted.any():
+            return False
+        deltas = thetas[accepted] - np.asarray(self.engine.theta)[None]
+        weights = (records[accepted] >= 0).sum(axis=1).astype(np.float64)
+        self.engine.apply(self.aggregate(deltas, weights))
+        slots = self.population.blocks[Role.BUILDER][accepted]
+        self.accepted_count[slots] += 1
+        self.improvers.append(len(slots))
+        self.ledger.decision(
+            "update", public=self.cfg.scenario.public_ledger, accepted=slots, weights=weights
+        )
+        return True
+
+    # 8. rewards
+    def _rewards(self, outcome, records, coordinator_up) -> bool:
+        p = self.population
+        revenue = self._consumer_payments(coordinator_up)
+        if not (outcome.committed and coordinator_up):
+            self.record["rewards_paid"] = 0.0
+            self.last_rewards = np.zeros(p.size)
+            return False
+        data_slots = p.blocks[Role.DATA_PROVIDER]
+        used = records[outcome.accepted].ravel()
+        owners = self.engine.record_owner[used[used >= 0]]
+        data_contribution = np.bincount(owners, minlength=len(data_slots)).astype(np.float64)
+        data_contribution *= p.active[data_slots]
+        validator_part = np.zeros(len(p.blocks[Role.VALIDATOR]))
+        if not self.platform:
+            validator_part = outcome.validator_weight * p.active[p.blocks[Role.VALIDATOR]]
+        rewards = self.incentive.allocate(
+            Contributions(
+                builders=outcome.builder_weight * p.active[p.blocks[Role.BUILDER]],
+                validators=validator_part,
+                data_providers=data_contribution,
+                revenue=revenue,
+            )
+        )
+        self.ledger.mint([TREASURY], [rewards.minted], "emission")
+        slots = np.concatenate([p.blocks[Role.BUILDER], p.blocks[Role.VALIDATOR], data_slots])
+        amounts = self._affordable(
+            TREASURY, np.concatenate([rewards.builders, rewards.validators, rewards.data_providers])
+        )
+        self.ledger.transfer([TREASURY], slots, amounts, "reward", public=self.cfg.scenario.public_ledger)
+        if self.platform:
+            self.platform_spend += int(amounts.sum())
+        paid = np.zeros(p.size)
+        np.add.at(paid, slots, amounts / UNITS_PER_TOKEN)
+        self.total_reward += paid
+        self.last_rewards = paid
+        newly = (paid > 0) & (p.first_reward < 0)
+        p.first_reward[newly] = self.epoch
+        self.record["rewards_paid"] = float(paid.sum())
+        return bool(amounts.sum() > 0)
+
+    def _consumer_payments(self, coordinator_up: bool) -> int:
+        p = self.population
+        consumers = p.members(Role.CONSUMER, online_only=True)
+        balances = self.ledger.balances[consumers] / UNITS_PER_TOKEN
+        buys = Consumer.buys(p.value[consumers], self.test_accuracy, self.consumer_price, balances)
+        if not coordinator_up:
+            buys[:] = False
+        p.loss_streak[consumers] = np.where(buys, 0, p.loss_streak[consumers] + 1)
+        price = to_units(self.consumer_price)
+        buyers = consumers[buys]
+        self.ledger.transfer(buyers, [TREASURY], np.full(len(buyers), price), "access fee")
+        self.record["buyers"] = float(len(buyers))
+        revenue = price * len(buyers)
+        self.gross_revenue += revenue
+        return revenue
+
+    # 9. governance
+    def _governance(self) -> None:
+        p = self.population
+        raise_price = (self.epoch // self.cfg.economy.governance_interval) % 2 == 0
+        factor = 1 + self.cfg.economy.price_step if raise_price else 1 - self.cfg.economy.price_step
+        proposed = self.consumer_price * factor
+        votes = np.zeros(p.size, dtype=np.int64)
+        voters = np.flatnonzero(p.active & p.online)
+        for slot in voters:
+            votes[slot] = Participant.vote_on_price(Role(int(p.role[slot])), raise_price)
+        is_owner = np.zeros(p.size, dtype=bool)
+        if self.platform:
+            consumers = p.members(Role.CONSUMER)
+            backs = Coordinator.prefers_price(
+                self.consumer_price, proposed, p.value[consumers], self.test_accuracy
+            )
+            votes[TREASURY] = 1 if backs else -1
+            is_owner[TREASURY] = True
+        balances = np.where(p.active, self.ledger.balances, 0) / UNITS_PER_TOKEN
+        outcome = self.governance.decide(votes, balances, is_owner)
+        self.governance_power += outcome.power
+        self.ledger.decision(
+            "governance",
+            public=self.cfg.scenario.public_ledger,
+            parameter="consumer_price",
+            current=self.consumer_price,
+            proposed=proposed,
+            passed=outcome.passed,
+            yes=outcome.yes,
+            no=outcome.no,
+            turnout=outcome.turnout,
+        )
+        if outcome.passed:
+            self.consumer_price = proposed
+
+    # 10. bookkeeping
+    def _account_profits(self, start_balances: np.ndarray, bought: np.ndarray) -> None:
+        """Profit = change of balance − operating cost − cost of compute sold; update streaks."""
+        p = self.population
+        delta = (self.ledger.balances - start_balances) / UNITS_PER_TOKEN
+        profit = delta - p.operating_cost * p.online - p.unit_cost * bought
+        suppliers = np.isin(p.role, [int(r) for r in SUPPLIER_ROLES]) & p.active
+        p.profit[suppliers] = profit[suppliers]
+        p.loss_streak[suppliers] = np.where(profit[suppliers] < 0, p.loss_streak[suppliers] + 1, 0)
+
+    def _record(self, submitted, outcome, updated, paid, coordinator_up) -> None:
+        p, r = self.population, self.record
+        rewards = self.last_rewards[np.isin(p.role, [int(x) for x in SUPPLIER_ROLES]) & p.active]
+        r.update(
+            epoch=float(self.epoch),
+            test_accuracy=self.test_accuracy,
+            supply=self.ledger.supply / UNITS_PER_TOKEN,
+            minted=self.ledger.minted / UNITS_PER_TOKEN,
+            burned=self.ledger.burned / UNITS_PER_TOKEN,
+            submitted=float(submitted.sum()),
+            accepted=float(outcome.accepted.sum()),
+            committed=float(outcome.committed),
+            available=float(outcome.committed and paid),
+            consumer_price=self.consumer_price,
+            revenue=self.gross_revenue / UNITS_PER_TOKEN,
+            reward_gini=gini(rewards) if rewards.sum() > 0 else float("nan"),
+            reward_nakamoto=float(nakamoto_coefficient(rewards)),
+            coordinator_online=float(coordinator_up),
+            treasury=self.ledger.balances[TREASURY] / UNITS_PER_TOKEN,
+        )
+        for role in ROLE_ORDER:
+            slots = p.blocks[role]
+            name = role.name.lower()
+            r[f"active_{name}"] = float(p.active[slots].sum())
+            r[f"balance_{name}"] = float(self.ledger.balances[slots].sum() / UNITS_PER_TOKEN)
+
+    # ------------------------------------------------------------------ end
+    def finish(self) -> None:
+        """Close the ledger and release mesa's per-model registry (mesa 3.3 never frees it)."""
+        self.ledger.close()
+        mesa.Agent._ids.pop(self, None)
+
+
+def _reporter(key: str):
+    return lambda model: model.record[key]

@@ -1,0 +1,34 @@
+"""Durable outputs of a run: summary.json, metrics.parquet and figures/."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+
+def _json_safe(value):
+    """NaN and infinities become null so that summary.json is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def write_outputs(run_dir: Path, summary: dict, frames: dict, figures: bool = True) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    table = pd.concat(frames.values(), ignore_index=True)
+    table["epoch"] = table["epoch"].astype(int)
+    table.to_parquet(run_dir / "metrics.parquet", index=False)
+    with (run_dir / "summary.json").open("w", encoding="utf-8") as out:
+        json.dump(_json_safe(summary), out, indent=2, sort_keys=False)
+        out.write("\n")
+    if figures:
+        from sim.figures import draw_all
+
+        draw_all(run_dir / "figures", table, summary["scorecard"])

@@ -1,0 +1,79 @@
+"""Numeric state of all participants, as arrays indexed by account slot.
+
+Slots are laid out once per run: slot 0 is the treasury (the coordinator's wallet on a platform,
+the protocol's account on a network), slot 1 the compute market's escrow, then one contiguous
+block per role sized for its initial members plus ``newcomer_slots`` entrants.  Fixed capacity
+keeps array shapes, and so compiled JAX functions, the same for the whole run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.base import Role
+
+TREASURY = 0
+ESCROW = 1
+ROLE_ORDER = (
+    Role.COMPUTE_PROVIDER,
+    Role.DATA_PROVIDER,
+    Role.BUILDER,
+    Role.VALIDATOR,
+    Role.CONSUMER,
+)
+
+
+@dataclass
+class Population:
+    blocks: dict[Role, np.ndarray]
+    size: int
+    role: np.ndarray = field(init=False)
+    active: np.ndarray = field(init=False)
+    online: np.ndarray = field(init=False)
+    capacity: np.ndarray = field(init=False)  # compute units per epoch
+    unit_cost: np.ndarray = field(init=False)  # marginal cost per compute unit
+    operating_cost: np.ndarray = field(init=False)  # tokens per epoch, off-ledger expenses
+    value: np.ndarray = field(init=False)  # a consumer's value of a perfect model per epoch
+    profit: np.ndarray = field(init=False)  # last epoch's profit in tokens
+    loss_streak: np.ndarray = field(init=False)
+    joined: np.ndarray = field(init=False)  # epoch of entry (−1: never)
+    first_reward: np.ndarray = field(init=False)  # epoch of first reward (−1: none yet)
+
+    def __post_init__(self):
+        n = self.size
+        self.role = np.zeros(n, dtype=np.int8)
+        for role, slots in self.blocks.items():
+            self.role[slots] = role
+        self.active = np.zeros(n, dtype=bool)
+        self.online = np.zeros(n, dtype=bool)
+        for name in ("capacity", "unit_cost", "operating_cost", "value", "profit"):
+            setattr(self, name, np.zeros(n))
+        self.loss_streak = np.zeros(n, dtype=np.int64)
+        self.joined = np.full(n, -1, dtype=np.int64)
+        self.first_reward = np.full(n, -1, dtype=np.int64)
+
+    @classmethod
+    def layout(cls, initial: dict[Role, int], newcomer_slots: int) -> Population:
+        blocks, start = {}, 2
+        for role in ROLE_ORDER:
+            width = initial[role] + newcomer_slots
+            blocks[role] = np.arange(start, start + width)
+            start += width
+        return cls(blocks=blocks, size=start)
+
+    def members(self, role: Role, online_only: bool = False) -> np.ndarray:
+        """Active (and, if asked, online) slots of a role, in slot order."""
+        slots = self.blocks[role]
+        keep = self.active[slots] & (self.online[slots] if online_only else True)
+        return slots[keep]
+
+    def free_slots(self, role: Role) -> np.ndarray:
+        """Slots of the role that nobody has used yet (slots are not reused after an exit)."""
+        slots = self.blocks[role]
+        return slots[self.joined[slots] < 0]
+
+    def position(self, role: Role, slots: np.ndarray) -> np.ndarray:
+        """Index of slots within their role's block (the row in per-role arrays)."""
+        return np.asarray(slots) - self.blocks[role][0]

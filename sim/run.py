@@ -1,0 +1,62 @@
+"""Run one or more scenarios side by side and write their outputs to a run directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+
+from sim.config import validate
+from sim.learning.data import load_digits_splits
+from sim.metrics.scorecard import score
+from sim.model import EconomyModel, build_mechanisms
+from sim.outputs import write_outputs
+
+
+def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool = True) -> dict:
+    """Simulate every scenario with the same seed, population and data; write outputs.
+
+    All scenarios share the run's seed: their participants' traits, the data partition and the
+    random streams start equal (common random numbers), so differences come from mechanisms.
+    """
+    run_dir = Path(run_dir)
+    typed = {name: validate(cfg) for name, cfg in configs.items()}
+    mechanisms = {name: build_mechanisms(cfg) for name, cfg in configs.items()}
+    first = next(iter(typed.values()))
+    data_seed, model_seed = np.random.SeedSequence(first.seed).spawn(2)
+    splits = load_digits_splits(
+        np.random.default_rng(data_seed),
+        first.learning.test_fraction,
+        first.learning.validation_fraction,
+    )
+    frames, scorecards, timing = {}, {}, {}
+    for name, cfg in typed.items():
+        started = time.perf_counter()
+        model = EconomyModel(
+            cfg,
+            mechanisms[name],
+            splits,
+            np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key),
+            run_dir / "ledger" / f"{name}.jsonl",
+        )
+        for _ in tqdm(range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False):
+            model.step()
+        scorecards[name] = [m.as_dict() for m in score(model)]
+        model.finish()
+        frame = model.datacollector.get_model_vars_dataframe()
+        frame.insert(0, "scenario", name)
+        frames[name] = frame
+        timing[name] = time.perf_counter() - started
+    summary = {
+        "seed": first.seed,
+        "epochs": first.epochs,
+        "scenarios": list(typed),
+        "config": {name: OmegaConf.to_container(cfg, resolve=True) for name, cfg in configs.items()},
+        "scorecard": scorecards,
+        "seconds": timing,
+    }
+    write_outputs(run_dir, summary, frames, figures=first.output.figures)
+    return summary
