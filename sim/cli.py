@@ -48,7 +48,10 @@ def compose_scenarios(cfg: DictConfig, overrides: list[str]) -> dict[str, DictCo
     configs = {cfg.scenario.name: cfg}
     baseline = cfg.baseline
     if baseline and baseline != cfg.scenario.name:
-        configs[baseline] = _compose(baseline_overrides(overrides, baseline))
+        try:
+            configs[baseline] = _compose(baseline_overrides(overrides, baseline))
+        except ConfigError as error:
+            raise ConfigError(f"baseline: {error}") from error
     return configs
 
 
@@ -71,7 +74,7 @@ def describe_composition_error(error: BaseException, overrides: list[str]) -> st
     cause = error.__cause__ or error
     if isinstance(cause, OmegaConfBaseException):
         described = describe_omegaconf_error(cause)
-        if "not in struct" in described:
+        if "not in struct" in described or re.search(r"Key '[^']+' not in", described):
             key = getattr(cause, "full_key", "") or described.split(":")[0]
             return f"{key}: unknown key; check the spelling (run with --cfg job to list keys)"
         return described
@@ -95,7 +98,11 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
                 root = error
                 while root.__cause__ is not None:
                     root = root.__cause__
-                raise ConfigError(f"{family}: {str(root).splitlines()[0]}") from error
+                message = str(root).splitlines()[0]
+                first_word = message.split(" ", 1)[0]
+                if first_word in scenario_cfg[family]:
+                    raise ConfigError(f"{family}.{message.replace(' ', ': ', 1)}") from error
+                raise ConfigError(f"{family}: {message}") from error
     GlobalHydra.instance().clear()
     return configs
 

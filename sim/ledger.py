@@ -149,10 +149,10 @@ class Ledger:
     def _flows(*columns):
         """Broadcast account and amount columns to one length; drop zero amounts."""
         arrays = [np.asarray(c, dtype=np.int64).reshape(-1) for c in columns]
-        n = max(a.size for a in arrays)
+        n = 0 if any(a.size == 0 for a in arrays) else max(a.size for a in arrays)
         if any(a.size not in (1, n) for a in arrays):
             raise ValueError("ledger columns differ in length")
-        arrays = [np.repeat(a, n) if a.size == 1 and n > 1 else a for a in arrays]
+        arrays = [np.repeat(a, n) if a.size == 1 and n != 1 else a for a in arrays]
         if np.any(arrays[-1] < 0):
             raise ValueError("ledger amounts must be non-negative")
         keep = arrays[-1] > 0

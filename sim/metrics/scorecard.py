@@ -175,10 +175,11 @@ def score(model) -> list[Metric]:
     add(15, "take_rate", take, "lower",
         f"value kept by the platform or protocol / {gross / UNITS_PER_TOKEN:.1f} tokens of consumer fees")
 
-    submitted = model.submission_count[builders] > 0
-    quality = model.submission_quality[builders][submitted] / model.submission_count[builders][submitted]
-    add(16, "quality_reward_correlation",
-        _correlation(quality, model.total_reward[builders][submitted]), "higher",
-        f"Spearman ρ(mean test accuracy of a builder's submissions, its total reward), "
+    counts = model.submission_count[builders]
+    submitted = counts > 0
+    quality = model.submission_quality[builders][submitted] / counts[submitted]
+    reward_rate = model.total_reward[builders][submitted] / counts[submitted]
+    add(16, "quality_reward_correlation", _correlation(quality, reward_rate), "higher",
+        f"Spearman ρ(mean test accuracy of a builder's submissions, its reward per submission), "
         f"{int(submitted.sum())} builders")
     return metrics

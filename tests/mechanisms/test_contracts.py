@@ -1,0 +1,150 @@
+"""Contracts every member of a mechanism family meets; a new YAML in configs/<family>/ is picked
+up automatically by ``members``."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mechanisms.access.base import AccessMechanism
+from mechanisms.aggregation.base import AggregationRule
+from mechanisms.consensus.base import ConsensusMechanism
+from mechanisms.governance.base import GovernanceMechanism
+from mechanisms.incentive.base import Contributions, IncentiveMechanism
+from mechanisms.market.base import MarketMechanism
+from sim.ledger import UNITS_PER_TOKEN
+from tests.mechanisms.registry import ids, members
+
+
+def test_every_family_has_members():
+    for family in ("consensus", "incentive", "aggregation", "market", "access", "governance"):
+        assert members(family), family
+
+
+def _draw_round(seed, n_validators=5, n_builders=7):
+    rng = np.random.default_rng(seed)
+    stake = rng.lognormal(0, 1, n_validators)
+    scores = rng.uniform(0.2, 1.0, (n_validators, n_builders))
+    scores[:, rng.random(n_builders) < 0.2] = np.nan  # some builders did not submit
+    baseline = rng.uniform(0.4, 0.8, n_validators)
+    return stake, scores, baseline
+
+
+@pytest.mark.parametrize("name,mechanism", members("consensus"), ids=ids("consensus"))
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31))
+def test_consensus_contract(name, mechanism, seed):
+    assert isinstance(mechanism, ConsensusMechanism)
+    stake, scores, baseline = _draw_round(seed)
+    state = mechanism.init(*scores.shape)
+    _, out = mechanism.step(state, stake, scores, np.ones(len(stake), bool), baseline)
+    submitted = ~np.all(np.isnan(scores), axis=0)
+    assert out.accepted.shape == out.builder_weight.shape == (scores.shape[1],)
+    assert out.validator_weight.shape == out.voting_power.shape == stake.shape
+    assert not np.any(out.accepted & ~submitted)
+    assert np.all(out.builder_weight >= 0) and np.all(out.builder_weight[~out.accepted] == 0)
+    assert out.builder_weight.sum() == pytest.approx(1.0 if out.accepted.any() else 0.0)
+    assert np.all(out.validator_weight >= 0) and out.validator_weight.sum() <= 1 + 1e-9
+    # Relabelling builders relabels the outcome (no builder is favoured by its index).
+    order = np.random.default_rng(seed).permutation(scores.shape[1])
+    _, permuted = mechanism.step(mechanism.init(*scores.shape), stake, scores[:, order],
+                                 np.ones(len(stake), bool), baseline)
+    np.testing.assert_array_equal(permuted.accepted, out.accepted[order])
+    np.testing.assert_allclose(permuted.builder_weight, out.builder_weight[order])
+
+
+@pytest.mark.parametrize("name,mechanism", members("consensus"), ids=ids("consensus"))
+def test_consensus_halts_with_every_evaluator_offline(name, mechanism):
+    stake, scores, baseline = _draw_round(0)
+    _, out = mechanism.step(mechanism.init(*scores.shape), stake, scores,
+                            np.zeros(len(stake), bool), baseline)
+    assert not out.committed
+    assert not out.accepted.any() and out.builder_weight.sum() == 0
+
+
+contribution_vectors = st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=12)
+
+
+@pytest.mark.parametrize("name,mechanism", members("incentive"), ids=ids("incentive"))
+@settings(max_examples=60, deadline=None)
+@given(b=contribution_vectors, v=contribution_vectors, d=contribution_vectors,
+       revenue=st.integers(0, 10**9))
+def test_incentive_contract(name, mechanism, b, v, d, revenue):
+    assert isinstance(mechanism, IncentiveMechanism)
+    c = Contributions(np.array(b), np.array(v), np.array(d), revenue)
+    out = mechanism.allocate(c)
+    for paid, given_ in ((out.builders, b), (out.validators, v), (out.data_providers, d)):
+        assert paid.dtype.kind == "i" and paid.shape == (len(given_),)
+        assert np.all(paid >= 0)
+        assert np.all(paid[np.array(given_) == 0] == 0)  # no contribution, no reward
+    assert 0 <= out.minted <= out.total
+    # Relabelling contributors relabels rewards.
+    flipped = mechanism.allocate(Contributions(np.array(b[::-1]), np.array(v[::-1]),
+                                               np.array(d[::-1]), revenue))
+    for a, z in ((out.builders, flipped.builders), (out.validators, flipped.validators),
+                 (out.data_providers, flipped.data_providers)):
+        assert sorted(a.tolist()) == sorted(z.tolist())
+
+
+@pytest.mark.parametrize("name,rule", members("aggregation"), ids=ids("aggregation"))
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 12), d=st.integers(1, 30), seed=st.integers(0, 2**31))
+def test_aggregation_contract(name, rule, n, d, seed):
+    assert isinstance(rule, AggregationRule)
+    rng = np.random.default_rng(seed)
+    updates, weights = rng.normal(size=(n, d)), rng.uniform(0.5, 2, n)
+    out = rule(updates, weights)
+    assert out.shape == (d,)
+    order = rng.permutation(n)
+    np.testing.assert_allclose(rule(updates[order], weights[order]), out, atol=1e-12)
+    same = np.tile(updates[0], (n, 1))
+    np.testing.assert_allclose(rule(same, weights), updates[0], atol=1e-12)
+    assert np.all(rule(np.zeros((0, d))) == 0)
+
+
+@pytest.mark.parametrize("name,market", members("market"), ids=ids("market"))
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), n_b=st.integers(1, 10), n_p=st.integers(1, 10))
+def test_market_contract(name, market, seed, n_b, n_p):
+    assert isinstance(market, MarketMechanism)
+    rng = np.random.default_rng(seed)
+    demand, capacity = rng.uniform(0, 10, n_b), rng.uniform(0, 10, n_p)
+    cost = rng.uniform(0, 1, n_p)
+    out = market.allocate(demand, capacity, cost)
+    assert out.units.sum() == pytest.approx(out.sold.sum())
+    assert np.all(out.units <= demand + 1e-9) and np.all(out.units >= 0)
+    assert np.all(out.sold <= capacity + 1e-9) and np.all(out.sold >= 0)
+    selling = out.sold > 0
+    assert np.all(out.price[selling] >= cost[selling] - 1e-12)  # nobody sells at a loss
+
+
+@pytest.mark.parametrize("name,access", members("access"), ids=ids("access"))
+@settings(max_examples=60, deadline=None)
+@given(budgets=st.lists(st.floats(0, 100, allow_nan=False), max_size=12),
+       free=st.integers(0, 12), active=st.integers(0, 20))
+def test_access_contract(name, access, budgets, free, active):
+    assert isinstance(access, AccessMechanism)
+    budgets = np.array(budgets)
+    out = access.admit(budgets, free, active)
+    assert out.admitted.shape == out.burn.shape == budgets.shape
+    assert out.admitted.sum() <= free
+    assert np.all(out.burn[~out.admitted] == 0) and np.all(out.burn >= 0)
+    assert np.all(out.burn / UNITS_PER_TOKEN <= budgets + 1e-9)
+    assert out.entry_cost >= 0
+
+
+@pytest.mark.parametrize("name,governance", members("governance"), ids=ids("governance"))
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(2, 20))
+def test_governance_contract(name, governance, seed, n):
+    assert isinstance(governance, GovernanceMechanism)
+    rng = np.random.default_rng(seed)
+    balances = rng.uniform(0.1, 10, n)
+    owner = np.zeros(n, bool)
+    owner[0] = True
+    assert governance.decide(np.ones(n), balances, owner).passed
+    assert not governance.decide(-np.ones(n), balances, owner).passed
+    assert not governance.decide(np.zeros(n), balances, owner).passed
+    out = governance.decide(rng.integers(-1, 2, n), balances, owner)
+    assert 0 <= out.turnout <= 1
+    assert out.yes + out.no <= out.power.sum() + 1e-9

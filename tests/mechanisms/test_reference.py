@@ -1,0 +1,111 @@
+"""Each mechanism against numbers worked out by hand from its docstring formula."""
+
+import numpy as np
+import pytest
+
+from mechanisms.access.permissioned import Permissioned
+from mechanisms.access.permissionless import RegistrationBurn
+from mechanisms.aggregation.fedavg import FedAvg
+from mechanisms.consensus.central_authority import CentralAuthority
+from mechanisms.consensus.stake_majority import StakeMajority
+from mechanisms.governance.owner import OwnerDecides
+from mechanisms.governance.token_vote import TokenVote
+from mechanisms.incentive.base import Contributions
+from mechanisms.incentive.platform_wages import PlatformWages
+from mechanisms.incentive.proportional import ProportionalEmission
+from mechanisms.market.posted_price import PostedPrice
+
+# Three validators with stake 5, 3, 2 score three submissions; baselines 0.8.
+STAKE = np.array([5.0, 3.0, 2.0])
+SCORES = np.array([[0.9, 0.5, 0.7], [0.4, 0.9, 0.7], [0.4, 0.9, 0.7]])
+BASELINE = np.full(3, 0.8)
+
+
+def test_stake_majority_by_hand():
+    # tolerance 0: approve iff score ≥ 0.8.  Support: j0 = 5/10, j1 = 5/10, j2 = 0.
+    _, out = StakeMajority(threshold=0.5, tolerance=0.0).step(None, STAKE, SCORES, None, BASELINE)
+    assert out.accepted.tolist() == [False, False, False]  # 0.5 is not more than half
+    _, out = StakeMajority(threshold=0.4, tolerance=0.0).step(None, STAKE, SCORES, None, BASELINE)
+    assert out.accepted.tolist() == [True, True, False]
+    # Merit = stake-weighted mean score: j0 (5·0.9 + 5·0.4)/10 = 0.65, j1 (2.5 + 4.5)/10 = 0.70.
+    np.testing.assert_allclose(out.builder_weight, [0.65 / 1.35, 0.70 / 1.35, 0])
+    # Every validator agrees with 2 of 3 outcomes, so credit follows stake.
+    np.testing.assert_allclose(out.validator_weight, STAKE / STAKE.sum())
+
+
+def test_stake_majority_quorum_and_offline_stake():
+    mechanism = StakeMajority(threshold=0.5, quorum=0.5, tolerance=0.0)
+    online = np.array([False, True, True])  # only 5 of 10 stake online: quorum met exactly
+    _, out = mechanism.step(None, STAKE, SCORES, online, BASELINE)
+    assert out.committed and out.accepted.tolist() == [False, True, False]
+    _, out = mechanism.step(None, STAKE, SCORES, np.array([False, True, False]), BASELINE)
+    assert not out.committed and not out.accepted.any()
+
+
+def test_central_authority_ignores_everyone_else():
+    _, out = CentralAuthority(tolerance=0.0).step(None, STAKE, SCORES, None, BASELINE)
+    assert out.accepted.tolist() == [True, False, False]
+    assert out.voting_power.tolist() == [1.0, 0.0, 0.0]
+    _, out = CentralAuthority(tolerance=0.15).step(None, STAKE, SCORES, None, BASELINE)
+    assert out.accepted.tolist() == [True, False, True]
+
+
+def test_fedavg_is_the_sample_weighted_mean():
+    updates = np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
+    np.testing.assert_allclose(FedAvg()(updates, np.array([1.0, 1.0, 2.0])), [1.75, 1.75])
+    np.testing.assert_allclose(FedAvg()(updates), [4 / 3, 4 / 3])
+    with pytest.raises(ValueError):
+        FedAvg()(np.ones(3))
+
+
+def test_proportional_emission_by_hand():
+    mechanism = ProportionalEmission(10.0, 0.5, 0.25, 0.25, fee_share=1.0)
+    out = mechanism.allocate(
+        Contributions(np.array([3.0, 1.0]), np.array([1.0]), np.array([0.0, 0.0]), revenue=4_000_000)
+    )
+    # Budget 10 + 4 tokens: builders 7 split 3:1, validators 3.5, data providers unpaid.
+    assert out.builders.tolist() == [5_250_000, 1_750_000]
+    assert out.validators.tolist() == [3_500_000]
+    assert out.data_providers.tolist() == [0, 0]
+    assert out.minted == 7_500_000  # the data providers' 2.5 tokens of emission are not minted
+
+
+def test_platform_wages_by_hand():
+    out = PlatformWages(wage_per_update=2.0, price_per_record=0.01).allocate(
+        Contributions(np.array([0.7, 0.0, 0.3]), np.array([1.0]), np.array([100.0, 0.0]), 10**9)
+    )
+    assert out.builders.tolist() == [2_000_000, 0, 2_000_000]  # quality beyond acceptance unpaid
+    assert out.data_providers.tolist() == [1_000_000, 0]
+    assert out.validators.tolist() == [0] and out.minted == 0
+
+
+def test_posted_price_rations_pro_rata():
+    market = PostedPrice(price=1.0)
+    out = market.allocate(np.array([6.0, 2.0]), np.array([2.0, 2.0, 10.0]), np.array([0.5, 1.0, 1.5]))
+    # Willing capacity 4 (the third provider's cost exceeds the price) < demand 8.
+    np.testing.assert_allclose(out.units, [3.0, 1.0])
+    np.testing.assert_allclose(out.sold, [2.0, 2.0, 0.0])
+    out = market.allocate(np.array([1.0, 1.0]), np.array([2.0, 6.0]), np.array([0.1, 0.1]))
+    np.testing.assert_allclose(out.sold, [0.5, 1.5])
+    assert out.cost == pytest.approx(2.0)
+
+
+def test_access_rules():
+    burn = RegistrationBurn(burn=5.0)
+    out = burn.admit(np.array([4.0, 6.0, 9.0, 7.0]), free_slots=2, active_count=0)
+    assert out.admitted.tolist() == [False, True, True, False]
+    assert out.burn.tolist() == [0, 5_000_000, 5_000_000, 0] and out.entry_cost == 5.0
+    out = Permissioned(capacity=10).admit(np.ones(4), free_slots=5, active_count=8)
+    assert out.admitted.tolist() == [True, True, False, False] and out.entry_cost == 0
+
+
+def test_governance_rules():
+    votes = np.array([1, -1, -1])
+    balances = np.array([10.0, 4.0, 5.0])
+    owner = np.array([True, False, False])
+    assert OwnerDecides().decide(votes, balances, owner).passed  # 1 owner outweighs 2 others
+    outcome = TokenVote().decide(votes, balances, owner)
+    assert outcome.passed  # 10 > 9 tokens
+    assert TokenVote().decide(np.array([1, -1, 0]), np.array([4.0, 5.0, 100.0]), owner).turnout == (
+        pytest.approx(9 / 109)
+    )
