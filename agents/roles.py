@@ -57,9 +57,7 @@ class Coordinator(Participant):
     role = Role.COORDINATOR
 
     @staticmethod
-    def prefers_price(
-        current: float, proposed: float, value: np.ndarray, accuracy: float
-    ) -> bool:
+    def prefers_price(current: float, proposed: float, value: np.ndarray, accuracy: float) -> bool:
         """Back the proposal when it does not lower revenue p · #{consumers with value·acc ≥ p}."""
 
         def revenue(p: float) -> float:

@@ -37,7 +37,11 @@ def baseline_overrides(overrides: list[str], baseline: str) -> list[str]:
     shared = []
     for override in overrides:
         key = _key(override)
-        if key in FAMILIES or key in ("scenario", "baseline") or key.split(".")[0] in (*FAMILIES, "scenario"):
+        if (
+            key in FAMILIES
+            or key in ("scenario", "baseline")
+            or key.split(".")[0] in (*FAMILIES, "scenario")
+        ):
             continue
         shared.append(override)
     return [*shared, f"scenario={baseline}", "baseline=null"]
@@ -99,9 +103,9 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
                 while root.__cause__ is not None:
                     root = root.__cause__
                 message = str(root).splitlines()[0]
-                first_word = message.split(" ", 1)[0]
-                if first_word in scenario_cfg[family]:
-                    raise ConfigError(f"{family}.{message.replace(' ', ': ', 1)}") from error
+                about_one_key = re.match(r"(\w+) (must .*)", message)
+                if about_one_key and about_one_key[1] in scenario_cfg[family]:
+                    raise ConfigError(f"{family}.{about_one_key[1]}: {about_one_key[2]}") from error
                 raise ConfigError(f"{family}: {message}") from error
     GlobalHydra.instance().clear()
     return configs

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
@@ -105,7 +105,9 @@ class LearningConfig:
         _fraction("learning.test_fraction", self.test_fraction)
         _fraction("learning.validation_fraction", self.validation_fraction)
         if self.test_fraction + self.validation_fraction >= 0.9:
-            raise ConfigError("learning.test_fraction + learning.validation_fraction: must stay below 0.9")
+            raise ConfigError(
+                "learning.test_fraction + learning.validation_fraction: must stay below 0.9"
+            )
         if self.dirichlet_alpha <= 0:
             raise ConfigError(f"learning.dirichlet_alpha: must be > 0, got {self.dirichlet_alpha}")
         _at_least("learning.licenses_per_builder", self.licenses_per_builder, 1)
@@ -162,7 +164,7 @@ class OutputConfig:
 class Config:
     seed: int = 0
     epochs: int = 30
-    baseline: Optional[str] = "centralized"  # scenario run beside the chosen one (null: none)
+    baseline: str | None = "centralized"  # scenario run beside the chosen one (null: none)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)

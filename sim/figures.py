@@ -32,17 +32,27 @@ def accuracy(table: pd.DataFrame):
     for name, frame in _by_scenario(table):
         ax.plot(frame["epoch"], frame["test_accuracy"], marker=".", label=name)
     ax.axhline(0.1, color="grey", linestyle=":", label="chance (10 classes)")
-    ax.set(xlabel="epoch", ylabel="test accuracy of the network model", ylim=(0, 1),
-           title="Learning: digits, held-out test set")
+    ax.set(
+        xlabel="epoch",
+        ylabel="test accuracy of the network model",
+        ylim=(0, 1),
+        title="Learning: digits, held-out test set",
+    )
     ax.legend()
     return fig
 
 
 def balances(table: pd.DataFrame):
     groups = _by_scenario(table)
-    fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4), sharey=True,
-                             layout="constrained", squeeze=False)
-    for ax, (name, frame) in zip(axes[0], groups):
+    fig, axes = plt.subplots(
+        1,
+        len(groups),
+        figsize=(6 * len(groups), 4),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
+    for ax, (name, frame) in zip(axes[0], groups, strict=True):
         for role in ROLE_ORDER:
             column = f"balance_{role.name.lower()}"
             ax.plot(frame["epoch"], frame[column], label=role.name.lower().replace("_", " "))
@@ -57,10 +67,17 @@ def reward_concentration(table: pd.DataFrame):
     for name, frame in _by_scenario(table):
         left.plot(frame["epoch"], frame["reward_gini"], marker=".", label=name)
         right.plot(frame["epoch"], frame["reward_nakamoto"], marker=".", label=name)
-    left.set(xlabel="epoch", ylabel="Gini of the epoch's rewards (lower = more equal)",
-             title="Reward concentration", ylim=(0, 1))
-    right.set(xlabel="epoch", ylabel="Nakamoto coefficient of rewards (higher = more spread)",
-              title="Reward Nakamoto coefficient")
+    left.set(
+        xlabel="epoch",
+        ylabel="Gini of the epoch's rewards (lower = more equal)",
+        title="Reward concentration",
+        ylim=(0, 1),
+    )
+    right.set(
+        xlabel="epoch",
+        ylabel="Nakamoto coefficient of rewards (higher = more spread)",
+        title="Reward Nakamoto coefficient",
+    )
     left.legend()
     return fig
 
@@ -71,11 +88,15 @@ def scorecard(scorecards: dict):
     fig, axes = plt.subplots(4, 4, figsize=(14, 12), layout="constrained")
     for aspect, ax in enumerate(axes.ravel(), start=1):
         first = {n: next(m for m in scorecards[n] if m["aspect"] == aspect) for n in names}
-        values = [first[n]["value"] if first[n]["value"] is not None else float("nan") for n in names]
+        values = [
+            first[n]["value"] if first[n]["value"] is not None else float("nan") for n in names
+        ]
         ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
         metric = first[names[0]]
         arrow = "↑" if metric["better"] == "higher" else "↓"
-        ax.set_title(f"{aspect}. {ASPECTS[aspect - 1]}\n{metric['name']} ({arrow} better)", fontsize=9)
+        ax.set_title(
+            f"{aspect}. {ASPECTS[aspect - 1]}\n{metric['name']} ({arrow} better)", fontsize=9
+        )
         ax.tick_params(labelsize=8)
     fig.suptitle("Centralized vs decentralized: scorecard (first metric per aspect)")
     return fig

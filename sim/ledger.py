@@ -226,12 +226,12 @@ def verify_ledger(path: Path) -> Verification:
             amounts = [int(a) for a in entry["amount"]]
             if kind == "mint":
                 result.minted += sum(amounts)
-                for dst, a in zip(entry["dst"], amounts):
+                for dst, a in zip(entry["dst"], amounts, strict=True):
                     balances[dst] = balances.get(dst, 0) + a
             elif kind in ("burn", "transfer"):
                 if kind == "burn":
                     result.burned += sum(amounts)
-                for i, (src, a) in enumerate(zip(entry["src"], amounts)):
+                for i, (src, a) in enumerate(zip(entry["src"], amounts, strict=True)):
                     balances[src] = balances.get(src, 0) - a
                     if kind == "transfer":
                         dst = entry["dst"][i]
@@ -239,7 +239,7 @@ def verify_ledger(path: Path) -> Verification:
                 if any(balances.get(s, 0) < 0 for s in entry["src"]):
                     result.problems.append(f"line {number}: a balance goes negative")
             elif kind == "close":
-                closed = dict(zip(entry["dst"], (int(a) for a in entry["amount"])))
+                closed = dict(zip(entry["dst"], (int(a) for a in entry["amount"]), strict=True))
     result.supply = sum(balances.values())
     if result.problems:
         return result

@@ -22,9 +22,9 @@ from agents import AGENT_CLASSES, Consumer, Coordinator, ModelBuilder, Participa
 from mechanisms import FAMILIES
 from mechanisms.incentive.base import Contributions
 from sim.config import Config, Organisation
-from sim.ledger import UNITS_PER_TOKEN, Ledger, split_units, to_units
 from sim.learning.data import Splits
 from sim.learning.engine import make_engine
+from sim.ledger import UNITS_PER_TOKEN, Ledger, split_units, to_units
 from sim.metrics.concentration import gini, nakamoto_coefficient
 from sim.network import attach, build_graph
 from sim.population import ESCROW, ROLE_ORDER, TREASURY, Population
@@ -80,7 +80,10 @@ class EconomyModel(mesa.Model):
                 "organisation": cfg.scenario.organisation.value,
                 "treasury": TREASURY,
                 "escrow": ESCROW,
-                "blocks": {r.name.lower(): [int(b[0]), int(b[-1])] for r, b in self.population.blocks.items()},
+                "blocks": {
+                    r.name.lower(): [int(b[0]), int(b[-1])]
+                    for r, b in self.population.blocks.items()
+                },
             },
         )
         self._draw_traits(np.random.default_rng(population_seed))
@@ -99,7 +102,9 @@ class EconomyModel(mesa.Model):
             max_local_steps=learning.max_local_steps,
         )
         self.consensus_state = self.consensus.init(n_evaluators, n_builders)
-        self.lake_owners: set[int] = set()  # data-provider positions whose records the platform holds
+        self.lake_owners: set[int] = (
+            set()
+        )  # data-provider positions whose records the platform holds
 
         self.agent_at: dict[int, Participant] = {}
         self.coordinator = Coordinator(self, TREASURY) if self.platform else None
@@ -284,8 +289,13 @@ class EconomyModel(mesa.Model):
             return
         for slot in entering:
             self._activate(int(slot))
-            attach(self.graph, int(slot), self.cfg.scenario.peer_degree, self.rng,
-                   hub=TREASURY if self.platform else None)
+            attach(
+                self.graph,
+                int(slot),
+                self.cfg.scenario.peer_degree,
+                self.rng,
+                hub=TREASURY if self.platform else None,
+            )
         self.ledger.mint(entering, self._endowment_units(entering), "genesis", newcomers=True)
         self.ledger.burn(entering, admission.burn[admission.admitted], "registration")
 
@@ -302,7 +312,9 @@ class EconomyModel(mesa.Model):
             return steps, bought
         wanted = learning.max_local_steps / learning.steps_per_unit
         balances = self.ledger.balances[builders] / UNITS_PER_TOKEN
-        demand = ModelBuilder.compute_demand(wanted, balances, self.market_price, pays=not self.platform)
+        demand = ModelBuilder.compute_demand(
+            wanted, balances, self.market_price, pays=not self.platform
+        )
         allocation = self.market.allocate(demand, p.capacity[providers], p.unit_cost[providers])
         receipts = np.floor(allocation.sold * allocation.price * UNITS_PER_TOKEN).astype(np.int64)
         if self.platform:
@@ -351,7 +363,11 @@ class EconomyModel(mesa.Model):
                 self.raw_bytes_this_epoch = int((rows >= 0).sum()) * engine.record_bytes
                 self.raw_bytes_moved += self.raw_bytes_this_epoch
                 self.lake_owners |= newly
-            lake = engine.shard_table[sorted(self.lake_owners)].ravel() if self.lake_owners else np.array([], int)
+            lake = (
+                engine.shard_table[sorted(self.lake_owners)].ravel()
+                if self.lake_owners
+                else np.array([], int)
+            )
             lake = lake[lake >= 0]
             if len(lake) and len(training):
                 take = min(width, len(lake))
@@ -364,7 +380,9 @@ class EconomyModel(mesa.Model):
             rows = -np.sort(-rows, axis=1)[:, :width]  # real records first, padding last
             table[training, : rows.shape[1]] = rows
         ever_joined = p.joined[p.blocks[Role.DATA_PROVIDER]] >= 0
-        self.raw_bytes_total = int((engine.shard_table[ever_joined] >= 0).sum()) * engine.record_bytes
+        self.raw_bytes_total = (
+            int((engine.shard_table[ever_joined] >= 0).sum()) * engine.record_bytes
+        )
         return table
 
     # 5. evaluation
@@ -395,7 +413,10 @@ class EconomyModel(mesa.Model):
         if self.platform:
             return np.ones(1)
         slots = self.population.blocks[Role.VALIDATOR]
-        return np.where(self.population.active[slots], self.ledger.balances[slots], 0) / UNITS_PER_TOKEN
+        return (
+            np.where(self.population.active[slots], self.ledger.balances[slots], 0)
+            / UNITS_PER_TOKEN
+        )
 
     # 6. consensus
     def _consensus(self, scores, baseline, submitted, coordinator_up):
@@ -404,7 +425,9 @@ class EconomyModel(mesa.Model):
             self.consensus_state, self._evaluator_stake(), scores, online, baseline
         )
         builder_slots = self.population.blocks[Role.BUILDER]
-        evaluator_slots = np.array([TREASURY]) if self.platform else self.population.blocks[Role.VALIDATOR]
+        evaluator_slots = (
+            np.array([TREASURY]) if self.platform else self.population.blocks[Role.VALIDATOR]
+        )
         self.voting_power[evaluator_slots] += outcome.voting_power
         if outcome.committed and outcome.voting_power.sum() > 0:
             self.decision_nc.append(nakamoto_coefficient(outcome.voting_power))
@@ -414,7 +437,9 @@ class EconomyModel(mesa.Model):
             "rejected": builder_slots[submitted & ~outcome.accepted],
         }
         if self.cfg.scenario.public_ledger:
-            detail.update(stake=self._evaluator_stake(), scores=np.round(np.nan_to_num(scores, nan=-1), 6))
+            detail.update(
+                stake=self._evaluator_stake(), scores=np.round(np.nan_to_num(scores, nan=-1), 6)
+            )
         self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
         return outcome
 
@@ -462,7 +487,9 @@ class EconomyModel(mesa.Model):
         amounts = self._affordable(
             TREASURY, np.concatenate([rewards.builders, rewards.validators, rewards.data_providers])
         )
-        self.ledger.transfer([TREASURY], slots, amounts, "reward", public=self.cfg.scenario.public_ledger)
+        self.ledger.transfer(
+            [TREASURY], slots, amounts, "reward", public=self.cfg.scenario.public_ledger
+        )
         if self.platform:
             self.platform_spend += int(amounts.sum())
         paid = np.zeros(p.size)

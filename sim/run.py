@@ -42,7 +42,9 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key),
             run_dir / "ledger" / f"{name}.jsonl",
         )
-        for _ in tqdm(range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False):
+        for _ in tqdm(
+            range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
+        ):
             model.step()
         scorecards[name] = [m.as_dict() for m in score(model)]
         model.finish()
@@ -54,7 +56,9 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         "seed": first.seed,
         "epochs": first.epochs,
         "scenarios": list(typed),
-        "config": {name: OmegaConf.to_container(cfg, resolve=True) for name, cfg in configs.items()},
+        "config": {
+            name: OmegaConf.to_container(cfg, resolve=True) for name, cfg in configs.items()
+        },
         "scorecard": scorecards,
         "seconds": timing,
     }

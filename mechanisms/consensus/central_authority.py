@@ -35,7 +35,9 @@ class CentralAuthority:
                 nothing.astype(bool), nothing, power, power.copy(), committed=False
             )
         power[0] = 1.0
-        accepted = approvals(scores[:1], None if baseline is None else baseline[:1], self.tolerance)[0]
+        accepted = approvals(
+            scores[:1], None if baseline is None else baseline[:1], self.tolerance
+        )[0]
         return state, ConsensusOutcome(
             accepted=accepted,
             builder_weight=merit_weights(scores, power, accepted),

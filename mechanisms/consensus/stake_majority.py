@@ -47,7 +47,11 @@ class StakeMajority:
         support = power @ approve / power.sum()
         submitted = ~np.all(np.isnan(scores), axis=0)
         accepted = (support > self.threshold) & submitted
-        agreement = np.mean(approve[:, submitted] == accepted[submitted], axis=1) if submitted.any() else np.zeros_like(power)
+        agreement = (
+            np.mean(approve[:, submitted] == accepted[submitted], axis=1)
+            if submitted.any()
+            else np.zeros_like(power)
+        )
         credit = power * agreement
         credit = credit / credit.sum() if credit.sum() > 0 else credit
         return state, ConsensusOutcome(

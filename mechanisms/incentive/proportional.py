@@ -36,7 +36,9 @@ class ProportionalEmission:
         if any(not 0.0 <= s <= 1.0 for s in (*shares, fee_share)):
             raise ValueError("shares and fee_share must lie in [0, 1]")
         if abs(sum(shares) - 1.0) > 1e-9:
-            raise ValueError(f"builder_share + validator_share + data_share must be 1, got {sum(shares)}")
+            raise ValueError(
+                f"builder_share + validator_share + data_share must be 1, got {sum(shares)}"
+            )
         self.emission_per_epoch = emission_per_epoch
         self.shares = np.array(shares)
         self.fee_share = fee_share
@@ -46,7 +48,7 @@ class ProportionalEmission:
         fees = split_units(int(contributions.revenue * self.fee_share), self.shares)
         groups = (contributions.builders, contributions.validators, contributions.data_providers)
         paid, minted = [], 0
-        for group, e, f in zip(groups, emission, fees):
+        for group, e, f in zip(groups, emission, fees, strict=True):
             if np.sum(group) > 0:
                 paid.append(split_units(int(e + f), group))
                 minted += int(e)

@@ -92,7 +92,9 @@ class LearningEngine:
 
     def score(self, thetas: np.ndarray) -> np.ndarray:
         """(E, B) accuracy of each model on each evaluator's held-out data."""
-        scores = score_matrix(self.model, jnp.asarray(thetas), self.eval_x, self.eval_y, self.eval_mask)
+        scores = score_matrix(
+            self.model, jnp.asarray(thetas), self.eval_x, self.eval_y, self.eval_mask
+        )
         return np.array(scores, dtype=np.float64)
 
     def baseline(self) -> np.ndarray:
@@ -102,12 +104,22 @@ class LearningEngine:
     def test_accuracy(self, thetas: np.ndarray | None = None) -> np.ndarray | float:
         """Accuracy on the simulator's held-out test set: of θ, or of each row of ``thetas``."""
         if thetas is None:
-            return float(score_matrix(self.model, self.theta[None], self.test_x, self.test_y, self.test_mask)[0, 0])
-        return np.asarray(score_matrix(self.model, jnp.asarray(thetas), self.test_x, self.test_y, self.test_mask)[0])
+            return float(
+                score_matrix(
+                    self.model, self.theta[None], self.test_x, self.test_y, self.test_mask
+                )[0, 0]
+            )
+        return np.asarray(
+            score_matrix(self.model, jnp.asarray(thetas), self.test_x, self.test_y, self.test_mask)[
+                0
+            ]
+        )
 
     def local_accuracy(self) -> np.ndarray:
         """(D,) accuracy of the network model on each data provider's own shard."""
-        return np.asarray(accuracy_per_shard(self.model, self.theta, self.shard_x, self.shard_y, self.shard_mask))
+        return np.asarray(
+            accuracy_per_shard(self.model, self.theta, self.shard_x, self.shard_y, self.shard_mask)
+        )
 
     def apply(self, update: np.ndarray) -> None:
         self.theta = self.theta + jnp.asarray(update, jnp.float32)
@@ -129,6 +141,4 @@ def make_engine(
     shards = dirichlet_partition(splits.y_train, n_data_slots, alpha, rng)
     pools = np.array_split(rng.permutation(len(splits.y_validation)), n_evaluators)
     width = licenses_per_builder * max(len(s) for s in shards)
-    return LearningEngine(
-        splits, shards, n_builders, pools, width, learning_rate, max_local_steps
-    )
+    return LearningEngine(splits, shards, n_builders, pools, width, learning_rate, max_local_steps)

@@ -38,7 +38,7 @@ def dirichlet_partition(
             members = rng.permutation(np.flatnonzero(labels == k))
             shares = rng.dirichlet(np.full(n_parts, alpha))
             cuts = (np.cumsum(shares)[:-1] * len(members)).astype(int)
-            for part, chunk in zip(parts, np.split(members, cuts)):
+            for part, chunk in zip(parts, np.split(members, cuts), strict=True):
                 part.append(chunk)
         result = [np.sort(np.concatenate(p)) for p in parts]
         if min(len(p) for p in result) >= min_size:

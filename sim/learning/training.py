@@ -40,7 +40,9 @@ class LocalTrainer:
 
         def step(carry, t):
             params, opt_state = carry
-            updates, new_state = self.optimizer.update(grad_fn(params, x, y, mask), opt_state, params)
+            updates, new_state = self.optimizer.update(
+                grad_fn(params, x, y, mask), opt_state, params
+            )
             running = t < n_steps
             params = jnp.where(running, optax.apply_updates(params, updates), params)
             opt_state = jax.tree_util.tree_map(

@@ -95,91 +95,199 @@ def score(model) -> list[Metric]:
         metrics.append(Metric(aspect, name, _safe(value), better, f"{description} ({window})"))
 
     graph = model.graph
-    add(1, "degree_centralization", degree_centralization(graph), "lower",
-        f"Freeman degree centralization of the final communication graph, {graph.number_of_nodes()} nodes")
+    add(
+        1,
+        "degree_centralization",
+        degree_centralization(graph),
+        "lower",
+        f"Freeman degree centralization of the final communication graph, {graph.number_of_nodes()} nodes",
+    )
 
     compute = model.total_compute[providers]
-    add(2, "compute_nakamoto", nakamoto_coefficient(compute), "higher",
-        "fewest compute operators delivering ≥ 50 % of all compute units")
+    add(
+        2,
+        "compute_nakamoto",
+        nakamoto_coefficient(compute),
+        "higher",
+        "fewest compute operators delivering ≥ 50 % of all compute units",
+    )
     top_share = compute.max() / compute.sum() if compute.sum() > 0 else 1.0
     retained = 0.0 if model.platform else 1.0 - top_share
-    add(2, "compute_retained_after_top_failure", retained, "higher",
+    add(
+        2,
+        "compute_retained_after_top_failure",
+        retained,
+        "higher",
         "share of delivered compute still usable when the most critical node fails "
-        "(the coordinator on a platform, the largest provider on a network)")
+        "(the coordinator on a platform, the largest provider on a network)",
+    )
 
-    add(3, "decision_nakamoto", np.mean(model.decision_nc) if model.decision_nc else 0, "higher",
-        "fewest evaluators holding ≥ 50 % of the voting power exercised per committed round (mean)")
+    add(
+        3,
+        "decision_nakamoto",
+        np.mean(model.decision_nc) if model.decision_nc else 0,
+        "higher",
+        "fewest evaluators holding ≥ 50 % of the voting power exercised per committed round (mean)",
+    )
 
     raw_total = max(model.raw_bytes_total, 1)
-    add(4, "raw_data_egress_ratio", model.raw_bytes_moved / raw_total, "lower",
-        "raw training bytes that left their owner / all raw training bytes")
+    add(
+        4,
+        "raw_data_egress_ratio",
+        model.raw_bytes_moved / raw_total,
+        "lower",
+        "raw training bytes that left their owner / all raw training bytes",
+    )
 
     held = (engine.shard_table >= 0).sum(axis=1).astype(float)
     exposure = 1.0 if model.platform and model.lake_owners else held.max() / max(held.sum(), 1)
-    add(5, "single_breach_exposure", exposure, "lower",
-        "largest share of all training records that one compromised node exposes")
+    add(
+        5,
+        "single_breach_exposure",
+        exposure,
+        "lower",
+        "largest share of all training records that one compromised node exposes",
+    )
 
-    add(6, "peak_node_traffic_kb", np.mean(model.peak_traffic) / 1e3 if model.peak_traffic else 0,
-        "lower", "kilobytes the busiest node receives per epoch (mean)")
+    add(
+        6,
+        "peak_node_traffic_kb",
+        np.mean(model.peak_traffic) / 1e3 if model.peak_traffic else 0,
+        "lower",
+        "kilobytes the busiest node receives per epoch (mean)",
+    )
 
     audited = [model.ledger.counts.get(r, {True: 0, False: 0}) for r in AUDITED_EVENTS]
     public = sum(c[True] for c in audited)
     total = sum(c[True] + c[False] for c in audited)
-    add(7, "auditability_ratio", public / total if total else float("nan"), "higher",
-        "reward, update and decision events published with their inputs / all such events")
+    add(
+        7,
+        "auditability_ratio",
+        public / total if total else float("nan"),
+        "higher",
+        "reward, update and decision events published with their inputs / all such events",
+    )
 
-    add(8, "availability", model.available_epochs / max(len(frame), 1), "higher",
+    add(
+        8,
+        "availability",
+        model.available_epochs / max(len(frame), 1),
+        "higher",
         f"share of epochs that committed a decision and paid contributors, nodes offline "
-        f"w.p. {model.cfg.faults.offline_probability}")
-    add(8, "node_connectivity", nx.node_connectivity(graph) if graph.number_of_nodes() > 1 else 0,
-        "higher", "nodes whose removal disconnects the final graph (1 = single point of failure)")
+        f"w.p. {model.cfg.faults.offline_probability}",
+    )
+    add(
+        8,
+        "node_connectivity",
+        nx.node_connectivity(graph) if graph.number_of_nodes() > 1 else 0,
+        "higher",
+        "nodes whose removal disconnects the final graph (1 = single point of failure)",
+    )
 
-    add(9, "improver_nakamoto", nakamoto_coefficient(model.accepted_count[builders]), "higher",
-        "fewest builders authoring ≥ 50 % of accepted model updates")
+    add(
+        9,
+        "improver_nakamoto",
+        nakamoto_coefficient(model.accepted_count[builders]),
+        "higher",
+        "fewest builders authoring ≥ 50 % of accepted model updates",
+    )
 
     local = model.engine.local_accuracy()
     data_active = p.active[p.blocks[Role.DATA_PROVIDER]]
     local = local[data_active] if data_active.any() else local
-    add(10, "mean_local_accuracy", local.mean(), "higher",
-        f"network model's accuracy on each of {len(local)} active data providers' own data (mean)")
-    add(10, "worst_decile_local_accuracy", np.quantile(local, 0.1), "higher",
-        "10th percentile of the same local accuracies")
+    add(
+        10,
+        "mean_local_accuracy",
+        local.mean(),
+        "higher",
+        f"network model's accuracy on each of {len(local)} active data providers' own data (mean)",
+    )
+    add(
+        10,
+        "worst_decile_local_accuracy",
+        np.quantile(local, 0.1),
+        "higher",
+        "10th percentile of the same local accuracies",
+    )
 
-    add(11, "compute_utilisation", np.mean(model.utilisation) if model.utilisation else 0, "higher",
-        "compute units sold / capacity online (mean over epochs with a market)")
+    add(
+        11,
+        "compute_utilisation",
+        np.mean(model.utilisation) if model.utilisation else 0,
+        "higher",
+        "compute units sold / capacity online (mean over epochs with a market)",
+    )
 
     final = accuracy[-1]
     reached = np.flatnonzero(accuracy >= 0.9 * final) if final > 0 else np.array([len(accuracy)])
-    add(12, "epochs_to_90pct_accuracy", reached[0] + 1, "lower",
-        f"epochs until test accuracy first reached 90 % of its final value {final:.3f}")
+    add(
+        12,
+        "epochs_to_90pct_accuracy",
+        reached[0] + 1,
+        "lower",
+        f"epochs until test accuracy first reached 90 % of its final value {final:.3f}",
+    )
 
     median_budget = np.median(model.endowment[np.isin(p.role, [int(r) for r in Role if r >= 2])])
-    entry_cost = max(model.entry_costs) if model.entry_costs else model.access.admit(
-        np.array([median_budget]), 1, 0).entry_cost
-    add(13, "entry_cost_ratio", entry_cost / median_budget, "lower",
-        "tokens an entrant must burn or bond / median participant budget")
-    add(13, "admission_rate", model.admitted / model.applicants if model.applicants else float("nan"),
-        "higher", f"applicants admitted / {model.applicants} applicants")
+    entry_cost = (
+        max(model.entry_costs)
+        if model.entry_costs
+        else model.access.admit(np.array([median_budget]), 1, 0).entry_cost
+    )
+    add(
+        13,
+        "entry_cost_ratio",
+        entry_cost / median_budget,
+        "lower",
+        "tokens an entrant must burn or bond / median participant budget",
+    )
+    add(
+        13,
+        "admission_rate",
+        model.admitted / model.applicants if model.applicants else float("nan"),
+        "higher",
+        f"applicants admitted / {model.applicants} applicants",
+    )
 
     power = model.governance_power
-    add(14, "governance_gini", gini(power) if power.sum() > 0 else float("nan"), "lower",
-        "Gini of voting power held over all accounts across proposals")
-    add(14, "governance_nakamoto", nakamoto_coefficient(power), "higher",
-        "fewest accounts holding ≥ 50 % of governance voting power")
+    add(
+        14,
+        "governance_gini",
+        gini(power) if power.sum() > 0 else float("nan"),
+        "lower",
+        "Gini of voting power held over all accounts across proposals",
+    )
+    add(
+        14,
+        "governance_nakamoto",
+        nakamoto_coefficient(power),
+        "higher",
+        "fewest accounts holding ≥ 50 % of governance voting power",
+    )
 
     gross = model.gross_revenue
     if model.platform:
         take = (gross - model.platform_spend) / gross if gross > 0 else float("nan")
     else:
         take = model.ledger.balances[TREASURY] / gross if gross > 0 else float("nan")
-    add(15, "take_rate", take, "lower",
-        f"value kept by the platform or protocol / {gross / UNITS_PER_TOKEN:.1f} tokens of consumer fees")
+    add(
+        15,
+        "take_rate",
+        take,
+        "lower",
+        f"value kept by the platform or protocol / {gross / UNITS_PER_TOKEN:.1f} tokens of consumer fees",
+    )
 
     counts = model.submission_count[builders]
     submitted = counts > 0
     quality = model.submission_quality[builders][submitted] / counts[submitted]
     reward_rate = model.total_reward[builders][submitted] / counts[submitted]
-    add(16, "quality_reward_correlation", _correlation(quality, reward_rate), "higher",
+    add(
+        16,
+        "quality_reward_correlation",
+        _correlation(quality, reward_rate),
+        "higher",
         f"Spearman ρ(mean test accuracy of a builder's submissions, its reward per submission), "
-        f"{int(submitted.sum())} builders")
+        f"{int(submitted.sum())} builders",
+    )
     return metrics

@@ -47,8 +47,9 @@ def test_consensus_contract(name, mechanism, seed):
     assert np.all(out.validator_weight >= 0) and out.validator_weight.sum() <= 1 + 1e-9
     # Relabelling builders relabels the outcome (no builder is favoured by its index).
     order = np.random.default_rng(seed).permutation(scores.shape[1])
-    _, permuted = mechanism.step(mechanism.init(*scores.shape), stake, scores[:, order],
-                                 np.ones(len(stake), bool), baseline)
+    _, permuted = mechanism.step(
+        mechanism.init(*scores.shape), stake, scores[:, order], np.ones(len(stake), bool), baseline
+    )
     np.testing.assert_array_equal(permuted.accepted, out.accepted[order])
     np.testing.assert_allclose(permuted.builder_weight, out.builder_weight[order])
 
@@ -56,8 +57,9 @@ def test_consensus_contract(name, mechanism, seed):
 @pytest.mark.parametrize("name,mechanism", members("consensus"), ids=ids("consensus"))
 def test_consensus_halts_with_every_evaluator_offline(name, mechanism):
     stake, scores, baseline = _draw_round(0)
-    _, out = mechanism.step(mechanism.init(*scores.shape), stake, scores,
-                            np.zeros(len(stake), bool), baseline)
+    _, out = mechanism.step(
+        mechanism.init(*scores.shape), stake, scores, np.zeros(len(stake), bool), baseline
+    )
     assert not out.committed
     assert not out.accepted.any() and out.builder_weight.sum() == 0
 
@@ -67,8 +69,12 @@ contribution_vectors = st.lists(st.floats(0, 100, allow_nan=False), min_size=1, 
 
 @pytest.mark.parametrize("name,mechanism", members("incentive"), ids=ids("incentive"))
 @settings(max_examples=60, deadline=None)
-@given(b=contribution_vectors, v=contribution_vectors, d=contribution_vectors,
-       revenue=st.integers(0, 10**9))
+@given(
+    b=contribution_vectors,
+    v=contribution_vectors,
+    d=contribution_vectors,
+    revenue=st.integers(0, 10**9),
+)
 def test_incentive_contract(name, mechanism, b, v, d, revenue):
     assert isinstance(mechanism, IncentiveMechanism)
     c = Contributions(np.array(b), np.array(v), np.array(d), revenue)
@@ -79,10 +85,14 @@ def test_incentive_contract(name, mechanism, b, v, d, revenue):
         assert np.all(paid[np.array(given_) == 0] == 0)  # no contribution, no reward
     assert 0 <= out.minted <= out.total
     # Relabelling contributors relabels rewards.
-    flipped = mechanism.allocate(Contributions(np.array(b[::-1]), np.array(v[::-1]),
-                                               np.array(d[::-1]), revenue))
-    for a, z in ((out.builders, flipped.builders), (out.validators, flipped.validators),
-                 (out.data_providers, flipped.data_providers)):
+    flipped = mechanism.allocate(
+        Contributions(np.array(b[::-1]), np.array(v[::-1]), np.array(d[::-1]), revenue)
+    )
+    for a, z in (
+        (out.builders, flipped.builders),
+        (out.validators, flipped.validators),
+        (out.data_providers, flipped.data_providers),
+    ):
         assert sorted(a.tolist()) == sorted(z.tolist())
 
 
@@ -120,8 +130,11 @@ def test_market_contract(name, market, seed, n_b, n_p):
 
 @pytest.mark.parametrize("name,access", members("access"), ids=ids("access"))
 @settings(max_examples=60, deadline=None)
-@given(budgets=st.lists(st.floats(0, 100, allow_nan=False), max_size=12),
-       free=st.integers(0, 12), active=st.integers(0, 20))
+@given(
+    budgets=st.lists(st.floats(0, 100, allow_nan=False), max_size=12),
+    free=st.integers(0, 12),
+    active=st.integers(0, 20),
+)
 def test_access_contract(name, access, budgets, free, active):
     assert isinstance(access, AccessMechanism)
     budgets = np.array(budgets)

@@ -61,7 +61,9 @@ def test_fedavg_is_the_sample_weighted_mean():
 def test_proportional_emission_by_hand():
     mechanism = ProportionalEmission(10.0, 0.5, 0.25, 0.25, fee_share=1.0)
     out = mechanism.allocate(
-        Contributions(np.array([3.0, 1.0]), np.array([1.0]), np.array([0.0, 0.0]), revenue=4_000_000)
+        Contributions(
+            np.array([3.0, 1.0]), np.array([1.0]), np.array([0.0, 0.0]), revenue=4_000_000
+        )
     )
     # Budget 10 + 4 tokens: builders 7 split 3:1, validators 3.5, data providers unpaid.
     assert out.builders.tolist() == [5_250_000, 1_750_000]
@@ -81,7 +83,9 @@ def test_platform_wages_by_hand():
 
 def test_posted_price_rations_pro_rata():
     market = PostedPrice(price=1.0)
-    out = market.allocate(np.array([6.0, 2.0]), np.array([2.0, 2.0, 10.0]), np.array([0.5, 1.0, 1.5]))
+    out = market.allocate(
+        np.array([6.0, 2.0]), np.array([2.0, 2.0, 10.0]), np.array([0.5, 1.0, 1.5])
+    )
     # Willing capacity 4 (the third provider's cost exceeds the price) < demand 8.
     np.testing.assert_allclose(out.units, [3.0, 1.0])
     np.testing.assert_allclose(out.sold, [2.0, 2.0, 0.0])

@@ -1,0 +1,57 @@
+"""Bad input stops the run before it starts: one line naming the key, exit status 2, no output."""
+
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+
+
+@pytest.mark.parametrize(
+    "override,expected",
+    [
+        ("epochz=5", "epochz: unknown key"),
+        ("epochs=abc", "epochs: Value 'abc'"),
+        ("epochs=-5", "epochs: must be ≥ 1, got -5"),
+        (
+            "faults.offline_probability=1.5",
+            "faults.offline_probability: must be a fraction in [0, 1]",
+        ),
+        ("learning.test_fraction=-0.1", "learning.test_fraction: must be a fraction in [0, 1]"),
+        ("consensus=foo", "consensus=foo: unknown consensus; choose one of: central_authority,"),
+        (
+            "scenario=foo",
+            "scenario=foo: unknown scenario; choose one of: centralized, decentralized",
+        ),
+        ("baseline=nowhere", "baseline: scenario=nowhere: unknown scenario"),
+        ("consensus.threshold=1.5", "consensus.threshold: must lie in [0, 1], got 1.5"),
+        ("consensus.kapa=0.3", "consensus.kapa: unknown key"),
+        ("incentive.builder_share=0.9", "incentive: builder_share + validator_share + data_share"),
+        ("scenario.topology=mesh", "scenario.topology: Invalid value 'mesh'"),
+        ("population.builders=0", "population.builders: must be ≥ 1, got 0"),
+    ],
+)
+def test_bad_config_gives_one_clear_line(override, expected, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main([override]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("deai-sim: error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_command_line_exit_status(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "epochs=-5"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "deai-sim: error: epochs: must be ≥ 1, got -5"
+    assert not (tmp_path / "outputs").exists()

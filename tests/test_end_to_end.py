@@ -1,0 +1,125 @@
+"""Whole runs: outputs, conservation, learning, reproducibility, and the command line."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.ledger import verify_run
+from sim.metrics.scorecard import ASPECTS
+from sim.run import run_scenarios
+from tests.conftest import SMALL
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    from sim.cli import preflight
+
+    run_dir = tmp_path_factory.mktemp("run")
+    summary = run_scenarios(preflight(SMALL), run_dir, progress=False)
+    return run_dir, summary
+
+
+def test_run_writes_every_output(finished_run):
+    run_dir, summary = finished_run
+    assert summary["scenarios"] == ["decentralized", "centralized"]
+    assert (run_dir / "summary.json").is_file()
+    assert sorted(p.name for p in (run_dir / "ledger").iterdir()) == [
+        "centralized.jsonl",
+        "decentralized.jsonl",
+    ]
+    table = pd.read_parquet(run_dir / "metrics.parquet")
+    assert len(table) == 2 * 6
+    assert table.groupby("scenario")["epoch"].apply(list).to_dict() == {
+        "centralized": list(range(6)),
+        "decentralized": list(range(6)),
+    }
+
+
+def test_scorecard_covers_all_sixteen_aspects(finished_run):
+    _, summary = finished_run
+    for scenario, metrics in summary["scorecard"].items():
+        assert {m["aspect"] for m in metrics} == set(range(1, 17)), scenario
+        assert all(m["better"] in ("higher", "lower") for m in metrics)
+        assert all(m["aspect_name"] == ASPECTS[m["aspect"] - 1] for m in metrics)
+    by_name = {
+        s: {m["name"]: m["value"] for m in metrics} for s, metrics in summary["scorecard"].items()
+    }
+    # Structural facts of the two organisations, independent of the random draws.
+    assert by_name["centralized"]["degree_centralization"] == pytest.approx(1.0)
+    assert by_name["centralized"]["node_connectivity"] == 1
+    assert by_name["centralized"]["raw_data_egress_ratio"] == pytest.approx(1.0)
+    assert by_name["decentralized"]["raw_data_egress_ratio"] == 0.0
+    assert by_name["centralized"]["decision_nakamoto"] == 1
+    assert by_name["decentralized"]["decision_nakamoto"] >= 1
+
+
+def test_token_supply_is_conserved_in_both_scenarios(finished_run):
+    run_dir, _ = finished_run
+    results = verify_run(run_dir)
+    assert len(results) == 2
+    for result in results:
+        assert result.ok, result.problems
+        assert result.supply == result.minted - result.burned
+    table = pd.read_parquet(run_dir / "metrics.parquet")
+    np.testing.assert_allclose(table["supply"], table["minted"] - table["burned"], atol=1e-6)
+
+
+def test_both_scenarios_learn(finished_run):
+    run_dir, _ = finished_run
+    table = pd.read_parquet(run_dir / "metrics.parquet")
+    for scenario, frame in table.groupby("scenario"):
+        accuracy = frame.sort_values("epoch")["test_accuracy"].to_numpy()
+        assert accuracy[-1] > 0.6, scenario  # chance is 0.1 on ten classes
+        assert accuracy[-1] > accuracy[0], scenario
+
+
+def test_same_seed_same_scorecard_other_seed_differs(finished_run, tmp_path):
+    from sim.cli import preflight
+
+    _, summary = finished_run
+    again = run_scenarios(preflight(SMALL), tmp_path / "again", progress=False)
+    assert json.dumps(again["scorecard"]) == json.dumps(summary["scorecard"])
+    other = run_scenarios(preflight([*SMALL, "seed=1"]), tmp_path / "other", progress=False)
+    assert json.dumps(other["scorecard"]) != json.dumps(summary["scorecard"])
+
+
+def test_command_line_run(tmp_path):
+    run_dir = tmp_path / "cli-run"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            *SMALL[:1],
+            "epochs=3",
+            "output.progress=false",
+            f"hydra.run.dir={run_dir}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(run_dir.resolve())
+    for name in ("accuracy", "balances", "reward_concentration", "scorecard"):
+        assert (run_dir / "figures" / f"{name}.png").stat().st_size > 10_000
+    verify = subprocess.run(
+        [sys.executable, "-m", "sim.ledger", "verify", str(run_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verify.returncode == 0 and verify.stdout.count("OK") == 2
+
+
+def test_single_scenario_presets(compose):
+    assert list(compose("scenario=centralized")) == ["centralized"]
+    assert list(compose("baseline=null")) == ["decentralized"]
+    configs = compose("scenario=centralized", "baseline=decentralized", "consensus.tolerance=0.1")
+    assert configs["centralized"].consensus.tolerance == 0.1
+    assert configs["decentralized"].consensus._target_.endswith("StakeMajority")
