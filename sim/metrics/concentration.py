@@ -37,7 +37,8 @@ def gini(x) -> float:
     if n == 0 or total <= 0:
         return float("nan")
     ranks = np.arange(1, n + 1)
-    return float(np.sum((2 * ranks - n - 1) * x) / (n * total))
+    # Clamped because rounding can leave −1e-17 for equal amounts.
+    return max(0.0, float(np.sum((2 * ranks - n - 1) * x) / (n * total)))
 
 
 def hhi(x) -> float:
@@ -84,7 +85,7 @@ def theil(x) -> float:
         return float("nan")
     ratio = x / x.mean()
     positive = ratio[ratio > 0]
-    return float(np.sum(positive * np.log(positive)) / x.size)
+    return max(0.0, float(np.sum(positive * np.log(positive)) / x.size))
 
 
 def effective_number(x, order: int = 1) -> float:
