@@ -12,11 +12,27 @@ class ComputeProvider(Participant):
 
     role = Role.COMPUTE_PROVIDER
 
+    @property
+    def capacity(self) -> float:
+        """Compute units it can sell per epoch."""
+        return float(self.model.population.capacity[self.slot])
+
+    @property
+    def unit_cost(self) -> float:
+        return float(self.model.population.unit_cost[self.slot])
+
 
 class DataProvider(Participant):
     """Holds one shard of real training data; hands it to a platform or licenses training on it."""
 
     role = Role.DATA_PROVIDER
+
+    @property
+    def shard(self) -> np.ndarray:
+        """Indices of its records in the training pool."""
+        position = self.model.population.position(self.role, self.slot)
+        row = self.model.engine.shard_table[position]
+        return row[row >= 0]
 
 
 class ModelBuilder(Participant):

@@ -123,3 +123,30 @@ def test_single_scenario_presets(compose):
     configs = compose("scenario=centralized", "baseline=decentralized", "consensus.tolerance=0.1")
     assert configs["centralized"].consensus.tolerance == 0.1
     assert configs["decentralized"].consensus._target_.endswith("StakeMajority")
+
+
+def test_agents_are_views_of_the_model_arrays(compose, tmp_path):
+    from agents import ComputeProvider, DataProvider
+    from sim.config import validate
+    from sim.learning.data import load_digits_splits
+    from sim.model import EconomyModel, build_mechanisms
+
+    cfg = compose("baseline=null")["decentralized"]
+    splits = load_digits_splits(np.random.default_rng(0), 0.2, 0.15)
+    model = EconomyModel(
+        validate(cfg),
+        build_mechanisms(cfg),
+        splits,
+        np.random.SeedSequence(0),
+        tmp_path / "l.jsonl",
+    )
+    providers = list(model.agents_by_type[DataProvider])
+    assert len(providers) == 8
+    shards = [set(a.shard.tolist()) for a in providers]
+    assert all(shards) and len(set().union(*shards)) == sum(len(s) for s in shards)  # disjoint
+    seller = next(iter(model.agents_by_type[ComputeProvider]))
+    assert seller.capacity == model.population.capacity[seller.slot] > 0
+    before = {a.slot: a.wallet for a in model.agents}
+    model.step()
+    assert any(a.wallet != before[a.slot] for a in model.agents if a.slot in before)
+    model.finish()
