@@ -57,7 +57,8 @@ class Participant(mesa.Agent):
         return expected_profit - entry_cost / horizon > 0
 
     @staticmethod
-    def vote_on_price(role: Role, raise_price: bool) -> int:
-        """Suppliers want a higher consumer price (more to share), consumers a lower one."""
-        wants_raise = role != Role.CONSUMER
-        return 1 if wants_raise == raise_price else -1
+    def vote_on_price(roles: np.ndarray, raise_price: bool) -> np.ndarray:
+        """+1 / −1 per account: suppliers want a higher consumer price (more to share),
+        consumers a lower one."""
+        wants_raise = np.asarray(roles) != Role.CONSUMER
+        return np.where(wants_raise == raise_price, 1, -1)

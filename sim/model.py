@@ -523,10 +523,8 @@ class EconomyModel(mesa.Model):
         raise_price = (self.epoch // self.cfg.economy.governance_interval) % 2 == 0
         factor = 1 + self.cfg.economy.price_step if raise_price else 1 - self.cfg.economy.price_step
         proposed = self.consumer_price * factor
-        votes = np.zeros(p.size, dtype=np.int64)
-        voters = np.flatnonzero(p.active & p.online)
-        for slot in voters:
-            votes[slot] = Participant.vote_on_price(Role(int(p.role[slot])), raise_price)
+        voting = p.active & p.online
+        votes = np.where(voting, Participant.vote_on_price(p.role, raise_price), 0)
         is_owner = np.zeros(p.size, dtype=bool)
         if self.platform:
             consumers = p.members(Role.CONSUMER)
