@@ -150,3 +150,13 @@ def test_agents_are_views_of_the_model_arrays(compose, tmp_path):
     model.step()
     assert any(a.wallet != before[a.slot] for a in model.agents if a.slot in before)
     model.finish()
+
+
+def test_rank_correlation_conventions():
+    from sim.metrics.scorecard import _correlation
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert _correlation(x, x**3) == pytest.approx(1.0)  # monotone: Spearman ρ = 1
+    assert _correlation(x, -x) == pytest.approx(-1.0)
+    assert _correlation(x, np.ones(4)) == 0.0  # flat wage: no information about merit
+    assert np.isnan(_correlation(np.ones(4), x))

@@ -64,9 +64,15 @@ def _safe(value) -> float:
 
 
 def _correlation(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman rank correlation (Pearson on average ranks); NaN when either side is constant."""
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+    """Spearman rank correlation (Pearson on average ranks) of rewards ``y`` with merit ``x``.
+
+    NaN when there are fewer than 3 points or merit does not vary; 0 when merit varies but rewards
+    do not (a flat wage carries no information about merit).
+    """
+    if len(x) < 3 or np.ptp(x) == 0:
         return float("nan")
+    if np.ptp(y) == 0:
+        return 0.0
 
     def ranks(v):
         order = np.argsort(v, kind="stable")
