@@ -46,5 +46,5 @@ def weighted_majority(votes, power, threshold: float) -> GovernanceOutcome:
         power=power,
         yes=yes,
         no=no,
-        turnout=cast / held if held > 0 else 0.0,
+        turnout=min(1.0, cast / held) if held > 0 else 0.0,  # rounding can exceed 1
     )
