@@ -126,6 +126,7 @@ class EconomyConfig:
     builder_cost: float = 0.5  # tokens per epoch a builder spends besides compute
     validator_cost: float = 0.5
     data_provider_cost: float = 0.1
+    approval_tolerance: float = 0.25  # evaluators weigh submissions scoring ≥ baseline − this
     governance_interval: int = 5  # epochs between price proposals
     price_step: float = 0.2  # a proposal moves the consumer price by this fraction
 
@@ -139,6 +140,7 @@ class EconomyConfig:
             "data_provider_cost",
         ):
             _at_least(f"economy.{key}", getattr(self, key), 0)
+        _fraction("economy.approval_tolerance", self.approval_tolerance)
         _at_least("economy.governance_interval", self.governance_interval, 1)
         _fraction("economy.price_step", self.price_step)
 

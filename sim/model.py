@@ -18,7 +18,15 @@ import mesa
 import numpy as np
 from hydra.utils import instantiate
 
-from agents import AGENT_CLASSES, Consumer, Coordinator, ModelBuilder, Participant, Role
+from agents import (
+    AGENT_CLASSES,
+    Consumer,
+    Coordinator,
+    ModelBuilder,
+    Participant,
+    Role,
+    Validator,
+)
 from mechanisms import FAMILIES
 from mechanisms.incentive.base import Contributions
 from sim.config import Config, Organisation
@@ -232,8 +240,8 @@ class EconomyModel(mesa.Model):
         records = self._data(steps)
         thetas = self.engine.train(records, steps)
         submitted = steps > 0
-        scores, baseline = self._evaluation(thetas, submitted)
-        outcome = self._consensus(scores, baseline, submitted, coordinator_up)
+        weights = self._evaluation(thetas, submitted)
+        outcome = self._consensus(weights, submitted, coordinator_up)
         updated = self._update(thetas, outcome.accepted, records)
         paid = self._rewards(outcome, records, coordinator_up)
         if (self.epoch + 1) % self.cfg.economy.governance_interval == 0:
@@ -387,12 +395,15 @@ class EconomyModel(mesa.Model):
 
     # 5. evaluation
     def _evaluation(self, thetas: np.ndarray, submitted: np.ndarray):
-        """(E, B) scores with NaN for missing submissions or offline evaluators; (E,) baseline."""
+        """(E, B) weights the evaluators set; 0 for missing submissions and offline evaluators."""
         scores = self.engine.score(thetas)
-        baseline = self.engine.baseline()
         online = self._evaluators_online()
         scores[:, ~submitted] = np.nan
         scores[~online, :] = np.nan
+        evaluator = Coordinator if self.platform else Validator
+        weights = evaluator.set_weights(
+            scores, self.engine.baseline(), self.cfg.economy.approval_tolerance
+        )
         quality = self.engine.test_accuracy(thetas)
         slots = self.population.blocks[Role.BUILDER]
         self.submission_quality[slots] += np.where(submitted, quality, 0.0)
@@ -401,7 +412,7 @@ class EconomyModel(mesa.Model):
         # it this epoch) on a platform, each online validator on a network.
         per_node = int(submitted.sum()) * self.engine.model_bytes
         self.peak_traffic.append(per_node + self.raw_bytes_this_epoch)
-        return scores, baseline
+        return weights
 
     def _evaluators_online(self) -> np.ndarray:
         p = self.population
@@ -419,10 +430,10 @@ class EconomyModel(mesa.Model):
         )
 
     # 6. consensus
-    def _consensus(self, scores, baseline, submitted, coordinator_up):
+    def _consensus(self, weights, submitted, coordinator_up):
         online = self._evaluators_online() & coordinator_up
         self.consensus_state, outcome = self.consensus.step(
-            self.consensus_state, self._evaluator_stake(), scores, online, baseline
+            self.consensus_state, self._evaluator_stake(), weights, online
         )
         builder_slots = self.population.blocks[Role.BUILDER]
         evaluator_slots = (
@@ -437,9 +448,7 @@ class EconomyModel(mesa.Model):
             "rejected": builder_slots[submitted & ~outcome.accepted],
         }
         if self.cfg.scenario.public_ledger:
-            detail.update(
-                stake=self._evaluator_stake(), scores=np.round(np.nan_to_num(scores, nan=-1), 6)
-            )
+            detail.update(stake=self._evaluator_stake(), weights=np.round(weights, 6))
         self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
         return outcome
 

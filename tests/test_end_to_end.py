@@ -120,8 +120,8 @@ def test_command_line_run(tmp_path):
 def test_single_scenario_presets(compose):
     assert list(compose("scenario=centralized")) == ["centralized"]
     assert list(compose("baseline=null")) == ["decentralized"]
-    configs = compose("scenario=centralized", "baseline=decentralized", "consensus.tolerance=0.1")
-    assert configs["centralized"].consensus.tolerance == 0.1
+    configs = compose("scenario=centralized", "baseline=decentralized", "consensus=majority")
+    assert configs["centralized"].consensus._target_.endswith(".Majority")
     assert configs["decentralized"].consensus._target_.endswith("StakeMajority")
 
 

@@ -1,7 +1,9 @@
 """Contract of the consensus family.
 
-Evaluators i (validators, or the coordinator alone) have scored builder submissions j on their own
-held-out data.  A consensus mechanism turns the score matrix into one agreed outcome: which
+Evaluators i (validators, or the coordinator alone) have set weights on builder submissions j:
+non-negative numbers, 0 for a submission the evaluator does not support (how an evaluator turns
+its measurements into weights is its own policy, see agents.roles.Validator).  A consensus
+mechanism turns the weight matrix and the evaluators' stakes into one agreed outcome: which
 submissions enter the network model, how much credit each builder and each evaluator earns, and
 whether the round committed at all (a quorum can be lost to faults).
 """
@@ -36,38 +38,42 @@ class ConsensusOutcome:
 class ConsensusMechanism(Protocol):
     """``init`` makes the state kept across epochs (None for stateless rules); ``step`` decides.
 
-    Arguments of ``step``: ``stake`` (V,) ≥ 0; ``scores`` (V, B) in [0, 1] with NaN where a
-    submission was not made; ``active`` (V,) bool, evaluators online this epoch; ``baseline`` (V,),
-    each evaluator's score of the current network model.
+    Arguments of ``step``: ``stake`` (V,) ≥ 0; ``weights`` (V, B) ≥ 0, a row per evaluator;
+    ``active`` (V,) bool, evaluators that took part this epoch (None: all).
     """
 
     def init(self, n_validators: int, n_builders: int) -> Any: ...
 
     def step(
-        self,
-        state: Any,
-        stake: np.ndarray,
-        scores: np.ndarray,
-        active: np.ndarray | None = None,
-        baseline: np.ndarray | None = None,
+        self, state: Any, stake: np.ndarray, weights: np.ndarray, active: np.ndarray | None = None
     ) -> tuple[Any, ConsensusOutcome]: ...
 
 
-def approvals(scores: np.ndarray, baseline: np.ndarray | None, tolerance: float) -> np.ndarray:
-    """An evaluator approves a submission whose score is at least its baseline − tolerance.
+def check_round(stake, weights, active) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate shapes and signs; return float stake, float weights and a boolean active mask."""
+    stake = np.asarray(stake, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim != 2 or weights.shape[0] != stake.shape[0]:
+        raise ValueError(
+            f"weights must be (validators, builders); got {weights.shape} for {stake.shape[0]} validators"
+        )
+    if np.any(stake < 0) or np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError("stake and weights must be finite and non-negative")
+    active = np.ones(stake.shape, bool) if active is None else np.asarray(active, dtype=bool)
+    return stake, weights, active
 
-    Unscored submissions (NaN) are never approved.
-    """
-    reference = np.zeros(scores.shape[0]) if baseline is None else np.asarray(baseline)
-    with np.errstate(invalid="ignore"):
-        return np.nan_to_num(scores, nan=-np.inf) >= reference[:, None] - tolerance
+
+def halted(n_validators: int, n_builders: int, power: np.ndarray | None = None) -> ConsensusOutcome:
+    """The outcome of a round that could not commit: nothing accepted, nobody credited."""
+    nothing = np.zeros(n_builders)
+    power = np.zeros(n_validators) if power is None else power
+    return ConsensusOutcome(nothing.astype(bool), nothing, np.zeros(n_validators), power, False)
 
 
-def merit_weights(scores: np.ndarray, power: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-    """Power-weighted mean score of each accepted submission, normalised to sum 1."""
-    filled = np.nan_to_num(scores, nan=0.0)
+def merit_weights(weights: np.ndarray, power: np.ndarray, accepted: np.ndarray) -> np.ndarray:
+    """Power-weighted mean weight of each accepted submission, normalised to sum 1."""
     total_power = power.sum()
-    merit = power @ filled / total_power if total_power > 0 else np.zeros(scores.shape[1])
+    merit = power @ weights / total_power if total_power > 0 else np.zeros(weights.shape[1])
     merit = np.where(accepted, merit, 0.0)
     total = merit.sum()
     return merit / total if total > 0 else merit

@@ -24,10 +24,10 @@ def test_every_family_has_members():
 def _draw_round(seed, n_validators=5, n_builders=7):
     rng = np.random.default_rng(seed)
     stake = rng.lognormal(0, 1, n_validators)
-    scores = rng.uniform(0.2, 1.0, (n_validators, n_builders))
-    scores[:, rng.random(n_builders) < 0.2] = np.nan  # some builders did not submit
-    baseline = rng.uniform(0.4, 0.8, n_validators)
-    return stake, scores, baseline
+    weights = rng.uniform(0.2, 1.0, (n_validators, n_builders))
+    weights[rng.random(weights.shape) < 0.3] = 0.0  # unsupported submissions
+    weights[:, rng.random(n_builders) < 0.2] = 0.0  # some builders did not submit
+    return stake, weights
 
 
 @pytest.mark.parametrize("name,mechanism", members("consensus"), ids=ids("consensus"))
@@ -35,20 +35,20 @@ def _draw_round(seed, n_validators=5, n_builders=7):
 @given(seed=st.integers(0, 2**31))
 def test_consensus_contract(name, mechanism, seed):
     assert isinstance(mechanism, ConsensusMechanism)
-    stake, scores, baseline = _draw_round(seed)
-    state = mechanism.init(*scores.shape)
-    _, out = mechanism.step(state, stake, scores, np.ones(len(stake), bool), baseline)
-    submitted = ~np.all(np.isnan(scores), axis=0)
-    assert out.accepted.shape == out.builder_weight.shape == (scores.shape[1],)
+    stake, weights = _draw_round(seed)
+    state = mechanism.init(*weights.shape)
+    _, out = mechanism.step(state, stake, weights, np.ones(len(stake), bool))
+    submitted = weights.any(axis=0)
+    assert out.accepted.shape == out.builder_weight.shape == (weights.shape[1],)
     assert out.validator_weight.shape == out.voting_power.shape == stake.shape
     assert not np.any(out.accepted & ~submitted)
     assert np.all(out.builder_weight >= 0) and np.all(out.builder_weight[~out.accepted] == 0)
     assert out.builder_weight.sum() == pytest.approx(1.0 if out.accepted.any() else 0.0)
     assert np.all(out.validator_weight >= 0) and out.validator_weight.sum() <= 1 + 1e-9
     # Relabelling builders relabels the outcome (no builder is favoured by its index).
-    order = np.random.default_rng(seed).permutation(scores.shape[1])
+    order = np.random.default_rng(seed).permutation(weights.shape[1])
     _, permuted = mechanism.step(
-        mechanism.init(*scores.shape), stake, scores[:, order], np.ones(len(stake), bool), baseline
+        mechanism.init(*weights.shape), stake, weights[:, order], np.ones(len(stake), bool)
     )
     np.testing.assert_array_equal(permuted.accepted, out.accepted[order])
     np.testing.assert_allclose(permuted.builder_weight, out.builder_weight[order])
@@ -56,9 +56,9 @@ def test_consensus_contract(name, mechanism, seed):
 
 @pytest.mark.parametrize("name,mechanism", members("consensus"), ids=ids("consensus"))
 def test_consensus_halts_with_every_evaluator_offline(name, mechanism):
-    stake, scores, baseline = _draw_round(0)
+    stake, weights = _draw_round(0)
     _, out = mechanism.step(
-        mechanism.init(*scores.shape), stake, scores, np.zeros(len(stake), bool), baseline
+        mechanism.init(*weights.shape), stake, weights, np.zeros(len(stake), bool)
     )
     assert not out.committed
     assert not out.accepted.any() and out.builder_weight.sum() == 0

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
+from agents.roles import honest_weights
 from mechanisms.access.permissioned import Permissioned
 from mechanisms.access.permissionless import RegistrationBurn
 from mechanisms.aggregation.fedavg import FedAvg
 from mechanisms.consensus.central_authority import CentralAuthority
-from mechanisms.consensus.stake_majority import StakeMajority
+from mechanisms.consensus.voting import Majority, StakeMajority
 from mechanisms.governance.owner import OwnerDecides
 from mechanisms.governance.token_vote import TokenVote
 from mechanisms.incentive.base import Contributions
@@ -15,39 +16,57 @@ from mechanisms.incentive.platform_wages import PlatformWages
 from mechanisms.incentive.proportional import ProportionalEmission
 from mechanisms.market.posted_price import PostedPrice
 
-# Three validators with stake 5, 3, 2 score three submissions; baselines 0.8.
+# Three validators with stake 5, 3, 2 score three submissions; each scores the current model 0.8.
 STAKE = np.array([5.0, 3.0, 2.0])
 SCORES = np.array([[0.9, 0.5, 0.7], [0.4, 0.9, 0.7], [0.4, 0.9, 0.7]])
 BASELINE = np.full(3, 0.8)
 
 
+def test_honest_weights_keep_scores_within_tolerance():
+    weights = honest_weights(SCORES, BASELINE, tolerance=0.15)
+    np.testing.assert_allclose(weights, [[0.9, 0, 0.7], [0, 0.9, 0.7], [0, 0.9, 0.7]])
+    with_missing = SCORES.copy()
+    with_missing[:, 2] = np.nan
+    assert np.all(honest_weights(with_missing, BASELINE, 0.15)[:, 2] == 0)
+
+
 def test_stake_majority_by_hand():
-    # tolerance 0: approve iff score ≥ 0.8.  Support: j0 = 5/10, j1 = 5/10, j2 = 0.
-    _, out = StakeMajority(threshold=0.5, tolerance=0.0).step(None, STAKE, SCORES, None, BASELINE)
+    weights = honest_weights(SCORES, BASELINE, tolerance=0.0)  # support iff score ≥ 0.8
+    # Support: j0 = 5/10, j1 = 5/10, j2 = 0.
+    _, out = StakeMajority(threshold=0.5).step(None, STAKE, weights)
     assert out.accepted.tolist() == [False, False, False]  # 0.5 is not more than half
-    _, out = StakeMajority(threshold=0.4, tolerance=0.0).step(None, STAKE, SCORES, None, BASELINE)
+    _, out = StakeMajority(threshold=0.4).step(None, STAKE, weights)
     assert out.accepted.tolist() == [True, True, False]
-    # Merit = stake-weighted mean score: j0 (5·0.9 + 5·0.4)/10 = 0.65, j1 (2.5 + 4.5)/10 = 0.70.
-    np.testing.assert_allclose(out.builder_weight, [0.65 / 1.35, 0.70 / 1.35, 0])
+    # Merit = stake-weighted mean weight: j0 5·0.9/10 = 0.45, j1 5·0.9/10 = 0.45.
+    np.testing.assert_allclose(out.builder_weight, [0.5, 0.5, 0])
     # Every validator agrees with 2 of 3 outcomes, so credit follows stake.
     np.testing.assert_allclose(out.validator_weight, STAKE / STAKE.sum())
 
 
+def test_one_agent_one_vote_ignores_stake():
+    weights = honest_weights(SCORES, BASELINE, tolerance=0.0)
+    _, out = Majority(threshold=0.5).step(None, STAKE, weights)
+    assert out.accepted.tolist() == [False, True, False]  # j1 has 2 of 3 votes
+    np.testing.assert_allclose(out.voting_power, [1, 1, 1])
+
+
 def test_stake_majority_quorum_and_offline_stake():
-    mechanism = StakeMajority(threshold=0.5, quorum=0.5, tolerance=0.0)
+    weights = honest_weights(SCORES, BASELINE, tolerance=0.0)
+    mechanism = StakeMajority(threshold=0.5, quorum=0.5)
     online = np.array([False, True, True])  # only 5 of 10 stake online: quorum met exactly
-    _, out = mechanism.step(None, STAKE, SCORES, online, BASELINE)
+    _, out = mechanism.step(None, STAKE, weights, online)
     assert out.committed and out.accepted.tolist() == [False, True, False]
-    _, out = mechanism.step(None, STAKE, SCORES, np.array([False, True, False]), BASELINE)
+    _, out = mechanism.step(None, STAKE, weights, np.array([False, True, False]))
     assert not out.committed and not out.accepted.any()
 
 
 def test_central_authority_ignores_everyone_else():
-    _, out = CentralAuthority(tolerance=0.0).step(None, STAKE, SCORES, None, BASELINE)
+    weights = honest_weights(SCORES, BASELINE, tolerance=0.0)
+    _, out = CentralAuthority().step(None, STAKE, weights)
     assert out.accepted.tolist() == [True, False, False]
     assert out.voting_power.tolist() == [1.0, 0.0, 0.0]
-    _, out = CentralAuthority(tolerance=0.15).step(None, STAKE, SCORES, None, BASELINE)
-    assert out.accepted.tolist() == [True, False, True]
+    _, out = CentralAuthority().step(None, STAKE, weights, np.array([False, True, True]))
+    assert not out.committed
 
 
 def test_fedavg_is_the_sample_weighted_mean():

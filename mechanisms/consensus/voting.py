@@ -1,0 +1,77 @@
+"""Majority votes on each submission: by stake, or one agent one vote."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mechanisms.consensus.base import ConsensusOutcome, check_round, halted, merit_weights
+
+
+class _WeightedVote:
+    """Accept submission j iff Σ_i p_i [W_ij > 0] > threshold · Σ_i p_i over active evaluators;
+    commit only when the active power reaches ``quorum`` of all power."""
+
+    def __init__(self, threshold: float = 0.5, quorum: float = 0.5):
+        for name, value in (("threshold", threshold), ("quorum", quorum)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+        self.threshold = threshold
+        self.quorum = quorum
+
+    def power(self, stake: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def init(self, n_validators: int, n_builders: int) -> None:
+        return None
+
+    def step(self, state, stake, weights, active=None):
+        stake, weights, active = check_round(stake, weights, active)
+        held = self.power(stake)
+        power = np.where(active, held, 0.0)
+        if held.sum() <= 0 or power.sum() <= 0 or power.sum() < self.quorum * held.sum():
+            return state, halted(*weights.shape, power=power)
+        approve = weights > 0
+        support = power @ approve / power.sum()
+        accepted = support > self.threshold
+        submitted = approve.any(axis=0)
+        agreement = (
+            np.mean(approve[:, submitted] == accepted[submitted], axis=1)
+            if submitted.any()
+            else np.zeros_like(power)
+        )
+        credit = power * agreement
+        credit = credit / credit.sum() if credit.sum() > 0 else credit
+        return state, ConsensusOutcome(
+            accepted=accepted,
+            builder_weight=merit_weights(weights, power, accepted),
+            validator_weight=credit,
+            voting_power=power,
+            committed=True,
+        )
+
+
+class StakeMajority(_WeightedVote):
+    """Stake-weighted majority: power p_i = stake_i.
+
+    Each active evaluator supports the submissions it puts weight on; j is accepted iff
+    ``Σ_i s_i [W_ij > 0] > threshold · Σ_i s_i`` over active evaluators, and the round commits
+    only with ``quorum`` of all stake active.  Builders' merit is the stake-weighted mean weight of
+    accepted submissions; an evaluator's credit is its stake times the share of submissions on
+    which its vote agreed with the outcome (normalised).
+
+    Source: stake-weighted majority of proof-of-stake voting (shared/specs/mechanisms.md,
+    "Stake-weighted voting and BFT quorums": a proposal passes with > 1/2 of stake cast).
+    """
+
+    def power(self, stake):
+        return stake
+
+
+class Majority(_WeightedVote):
+    """One agent, one vote: power p_i = 1 for every evaluator with positive stake (registered),
+    otherwise as StakeMajority.  Source: shared/specs/mechanisms.md, "one-agent-one-vote
+    majority: a proposal passes with > 1/2 of votes cast".  Sybil identities count fully here,
+    which is the rule's known weakness."""
+
+    def power(self, stake):
+        return (stake > 0).astype(np.float64)
