@@ -36,7 +36,15 @@ TOKEN_KINDS = ("mint", "burn", "transfer")
 
 def to_units(tokens: float) -> int:
     """Whole micro-token units in an amount of tokens (rounded down)."""
-    return int(np.floor(tokens * UNITS_PER_TOKEN))
+    return int(tokens_to_units(tokens))
+
+
+def tokens_to_units(tokens) -> np.ndarray:
+    """Whole units in token amounts, rounded down; products like 0.015717 · 100 that land a
+    hair below a whole unit in binary floating point are not lost to the floor."""
+    return np.floor(np.round(np.asarray(tokens, dtype=np.float64) * UNITS_PER_TOKEN, 6)).astype(
+        np.int64
+    )
 
 
 def split_units(total: int, shares: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ mechanisms and these switches:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 from hydra.utils import instantiate
@@ -200,6 +202,7 @@ class EconomyModel(mesa.Model):
         self.utilisation: list[float] = []
         self.available_epochs = 0
         self.gross_revenue = 0
+        self.emission_total = 0
         self.platform_spend = 0
         self.governance_power = np.zeros(n)
         self.decision_nc: list[int] = []
@@ -454,10 +457,13 @@ class EconomyModel(mesa.Model):
 
     # 7. update
     def _update(self, thetas, accepted, records) -> bool:
+        theta = np.asarray(self.engine.theta)
+        sizes = (records >= 0).sum(axis=1).astype(np.float64)
+        self.round = RoundRecord(theta, thetas, accepted, sizes)
         if not accepted.any():
             return False
-        deltas = thetas[accepted] - np.asarray(self.engine.theta)[None]
-        weights = (records[accepted] >= 0).sum(axis=1).astype(np.float64)
+        deltas = thetas[accepted] - theta[None]
+        weights = sizes[accepted]
         self.engine.apply(self.aggregate(deltas, weights))
         slots = self.population.blocks[Role.BUILDER][accepted]
         self.accepted_count[slots] += 1
@@ -483,16 +489,34 @@ class EconomyModel(mesa.Model):
         validator_part = np.zeros(len(p.blocks[Role.VALIDATOR]))
         if not self.platform:
             validator_part = outcome.validator_weight * p.active[p.blocks[Role.VALIDATOR]]
+        builder_slots = p.blocks[Role.BUILDER]
+        builder_weight = outcome.builder_weight * p.active[builder_slots]
+        submitted = self.round.sizes > 0
+        builder_stake = (
+            self.ledger.balances[builder_slots] * p.active[builder_slots] / UNITS_PER_TOKEN
+        )
+        corr, mmc = self._prediction_scores(submitted, builder_stake)
         rewards = self.incentive.allocate(
             Contributions(
-                builders=outcome.builder_weight * p.active[p.blocks[Role.BUILDER]],
+                builders=builder_weight,
                 validators=validator_part,
                 data_providers=data_contribution,
                 revenue=revenue,
+                builder_utility=self.round.utility(self.aggregate, self.engine.validation_accuracy),
+                builder_stake=np.where(submitted, builder_stake, 0.0),
+                builder_corr=corr,
+                builder_mmc=mmc,
+                data_stake=self.ledger.balances[data_slots]
+                * p.active[data_slots]
+                / UNITS_PER_TOKEN,
             )
         )
         self.ledger.mint([TREASURY], [rewards.minted], "emission")
-        slots = np.concatenate([p.blocks[Role.BUILDER], p.blocks[Role.VALIDATOR], data_slots])
+        self.emission_total += rewards.minted
+        if rewards.builder_burns is not None:
+            burns = np.minimum(rewards.builder_burns, self.ledger.balances[builder_slots])
+            self.ledger.burn(builder_slots, burns, "stake at risk")
+        slots = np.concatenate([builder_slots, p.blocks[Role.VALIDATOR], data_slots])
         amounts = self._affordable(
             TREASURY, np.concatenate([rewards.builders, rewards.validators, rewards.data_providers])
         )
@@ -509,6 +533,15 @@ class EconomyModel(mesa.Model):
         p.first_reward[newly] = self.epoch
         self.record["rewards_paid"] = float(paid.sum())
         return bool(amounts.sum() > 0)
+
+    def _prediction_scores(self, submitted: np.ndarray, stake: np.ndarray):
+        """CORR and MMC of the submitted models (zeros for builders that did not submit)."""
+        corr, mmc = np.zeros(len(submitted)), np.zeros(len(submitted))
+        if submitted.any():
+            corr[submitted], mmc[submitted] = self.engine.prediction_scores(
+                self.round.thetas[submitted], stake[submitted]
+            )
+        return corr, mmc
 
     def _consumer_payments(self, coordinator_up: bool) -> int:
         p = self.population
@@ -600,6 +633,29 @@ class EconomyModel(mesa.Model):
         """Close the ledger and release mesa's per-model registry (mesa 3.3 never frees it)."""
         self.ledger.close()
         mesa.Agent._ids.pop(self, None)
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """What the update phase saw: the model before, every submission and the accepted ones."""
+
+    theta: np.ndarray
+    thetas: np.ndarray
+    accepted: np.ndarray
+    sizes: np.ndarray
+
+    def utility(self, aggregate, evaluate):
+        """v(coalition) = validation accuracy of the model rebuilt from the coalition's accepted
+        updates with the run's aggregation rule (GTG-Shapley's utility: no retraining)."""
+
+        def value(mask: np.ndarray) -> float:
+            members = self.accepted & np.asarray(mask, dtype=bool)
+            if not members.any():
+                return evaluate(self.theta)
+            deltas = self.thetas[members] - self.theta[None]
+            return evaluate(self.theta + aggregate(deltas, self.sizes[members]))
+
+        return value
 
 
 def _reporter(key: str):

@@ -8,6 +8,7 @@ the rest comes from the treasury's balance (collected fees, or a platform's own 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -22,22 +23,39 @@ class Contributions:
     validators:      (V,) evaluation credit (consensus validator weight).
     data_providers:  (D,) records used by accepted submissions.
     revenue:         units the treasury collected from consumers this epoch.
+    builder_utility: value of a coalition of builders, a boolean (B,) mask → validation score of
+                     the network model rebuilt from that coalition's accepted updates (for
+                     Shapley rewards); None when the caller cannot rebuild models.
+    builder_stake:   (B,) tokens each builder holds at risk (Numerai-style payouts).
+    builder_corr:    (B,) correlation of each builder's predictions with the target.
+    builder_mmc:     (B,) its meta-model contribution (correlation after neutralising to the
+                     stake-weighted meta-model).
+    data_stake:      (D,) tokens each data provider stakes on its own data (Ocean data farming).
     """
 
     builders: np.ndarray
     validators: np.ndarray
     data_providers: np.ndarray
     revenue: int
+    builder_utility: Callable[[np.ndarray], float] | None = None
+    builder_stake: np.ndarray | None = None
+    builder_corr: np.ndarray | None = None
+    builder_mmc: np.ndarray | None = None
+    data_stake: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class Rewards:
-    """Integer rewards in units; ``minted`` ≤ their sum is created by emission."""
+    """Integer rewards in units.  ``minted`` units are created by emission (into the treasury);
+    ``kept`` of them stay with the treasury as the protocol or subnet owner's cut;
+    ``builder_burns`` (B,) are destroyed from builders' own balances (slashed stake at risk)."""
 
     builders: np.ndarray
     validators: np.ndarray
     data_providers: np.ndarray
     minted: int
+    kept: int = 0
+    builder_burns: np.ndarray | None = None
 
     @property
     def total(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
-from sim.ledger import to_units
+from sim.ledger import to_units, tokens_to_units
 
 
 class PlatformWages:
@@ -33,6 +33,6 @@ class PlatformWages:
         return Rewards(
             builders=accepted.astype(np.int64) * to_units(self.wage_per_update),
             validators=np.zeros(np.shape(contributions.validators), dtype=np.int64),
-            data_providers=np.floor(records * to_units(self.price_per_record)).astype(np.int64),
+            data_providers=tokens_to_units(records * self.price_per_record),
             minted=0,
         )

@@ -7,6 +7,7 @@ their capacity, so each jitted function compiles once per run.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
@@ -97,6 +98,31 @@ class LearningEngine:
         )
         return np.array(scores, dtype=np.float64)
 
+    def validation_accuracy(self, theta: np.ndarray) -> float:
+        """Accuracy of one model on all evaluators' held-out data pooled."""
+        per_pool = self.score(np.asarray(theta)[None])[:, 0]
+        sizes = np.asarray(self.eval_mask.sum(axis=1))
+        return float(per_pool @ sizes / sizes.sum())
+
+    def prediction_scores(self, thetas: np.ndarray, stake: np.ndarray):
+        """Numerai-style CORR and MMC of each model's class probabilities on the pooled validation
+        data: CORR = corr(vec P_k, vec Y) with Y one-hot; MMC = corr of P_k neutralised to the
+        stake-weighted meta-model M = Σ s_k P_k / Σ s_k (P_k − (⟨P_k, M⟩/⟨M, M⟩) M, centred)."""
+        mask = np.asarray(self.eval_mask).ravel() > 0
+        x = np.asarray(self.eval_x).reshape(-1, self.splits.n_features)[mask]
+        y = np.asarray(self.eval_y).ravel()[mask]
+        target = np.eye(self.splits.n_classes)[y].ravel()
+        target = target - target.mean()
+        probs = np.asarray(
+            jax.nn.softmax(jax.vmap(self.model.logits, (0, None))(jnp.asarray(thetas), x))
+        )
+        preds = probs.reshape(len(thetas), -1)
+        preds = preds - preds.mean(axis=1, keepdims=True)
+        weights = np.asarray(stake, dtype=np.float64)
+        meta = weights @ preds / weights.sum() if weights.sum() > 0 else preds.mean(axis=0)
+        neutral = preds - np.outer(preds @ meta / max(meta @ meta, 1e-12), meta)
+        return _correlations(preds, target), _correlations(neutral, target)
+
     def baseline(self) -> np.ndarray:
         """(E,) accuracy of the current network model on each evaluator's data."""
         return self.score(np.asarray(self.theta)[None])[:, 0]
@@ -123,6 +149,12 @@ class LearningEngine:
 
     def apply(self, update: np.ndarray) -> None:
         self.theta = self.theta + jnp.asarray(update, jnp.float32)
+
+
+def _correlations(rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each (centred) row with the centred target; 0 for a flat row."""
+    norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(target)
+    return np.divide(rows @ target, norms, out=np.zeros(len(rows)), where=norms > 0)
 
 
 def make_engine(
