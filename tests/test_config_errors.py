@@ -19,7 +19,10 @@ from sim.cli import main
             "faults.offline_probability: must be a fraction in [0, 1]",
         ),
         ("learning.test_fraction=-0.1", "learning.test_fraction: must be a fraction in [0, 1]"),
-        ("consensus=foo", "consensus=foo: unknown consensus; choose one of: bft, central_authority,"),
+        (
+            "consensus=foo",
+            "consensus=foo: unknown consensus; choose one of: bft, central_authority,",
+        ),
         (
             "scenario=foo",
             "scenario=foo: unknown scenario; choose one of: centralized, decentralized",
