@@ -30,6 +30,7 @@ from agents import (
     Validator,
 )
 from mechanisms import FAMILIES
+from mechanisms.access.base import slashing_fraction
 from mechanisms.incentive.base import Contributions
 from sim.config import Config, Organisation
 from sim.learning.data import Splits
@@ -37,7 +38,7 @@ from sim.learning.engine import make_engine
 from sim.ledger import UNITS_PER_TOKEN, Ledger, split_units, to_units
 from sim.metrics.concentration import gini, nakamoto_coefficient
 from sim.network import attach, build_graph
-from sim.population import ESCROW, ROLE_ORDER, TREASURY, Population
+from sim.population import BONDS, ESCROW, ROLE_ORDER, TREASURY, Population
 
 SUPPLIER_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
 
@@ -90,6 +91,7 @@ class EconomyModel(mesa.Model):
                 "organisation": cfg.scenario.organisation.value,
                 "treasury": TREASURY,
                 "escrow": ESCROW,
+                "bonds": BONDS,
                 "blocks": {
                     r.name.lower(): [int(b[0]), int(b[-1])]
                     for r, b in self.population.blocks.items()
@@ -177,6 +179,10 @@ class EconomyModel(mesa.Model):
         return agent
 
     def _deactivate(self, slots: np.ndarray) -> None:
+        slots = np.asarray(slots, dtype=np.int64)
+        if len(slots) and self.population.bonded[slots].any():
+            self.ledger.transfer([BONDS], slots, self.population.bonded[slots], "bond returned")
+            self.population.bonded[slots] = 0
         for slot in slots:
             slot = int(slot)
             self.population.active[slot] = False
@@ -309,6 +315,10 @@ class EconomyModel(mesa.Model):
             )
         self.ledger.mint(entering, self._endowment_units(entering), "genesis", newcomers=True)
         self.ledger.burn(entering, admission.burn[admission.admitted], "registration")
+        if admission.bond is not None:
+            bonds = np.asarray(admission.bond)[admission.admitted]
+            self.ledger.transfer(entering, [BONDS], bonds, "bond")
+            self.population.bonded[entering] += bonds
 
     # 2. resource market
     def _resource_market(self, coordinator_up: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -453,7 +463,18 @@ class EconomyModel(mesa.Model):
         if self.cfg.scenario.public_ledger:
             detail.update(stake=self._evaluator_stake(), weights=np.round(weights, 6))
         self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
+        self._slash(builder_slots[submitted & ~outcome.accepted] if outcome.committed else [])
         return outcome
+
+    def _slash(self, faulty) -> None:
+        """Burn the access mechanism's share of the bond of every builder proven faulty."""
+        fraction = slashing_fraction(self.access)
+        faulty = np.asarray(faulty, dtype=np.int64)
+        if fraction <= 0 or len(faulty) == 0:
+            return
+        cut = np.floor(self.population.bonded[faulty] * fraction).astype(np.int64)
+        self.ledger.burn(np.full(len(faulty), BONDS), cut, "slashing", offenders=faulty)
+        self.population.bonded[faulty] -= cut
 
     # 7. update
     def _update(self, thetas, accepted, records) -> bool:

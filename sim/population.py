@@ -1,7 +1,8 @@
 """Numeric state of all participants, as arrays indexed by account slot.
 
 Slots are laid out once per run: slot 0 is the treasury (the coordinator's wallet on a platform,
-the protocol's account on a network), slot 1 the compute market's escrow, then one contiguous
+the protocol's account on a network), slot 1 the compute market's escrow, slot 2 the account
+holding entry bonds, then one contiguous
 block per role sized for its initial members plus ``newcomer_slots`` entrants.  Fixed capacity
 keeps array shapes, and so compiled JAX functions, the same for the whole run.
 """
@@ -16,6 +17,7 @@ from agents.base import Role
 
 TREASURY = 0
 ESCROW = 1
+BONDS = 2
 ROLE_ORDER = (
     Role.COMPUTE_PROVIDER,
     Role.DATA_PROVIDER,
@@ -40,6 +42,7 @@ class Population:
     loss_streak: np.ndarray = field(init=False)
     joined: np.ndarray = field(init=False)  # epoch of entry (−1: never)
     first_reward: np.ndarray = field(init=False)  # epoch of first reward (−1: none yet)
+    bonded: np.ndarray = field(init=False)  # units of entry bond held in the BONDS account
 
     def __post_init__(self):
         n = self.size
@@ -53,10 +56,11 @@ class Population:
         self.loss_streak = np.zeros(n, dtype=np.int64)
         self.joined = np.full(n, -1, dtype=np.int64)
         self.first_reward = np.full(n, -1, dtype=np.int64)
+        self.bonded = np.zeros(n, dtype=np.int64)
 
     @classmethod
     def layout(cls, initial: dict[Role, int], newcomer_slots: int) -> Population:
-        blocks, start = {}, 2
+        blocks, start = {}, 3
         for role in ROLE_ORDER:
             width = initial[role] + newcomer_slots
             blocks[role] = np.arange(start, start + width)

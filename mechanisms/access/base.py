@@ -15,11 +15,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Admission:
-    """admitted (n,) bool; burn (n,) units to destroy on entry; entry_cost tokens per candidate."""
+    """admitted (n,) bool; burn (n,) units destroyed on entry; bond (n,) units locked on entry
+    (returned on exit, less slashing); entry_cost tokens each candidate faced."""
 
     admitted: np.ndarray
     burn: np.ndarray
     entry_cost: float
+    bond: np.ndarray | None = None
 
 
 @runtime_checkable
@@ -27,3 +29,8 @@ class AccessMechanism(Protocol):
     """``admit(budgets (n,) tokens, free_slots, active_count) -> Admission``."""
 
     def admit(self, budgets: np.ndarray, free_slots: int, active_count: int) -> Admission: ...
+
+
+def slashing_fraction(access) -> float:
+    """Share of a bond burned per proven fault; mechanisms without bonds slash nothing."""
+    return float(getattr(access, "slash_fraction", 0.0))

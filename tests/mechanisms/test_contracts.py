@@ -122,14 +122,16 @@ def test_incentive_contract(name, mechanism, b, v, d, revenue, seed):
         assert out.builder_burns.shape == (len(b),) and np.all(out.builder_burns >= 0)
     if out.minted > 0:  # emission-funded: nothing is paid beyond what was minted and collected
         assert out.total + out.kept <= out.minted + revenue
-    # Relabelling contributors relabels rewards.
+    # Relabelling contributors relabels rewards (to 0.1 % of the total for sampled estimates such
+    # as TMC/GTG-Shapley, whose truncation can flip on the last bit of a float sum).
     flipped = mechanism.allocate(_reversed(c))
+    slack = 1e-3 * max(out.total, 1)
     for a, z in (
         (out.builders, flipped.builders),
         (out.validators, flipped.validators),
         (out.data_providers, flipped.data_providers),
     ):
-        assert sorted(a.tolist()) == sorted(z.tolist())
+        np.testing.assert_allclose(np.sort(a), np.sort(z), atol=slack)
 
 
 @pytest.mark.parametrize("name,rule", members("aggregation"), ids=ids("aggregation"))

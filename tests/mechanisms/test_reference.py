@@ -132,3 +132,30 @@ def test_governance_rules():
     assert TokenVote().decide(np.array([1, -1, 0]), np.array([4.0, 5.0, 100.0]), owner).turnout == (
         pytest.approx(9 / 109)
     )
+
+
+def test_stake_bond_locks_instead_of_burning():
+    from mechanisms.access.bonded import StakeBond
+
+    out = StakeBond(bond=10.0, slash_fraction=0.1).admit(np.array([5.0, 12.0, 30.0]), 5, 0)
+    assert out.admitted.tolist() == [False, True, True]
+    assert out.bond.tolist() == [0, 10_000_000, 10_000_000] and out.burn.sum() == 0
+
+
+def test_quadratic_funding_by_hand():
+    from mechanisms.governance.quadratic import quadratic_funding
+
+    # Project 0: four donors of 1 → (4·1)² = 16; project 1: one donor of 4 → (2)² = 4 (no subsidy).
+    c = np.array([[1.0, 4.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_allclose(quadratic_funding(c, pool=100.0), [16.0, 4.0])
+    # A pool of 6 covers half of the 12 of subsidy needed.
+    np.testing.assert_allclose(quadratic_funding(c, pool=6.0), [4.0 + 6.0, 4.0])
+
+
+def test_quadratic_voting_counts_square_roots():
+    from mechanisms.governance.quadratic import QuadraticVoting
+
+    owner = np.zeros(3, bool)
+    # One whale with 100 tokens (10 votes) against two holders of 36 (6 + 6 votes).
+    out = QuadraticVoting().decide(np.array([1, -1, -1]), np.array([100.0, 36.0, 36.0]), owner)
+    assert not out.passed and out.yes == 10 and out.no == 12

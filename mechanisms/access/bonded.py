@@ -1,0 +1,39 @@
+"""Stake-bonded entry with slashing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mechanisms.access.base import Admission
+from sim.ledger import to_units
+
+
+class StakeBond:
+    """Anyone who can lock ``bond`` tokens joins (while a slot is free); the bond is returned on
+    exit, less ``slash_fraction`` of it burned for every proven fault (a submission the
+    consensus rejected).
+
+    Source: bonded validator entry and slashing in proof-of-stake networks
+    (shared/specs/mechanisms.md, "Slashing: equivocation or a proven fault burns a fraction of
+    bonded stake"; Gensyn's verification game slashes a solver's stake D).  Departure: a
+    rejected submission counts as the proven fault.
+    """
+
+    def __init__(self, bond: float = 10.0, slash_fraction: float = 0.1):
+        if bond < 0:
+            raise ValueError(f"bond must be ≥ 0, got {bond}")
+        if not 0.0 <= slash_fraction <= 1.0:
+            raise ValueError(f"slash_fraction must lie in [0, 1], got {slash_fraction}")
+        self.bond = bond
+        self.slash_fraction = slash_fraction
+
+    def admit(self, budgets, free_slots, active_count):
+        budgets = np.asarray(budgets, dtype=np.float64)
+        can_lock = budgets >= self.bond
+        admitted = can_lock & (np.cumsum(can_lock) <= free_slots)
+        return Admission(
+            admitted,
+            burn=np.zeros(budgets.size, np.int64),
+            entry_cost=self.bond,
+            bond=np.where(admitted, to_units(self.bond), 0),
+        )
