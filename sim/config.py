@@ -157,6 +157,22 @@ class FaultConfig:
 
 
 @dataclass
+class AdversaryConfig:
+    free_riders: float = 0.0  # share of initial builders that resubmit the network model
+    sybils: float = 0.0  # share of initial builders that are identities of one Sybil owner
+    weight_copiers: float = 0.0  # share of initial validators that copy last epoch's consensus
+    cabal: float = 0.0  # share of initial validators that give all weight to one friend builder
+
+    def __post_init__(self):
+        for key in ("free_riders", "sybils", "weight_copiers", "cabal"):
+            _fraction(f"adversaries.{key}", getattr(self, key))
+        if self.free_riders + self.sybils > 1:
+            raise ConfigError("adversaries.free_riders + adversaries.sybils: must not exceed 1")
+        if self.weight_copiers + self.cabal > 1:
+            raise ConfigError("adversaries.weight_copiers + adversaries.cabal: must not exceed 1")
+
+
+@dataclass
 class OutputConfig:
     figures: bool = True
     progress: bool = True
@@ -172,6 +188,7 @@ class Config:
     learning: LearningConfig = field(default_factory=LearningConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
+    adversaries: AdversaryConfig = field(default_factory=AdversaryConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     consensus: Any = MISSING
     incentive: Any = MISSING

@@ -29,6 +29,14 @@ from agents import (
     Role,
     Validator,
 )
+from agents.adversary import (
+    ADVERSARY_CLASSES,
+    Adversary,
+    CabalValidator,
+    FreeRider,
+    SybilBuilder,
+    WeightCopier,
+)
 from mechanisms import FAMILIES
 from mechanisms.access.base import slashing_fraction
 from mechanisms.incentive.base import Contributions
@@ -98,7 +106,9 @@ class EconomyModel(mesa.Model):
                 },
             },
         )
-        self._draw_traits(np.random.default_rng(population_seed))
+        population_rng = np.random.default_rng(population_seed)
+        self._draw_traits(population_rng)
+        self._assign_adversaries(population_rng, initial)
         n_builders = len(self.population.blocks[Role.BUILDER])
         n_evaluators = 1 if self.platform else len(self.population.blocks[Role.VALIDATOR])
         learning = cfg.learning
@@ -166,6 +176,27 @@ class EconomyModel(mesa.Model):
         for role, cost in costs.items():
             p.operating_cost[p.blocks[role]] = cost
 
+    def _assign_adversaries(self, rng: np.random.Generator, initial: dict) -> None:
+        """Flag adversarial slots among the initial builders and validators (config
+        ``adversaries``); all Sybil identities share the owner of the first one."""
+        a, p = self.cfg.adversaries, self.population
+        builders = rng.permutation(p.blocks[Role.BUILDER][: initial[Role.BUILDER]])
+        validators = rng.permutation(p.blocks[Role.VALIDATOR][: initial[Role.VALIDATOR]])
+        n_free = round(a.free_riders * len(builders))
+        n_sybil = round(a.sybils * len(builders))
+        n_copy = round(a.weight_copiers * len(validators))
+        n_cabal = round(a.cabal * len(validators))
+        p.adversary[builders[:n_free]] = Adversary.free_rider.value
+        sybils = np.sort(builders[n_free : n_free + n_sybil])
+        p.adversary[sybils] = Adversary.sybil.value
+        if len(sybils):
+            p.owner[sybils] = sybils[0]
+        p.adversary[validators[:n_copy]] = Adversary.weight_copier.value
+        p.adversary[validators[n_copy : n_copy + n_cabal]] = Adversary.cabal.value
+        honest = builders[n_free + n_sybil :]
+        self.friend = int(p.position(Role.BUILDER, honest[0])) if n_cabal and len(honest) else None
+        self.last_consensus = np.zeros(len(p.blocks[Role.BUILDER]))
+
     def _endowment_units(self, slots: np.ndarray) -> np.ndarray:
         return np.floor(self.endowment[slots] * UNITS_PER_TOKEN).astype(np.int64)
 
@@ -174,7 +205,9 @@ class EconomyModel(mesa.Model):
         p.active[slot] = True
         p.online[slot] = True
         p.joined[slot] = self.epoch
-        agent = AGENT_CLASSES[Role(int(p.role[slot]))](self, slot)
+        kind = p.adversary[slot]
+        cls = ADVERSARY_CLASSES[Adversary(kind)] if kind else AGENT_CLASSES[Role(int(p.role[slot]))]
+        agent = cls(self, slot, owner=int(p.owner[slot]))
         self.agent_at[slot] = agent
         return agent
 
@@ -248,7 +281,7 @@ class EconomyModel(mesa.Model):
         steps, bought = self._resource_market(coordinator_up)
         records = self._data(steps)
         thetas = self.engine.train(records, steps)
-        submitted = steps > 0
+        submitted = self._adversarial_submissions(thetas, steps > 0)
         weights = self._evaluation(thetas, submitted)
         outcome = self._consensus(weights, submitted, coordinator_up)
         updated = self._update(thetas, outcome.accepted, records)
@@ -336,6 +369,7 @@ class EconomyModel(mesa.Model):
         demand = ModelBuilder.compute_demand(
             wanted, balances, self.market_price, pays=not self.platform
         )
+        demand[self._copies_work(builders)] = 0.0  # free riders and Sybil copies buy nothing
         allocation = self.market.allocate(demand, p.capacity[providers], p.unit_cost[providers])
         receipts = np.floor(allocation.sold * allocation.price * UNITS_PER_TOKEN).astype(np.int64)
         if self.platform:
@@ -361,6 +395,28 @@ class EconomyModel(mesa.Model):
             np.floor(allocation.units * learning.steps_per_unit), learning.max_local_steps
         ).astype(np.int64)
         return steps, bought
+
+    def _copies_work(self, slots: np.ndarray) -> np.ndarray:
+        """Builders that submit someone else's model: free riders and secondary Sybils."""
+        p = self.population
+        kind = p.adversary[slots]
+        secondary = (kind == Adversary.sybil.value) & (p.owner[slots] != slots)
+        return (kind == Adversary.free_rider.value) | secondary
+
+    def _adversarial_submissions(self, thetas: np.ndarray, submitted: np.ndarray) -> np.ndarray:
+        """Free riders resubmit the network model; Sybil copies their owner's submission."""
+        p = self.population
+        slots = p.blocks[Role.BUILDER]
+        present = p.active[slots] & p.online[slots]
+        free = present & p.flagged(Adversary.free_rider.value, Role.BUILDER)
+        thetas[free] = FreeRider.submission(np.asarray(self.engine.theta))
+        copies = present & self._copies_work(slots) & ~free
+        primary = p.position(Role.BUILDER, p.owner[slots[copies]])
+        thetas[copies] = SybilBuilder.submission(thetas[primary])
+        submitted = submitted.copy()
+        submitted[free] = True
+        submitted[copies] = submitted[primary]
+        return submitted
 
     def _affordable(self, payer: int, amounts: np.ndarray) -> np.ndarray:
         """Scale payments down to what the payer holds."""
@@ -417,6 +473,8 @@ class EconomyModel(mesa.Model):
         weights = evaluator.set_weights(
             scores, self.engine.baseline(), self.cfg.economy.approval_tolerance
         )
+        if not self.platform:
+            self._adversarial_weights(weights, submitted, online)
         quality = self.engine.test_accuracy(thetas)
         slots = self.population.blocks[Role.BUILDER]
         self.submission_quality[slots] += np.where(submitted, quality, 0.0)
@@ -426,6 +484,15 @@ class EconomyModel(mesa.Model):
         per_node = int(submitted.sum()) * self.engine.model_bytes
         self.peak_traffic.append(per_node + self.raw_bytes_this_epoch)
         return weights
+
+    def _adversarial_weights(self, weights, submitted, online) -> None:
+        """Weight copiers set last epoch's consensus; the cabal backs its friend (in place)."""
+        p = self.population
+        copier = p.flagged(Adversary.weight_copier.value, Role.VALIDATOR) & online
+        weights[copier] = WeightCopier.copied_weights(self.last_consensus, submitted)
+        cabal = p.flagged(Adversary.cabal.value, Role.VALIDATOR) & online
+        if self.friend is not None and cabal.any():
+            weights[cabal] = CabalValidator.collusive_weights(weights.shape[1], self.friend)
 
     def _evaluators_online(self) -> np.ndarray:
         p = self.population
@@ -464,6 +531,8 @@ class EconomyModel(mesa.Model):
             detail.update(stake=self._evaluator_stake(), weights=np.round(weights, 6))
         self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
         self._slash(builder_slots[submitted & ~outcome.accepted] if outcome.committed else [])
+        if outcome.committed:
+            self.last_consensus = np.asarray(getattr(outcome, "consensus", outcome.builder_weight))
         return outcome
 
     def _slash(self, faulty) -> None:

@@ -43,6 +43,8 @@ class Population:
     joined: np.ndarray = field(init=False)  # epoch of entry (−1: never)
     first_reward: np.ndarray = field(init=False)  # epoch of first reward (−1: none yet)
     bonded: np.ndarray = field(init=False)  # units of entry bond held in the BONDS account
+    adversary: np.ndarray = field(init=False)  # "" for honest, else an agents.adversary kind
+    owner: np.ndarray = field(init=False)  # who controls the account (Sybils share one owner)
 
     def __post_init__(self):
         n = self.size
@@ -57,6 +59,8 @@ class Population:
         self.joined = np.full(n, -1, dtype=np.int64)
         self.first_reward = np.full(n, -1, dtype=np.int64)
         self.bonded = np.zeros(n, dtype=np.int64)
+        self.adversary = np.full(n, "", dtype=object)
+        self.owner = np.arange(n, dtype=np.int64)
 
     @classmethod
     def layout(cls, initial: dict[Role, int], newcomer_slots: int) -> Population:
@@ -72,6 +76,10 @@ class Population:
         slots = self.blocks[role]
         keep = self.active[slots] & (self.online[slots] if online_only else True)
         return slots[keep]
+
+    def flagged(self, kind: str, role: Role) -> np.ndarray:
+        """Boolean mask over the role's block: slots of that adversary kind."""
+        return self.adversary[self.blocks[role]] == kind
 
     def free_slots(self, role: Role) -> np.ndarray:
         """Slots of the role that nobody has used yet (slots are not reused after an exit)."""

@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 
 from sim.config import validate
 from sim.learning.data import load_digits_splits
+from sim.metrics.adversaries import adversary_report
 from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
 from sim.outputs import write_outputs
@@ -32,7 +33,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         first.learning.test_fraction,
         first.learning.validation_fraction,
     )
-    frames, scorecards, timing = {}, {}, {}
+    frames, scorecards, adversaries, timing = {}, {}, {}, {}
     for name, cfg in typed.items():
         started = time.perf_counter()
         model = EconomyModel(
@@ -47,6 +48,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         ):
             model.step()
         scorecards[name] = [m.as_dict() for m in score(model)]
+        adversaries[name] = adversary_report(model)
         model.finish()
         frame = model.datacollector.get_model_vars_dataframe()
         frame.insert(0, "scenario", name)
@@ -60,6 +62,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             name: OmegaConf.to_container(cfg, resolve=True) for name, cfg in configs.items()
         },
         "scorecard": scorecards,
+        "adversaries": adversaries,
         "seconds": timing,
     }
     write_outputs(run_dir, summary, frames, figures=first.output.figures)
