@@ -23,7 +23,9 @@ from omegaconf.errors import OmegaConfBaseException
 from mechanisms import FAMILIES
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 
-CONFIG_MODULE = "configs"
+# The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
+# path rather than by import keeps a user's own "configs" folder on sys.path from shadowing it.
+CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 log = logging.getLogger(__name__)
 
 
@@ -90,7 +92,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
     from hydra.utils import instantiate
 
     GlobalHydra.instance().clear()
-    with hydra.initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = _compose(overrides)
         configs = compose_scenarios(cfg, overrides)
     for scenario_cfg in configs.values():
@@ -111,7 +113,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
     return configs
 
 
-@hydra.main(version_base="1.3", config_path="pkg://configs", config_name="config")
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def app(cfg: DictConfig) -> None:
     from sim.run import run_scenarios
 

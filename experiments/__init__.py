@@ -1,0 +1,1 @@
+"""Experiments: sweeps and studies built on the simulator."""
