@@ -30,6 +30,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/training.py
+	$(BIN)/python benchmarks/yuma.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

@@ -63,3 +63,13 @@ def test_walkthrough_from_a_temporary_folder(tmp_path):
     )
     assert bad.returncode == 2
     assert bad.stderr.strip() == "deai-sim: error: consensus.min_active: must be ≥ 1, got 0"
+
+
+def test_mechanism_docs_examples_run():
+    text = (DOC.parent / "mechanisms.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 3
+    namespace: dict = {}
+    for block in blocks:
+        exec(block, namespace)  # noqa: S102 - the documentation's own examples
+    assert namespace["gini"]([5, 4, 3, 2, 1]) == 0.26666666666666666

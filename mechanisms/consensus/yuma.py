@@ -199,8 +199,8 @@ class Yuma:
             permit[top] = True
         return permit
 
-    def init(self, n_validators: int, n_builders: int) -> YumaState:
-        return YumaState(bonds=np.zeros((n_builders, n_validators)).T)
+    def init(self, n_validators: int, n_miners: int) -> YumaState:
+        return YumaState(bonds=np.zeros((n_miners, n_validators)).T)
 
     def step(self, state: YumaState, stake, weights, active=None):
         stake, weights, active = check_round(stake, weights, active)
