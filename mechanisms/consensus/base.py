@@ -77,3 +77,24 @@ def merit_weights(weights: np.ndarray, power: np.ndarray, accepted: np.ndarray) 
     merit = np.where(accepted, merit, 0.0)
     total = merit.sum()
     return merit / total if total > 0 else merit
+
+
+def vote_outcome(weights: np.ndarray, power: np.ndarray, accepted: np.ndarray) -> ConsensusOutcome:
+    """The committed outcome of a vote: builders' merit, and each evaluator's credit = its power
+    times the share of submitted work on which its support agreed with the decision."""
+    support = weights > 0
+    submitted = support.any(axis=0)
+    agreement = (
+        np.mean(support[:, submitted] == accepted[submitted], axis=1)
+        if submitted.any()
+        else np.zeros_like(power)
+    )
+    credit = power * agreement
+    credit = credit / credit.sum() if credit.sum() > 0 else credit
+    return ConsensusOutcome(
+        accepted=accepted,
+        builder_weight=merit_weights(weights, power, accepted),
+        validator_weight=credit,
+        voting_power=power,
+        committed=True,
+    )

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from mechanisms.consensus.base import ConsensusOutcome, check_round, halted, merit_weights
+from mechanisms.consensus.base import check_round, halted, vote_outcome
 
 
 def committee_failure_probability(committee_size: int, byzantine_fraction: float) -> float:
@@ -68,14 +68,5 @@ class BFTQuorum:
         online = np.where(active, power, 0.0)
         if total <= 0 or online.sum() <= self.quorum * total:
             return state, halted(*weights.shape, power=online)
-        precommits = weights > 0
-        accepted = online @ precommits > self.quorum * total
-        credit = online * (precommits == accepted[None, :]).mean(axis=1)
-        credit = credit / credit.sum() if credit.sum() > 0 else credit
-        return state, ConsensusOutcome(
-            accepted=accepted,
-            builder_weight=merit_weights(weights, online, accepted),
-            validator_weight=credit,
-            voting_power=online,
-            committed=True,
-        )
+        accepted = online @ (weights > 0) > self.quorum * total
+        return state, vote_outcome(weights, online, accepted)

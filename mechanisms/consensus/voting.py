@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.consensus.base import ConsensusOutcome, check_round, halted, merit_weights
+from mechanisms.consensus.base import check_round, halted, vote_outcome
 
 
 class _WeightedVote:
@@ -30,24 +30,8 @@ class _WeightedVote:
         power = np.where(active, held, 0.0)
         if held.sum() <= 0 or power.sum() <= 0 or power.sum() < self.quorum * held.sum():
             return state, halted(*weights.shape, power=power)
-        approve = weights > 0
-        support = power @ approve / power.sum()
-        accepted = support > self.threshold
-        submitted = approve.any(axis=0)
-        agreement = (
-            np.mean(approve[:, submitted] == accepted[submitted], axis=1)
-            if submitted.any()
-            else np.zeros_like(power)
-        )
-        credit = power * agreement
-        credit = credit / credit.sum() if credit.sum() > 0 else credit
-        return state, ConsensusOutcome(
-            accepted=accepted,
-            builder_weight=merit_weights(weights, power, accepted),
-            validator_weight=credit,
-            voting_power=power,
-            committed=True,
-        )
+        support = power @ (weights > 0) / power.sum()
+        return state, vote_outcome(weights, power, support > self.threshold)
 
 
 class StakeMajority(_WeightedVote):

@@ -38,17 +38,9 @@ class OceanDataFarming(ProportionalEmission):
     minted.  Source: data_farming_rewards above.  Departure: one staker per asset (the owner).
     """
 
-    def __init__(
-        self,
-        emission_per_epoch: float = 100.0,
-        builder_share: float = 0.5,
-        validator_share: float = 0.25,
-        data_share: float = 0.25,
-        fee_share: float = 1.0,
-        apy_cap: float = 0.015717,
-        record_value: float = 0.01,
-    ):
-        super().__init__(emission_per_epoch, builder_share, validator_share, data_share, fee_share)
+    def __init__(self, apy_cap: float = 0.015717, record_value: float = 0.01, **emission):
+        """``emission`` takes ProportionalEmission's parameters (emission_per_epoch, shares)."""
+        super().__init__(**emission)
         if apy_cap < 0 or record_value < 0:
             raise ValueError("apy_cap and record_value must be ≥ 0")
         self.apy_cap = apy_cap

@@ -104,16 +104,13 @@ class ShapleyRewards(ProportionalEmission):
 
     def __init__(
         self,
-        emission_per_epoch: float = 100.0,
-        builder_share: float = 0.5,
-        validator_share: float = 0.25,
-        data_share: float = 0.25,
-        fee_share: float = 1.0,
         method: str = "gtg",
         n_permutations: int = 20,
         tolerance: float = 1e-3,
+        **emission,
     ):
-        super().__init__(emission_per_epoch, builder_share, validator_share, data_share, fee_share)
+        """``emission`` takes ProportionalEmission's parameters (emission_per_epoch, shares)."""
+        super().__init__(**emission)
         if method not in METHODS:
             raise ValueError(f"method must be one of: {', '.join(METHODS)}; got {method!r}")
         if n_permutations < 1:

@@ -105,7 +105,7 @@ def test_emission_is_paid_out_exactly(contrib, revenue, emission):
     for mechanism in (
         ProportionalEmission(emission),
         BittensorEmission(emission),
-        ShapleyRewards(emission, method="tmc"),
+        ShapleyRewards(method="tmc", emission_per_epoch=emission),
     ):
         out = mechanism.allocate(c)
         assert out.total + out.kept == out.minted + revenue  # every unit minted or collected
