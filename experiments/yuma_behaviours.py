@@ -7,8 +7,9 @@
 2. Clipping: a cabal holding less than κ of active stake cannot raise its friend's rank above
    what the honest majority gives it; from κ on it can.
 
-Part 1 runs on synthetic subnets (miners' quality drifts as a random walk; honest validators
-weigh noisy measurements of it) and, with ``--economy``, on the full simulator with
+Part 1 runs on synthetic subnets (every few epochs a new miner becomes the best and honest
+validators notice it 0–3 epochs late) in two regimes, weight spread over 16 miners or
+concentrated on the best of 4, and, with ``--economy``, on the full simulator with
 ``incentive=bittensor`` and 25 % weight copiers.  Part 2 sweeps the cabal's stake share.
 
     python -m experiments.yuma_behaviours [--seeds 10] [--epochs 60] [--economy]
@@ -33,8 +34,24 @@ VARIANTS = {
 }
 
 
+REGIMES = {
+    # Validators spread weight over 16 miners in proportion to quality.
+    "spread": dict(n_miners=16, sharpness=1, period=8),
+    # Validators concentrate weight on the best of 4 miners (weight ∝ quality⁸), as the
+    # validators of subtensor's Yuma 3 tests put all weight on one server.
+    "concentrated": dict(n_miners=4, sharpness=8, period=6),
+}
+
+
 def copier_advantage(
-    variant: dict, seed: int, epochs: int, lag: int = 1, n_validators=8, n_miners=16, period=8
+    variant: dict,
+    seed: int,
+    epochs: int,
+    lag: int = 1,
+    n_validators=8,
+    n_miners=16,
+    period=8,
+    sharpness=1,
 ) -> float:
     """Copier's dividends per unit stake / honest validators' dividends per unit stake.
 
@@ -61,7 +78,7 @@ def copier_advantage(
             quality[rng.integers(n_miners)] = 1.0
             delay, start = rng.integers(0, 4, n_validators), epoch
         view[epoch - start >= delay] = quality
-        weights = np.clip(view + rng.normal(0, 0.02, view.shape), 0, None)
+        weights = np.clip(view + rng.normal(0, 0.02, view.shape), 1e-6, None) ** sharpness
         weights[copier] = history[-lag]
         state, out = yuma.step(state, stake, weights)
         history.append(out.consensus)
@@ -143,24 +160,26 @@ def main() -> None:
     results: dict = {"copier_advantage": {}, "cabal": {}}
     print("1. Weight copier (15 % of stake) dividends per stake / honest, synthetic subnets")
     print(
-        f"   {'variant':<27} {'lag':>3} {'mean':>7} {'± 95 % CI':>10}   "
+        f"   {'regime':<13} {'variant':<27} {'lag':>3} {'mean':>7} {'± 95 % CI':>10}   "
         f"({args.seeds} seeds × {args.epochs} epochs)"
     )
-    for name, variant in VARIANTS.items():
-        for lag in (1, 3):
-            ratios = [
-                copier_advantage(variant, seed, args.epochs, lag) for seed in range(args.seeds)
-            ]
-            mean, half = mean_ci(ratios)
-            results["copier_advantage"][f"{name}, lag {lag}"] = ratios
-            print(f"   {name:<27} {lag:>3} {mean:>7.3f} {half:>10.3f}")
+    for regime, shape in REGIMES.items():
+        for name, variant in VARIANTS.items():
+            for lag in (1, 3):
+                ratios = [
+                    copier_advantage(variant, seed, args.epochs, lag, **shape)
+                    for seed in range(args.seeds)
+                ]
+                mean, half = mean_ci(ratios)
+                results["copier_advantage"][f"{regime}, {name}, lag {lag}"] = ratios
+                print(f"   {regime:<13} {name:<27} {lag:>3} {mean:>7.3f} {half:>10.3f}")
     if args.economy:
         print("   full simulator, 25 % copiers, incentive=bittensor:")
         economy = economy_copiers(min(args.seeds, 5), 30)
         results["economy_copier_ratio"] = economy
         for name, ratios in economy.items():
             mean, half = mean_ci(ratios)
-            print(f"   {name:<27} {'':>3} {mean:>7.3f} {half:>10.3f}")
+            print(f"   {'economy':<13} {name:<27} {'':>3} {mean:>7.3f} {half:>10.3f}")
     print("2. Cabal backing a weak friend (κ = 0.5): friend's rank and incentive, mean of seeds")
     print(
         f"   {'cabal stake':>11} {'rank fair':>10} {'rank cabal':>11} {'inc. fair':>10} {'inc. cabal':>11}"
