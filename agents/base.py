@@ -57,8 +57,9 @@ class Participant(mesa.Agent):
         return expected_profit - entry_cost / horizon > 0
 
     @staticmethod
-    def vote_on_price(roles: np.ndarray, raise_price: bool) -> np.ndarray:
-        """+1 / −1 per account: suppliers want a higher consumer price (more to share),
-        consumers a lower one."""
+    def vote_on_raise(roles: np.ndarray, raise_: bool) -> np.ndarray:
+        """+1 / −1 per account on raising the consumer price or the emission: suppliers gain from
+        both (more fees and more emission to share), consumers lose (they pay the price, and
+        emission dilutes the tokens they hold)."""
         wants_raise = np.asarray(roles) != Role.CONSUMER
-        return np.where(wants_raise == raise_price, 1, -1)
+        return np.where(wants_raise == raise_, 1, -1)

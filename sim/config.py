@@ -127,8 +127,8 @@ class EconomyConfig:
     validator_cost: float = 0.5
     data_provider_cost: float = 0.1
     approval_tolerance: float = 0.25  # evaluators weigh submissions scoring ≥ baseline − this
-    governance_interval: int = 5  # epochs between price proposals
-    price_step: float = 0.2  # a proposal moves the consumer price by this fraction
+    governance_interval: int = 5  # epochs between proposals (consumer price, emission rate)
+    price_step: float = 0.2  # a proposal moves its parameter by this fraction
 
     def __post_init__(self):
         for key in (

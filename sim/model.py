@@ -261,6 +261,7 @@ class EconomyModel(mesa.Model):
             "committed",
             "available",
             "consumer_price",
+            "emission_rate",
             "revenue",
             "rewards_paid",
             "reward_gini",
@@ -650,13 +651,34 @@ class EconomyModel(mesa.Model):
         return revenue
 
     # 9. governance
+    def governed_parameters(self) -> list[str]:
+        """Live parameters proposals may change: the consumer price, and the incentive's
+        emission per epoch where it has one."""
+        return ["consumer_price"] + (
+            ["emission_per_epoch"] if hasattr(self.incentive, "emission_per_epoch") else []
+        )
+
+    def _parameter(self, name: str) -> float:
+        return (
+            self.consumer_price if name == "consumer_price" else self.incentive.emission_per_epoch
+        )
+
+    def _set_parameter(self, name: str, value: float) -> None:
+        if name == "consumer_price":
+            self.consumer_price = value
+        else:
+            self.incentive.emission_per_epoch = value
+
     def _governance(self) -> None:
-        p = self.population
-        raise_price = (self.epoch // self.cfg.economy.governance_interval) % 2 == 0
-        factor = 1 + self.cfg.economy.price_step if raise_price else 1 - self.cfg.economy.price_step
-        proposed = self.consumer_price * factor
-        voting = p.active & p.online
-        votes = np.where(voting, Participant.vote_on_price(p.role, raise_price), 0)
+        """Proposals cycle through the governed parameters, alternately raising and cutting."""
+        p, economy = self.population, self.cfg.economy
+        proposal = self.epoch // economy.governance_interval
+        parameters = self.governed_parameters()
+        parameter = parameters[proposal % len(parameters)]
+        raise_ = (proposal // len(parameters)) % 2 == 0
+        current = self._parameter(parameter)
+        proposed = current * (1 + economy.price_step if raise_ else 1 - economy.price_step)
+        votes = np.where(p.active & p.online, Participant.vote_on_raise(p.role, raise_), 0)
         is_owner = np.zeros(p.size, dtype=bool)
         if self.platform:
             consumers = p.members(Role.CONSUMER)
@@ -671,8 +693,8 @@ class EconomyModel(mesa.Model):
         self.ledger.decision(
             "governance",
             public=self.cfg.scenario.public_ledger,
-            parameter="consumer_price",
-            current=self.consumer_price,
+            parameter=parameter,
+            current=current,
             proposed=proposed,
             passed=outcome.passed,
             yes=outcome.yes,
@@ -680,7 +702,7 @@ class EconomyModel(mesa.Model):
             turnout=outcome.turnout,
         )
         if outcome.passed:
-            self.consumer_price = proposed
+            self._set_parameter(parameter, proposed)
 
     # 10. bookkeeping
     def _account_profits(self, start_balances: np.ndarray, bought: np.ndarray) -> None:
@@ -706,6 +728,7 @@ class EconomyModel(mesa.Model):
             committed=float(outcome.committed),
             available=float(outcome.committed and paid),
             consumer_price=self.consumer_price,
+            emission_rate=float(getattr(self.incentive, "emission_per_epoch", 0.0)),
             revenue=self.gross_revenue / UNITS_PER_TOKEN,
             reward_gini=gini(rewards) if rewards.sum() > 0 else float("nan"),
             reward_nakamoto=float(nakamoto_coefficient(rewards)),

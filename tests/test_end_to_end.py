@@ -205,3 +205,21 @@ def test_adversaries_behave_as_configured(compose, tmp_path):
     free = model.population.flagged("free_rider", Role.BUILDER)
     assert submitted[free].all() and np.allclose(thetas[free], theta)
     model.finish()
+
+
+def test_governance_changes_live_parameters_on_the_ledger(compose, tmp_path):
+    configs = compose("baseline=null", "epochs=20", "economy.governance_interval=2")
+    run_scenarios(configs, tmp_path, progress=False)
+    entries = [json.loads(line) for line in (tmp_path / "ledger" / "decentralized.jsonl").open()]
+    proposals = [e["detail"] for e in entries if e["reason"] == "governance"]
+    assert {d["parameter"] for d in proposals} == {"consumer_price", "emission_per_epoch"}
+    table = pd.read_parquet(tmp_path / "metrics.parquet")
+    for parameter, column in (
+        ("consumer_price", "consumer_price"),
+        ("emission_per_epoch", "emission_rate"),
+    ):
+        passed = [d for d in proposals if d["parameter"] == parameter and d["passed"]]
+        assert passed, parameter  # token holders passed at least one change of each
+        assert table[column].nunique() > 1
+        final = passed[-1]["proposed"]
+        assert table[column].iloc[-1] == pytest.approx(final)
