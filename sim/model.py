@@ -626,13 +626,14 @@ class EconomyModel(mesa.Model):
         return bool(amounts.sum() > 0)
 
     def _prediction_scores(self, submitted: np.ndarray, stake: np.ndarray):
-        """CORR and MMC of the submitted models (zeros for builders that did not submit)."""
-        corr, mmc = np.zeros(len(submitted)), np.zeros(len(submitted))
-        if submitted.any():
-            corr[submitted], mmc[submitted] = self.engine.prediction_scores(
-                self.round.thetas[submitted], stake[submitted]
-            )
-        return corr, mmc
+        """CORR and MMC of the submitted models (zeros for builders that did not submit).  All
+        builder rows are scored so that the shape, and the compiled function, stay fixed."""
+        if not submitted.any():
+            return np.zeros(len(submitted)), np.zeros(len(submitted))
+        corr, mmc = self.engine.prediction_scores(
+            self.round.thetas, np.where(submitted, stake, 0.0)
+        )
+        return np.where(submitted, corr, 0.0), np.where(submitted, mmc, 0.0)
 
     def _consumer_payments(self, coordinator_up: bool) -> int:
         p = self.population

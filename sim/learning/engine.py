@@ -15,7 +15,11 @@ import optax
 from sim.learning.data import Splits
 from sim.learning.models import LogisticRegression
 from sim.learning.partition import dirichlet_partition
-from sim.learning.training import LocalTrainer, accuracy_per_shard, score_matrix
+from sim.learning.training import (
+    LocalTrainer,
+    accuracy_per_shard,
+    score_matrix,
+)
 
 BYTES_PER_VALUE = 4  # float32 features and parameters
 

@@ -66,3 +66,9 @@ def score_matrix(model: LogisticRegression, thetas, x, y, mask):
 def accuracy_per_shard(model: LogisticRegression, theta, x, y, mask):
     """Accuracy of one model on each owner's padded shard: (n_owners,)."""
     return jax.vmap(model.accuracy, in_axes=(None, 0, 0, 0))(theta, x, y, mask)
+
+
+@partial(jax.jit, static_argnums=0)
+def class_probabilities(model: LogisticRegression, thetas, x):
+    """(B, n, C) predicted class probabilities of every model on the rows of x."""
+    return jax.nn.softmax(jax.vmap(model.logits, in_axes=(0, None))(thetas, x))
