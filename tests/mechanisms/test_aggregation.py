@@ -1,0 +1,74 @@
+"""Breakdown points of the aggregation rules on synthetic updates (Blanchard et al. 2017; Yin et
+al. 2018): honest updates cluster around a true direction, attackers send one huge update."""
+
+import numpy as np
+import pytest
+
+from mechanisms.aggregation.fedavg import FedAvg
+from mechanisms.aggregation.robust import (
+    CoordinateMedian,
+    Krum,
+    NormClipping,
+    TrimmedMean,
+    krum_scores,
+)
+
+TRUE = np.ones(10)
+
+
+def round_with(n: int, attackers: int, seed: int = 0, size: float = 1e6):
+    rng = np.random.default_rng(seed)
+    honest = TRUE + rng.normal(0, 0.1, (n - attackers, len(TRUE)))
+    evil = np.full((attackers, len(TRUE)), -size)
+    return np.vstack([honest, evil])
+
+
+def ruined(aggregate: np.ndarray) -> bool:
+    return np.linalg.norm(aggregate - TRUE) > 1.0
+
+
+def test_mean_is_ruined_by_one_attacker():
+    assert not ruined(FedAvg()(round_with(20, 0)))
+    assert ruined(FedAvg()(round_with(20, 1)))
+
+
+@pytest.mark.parametrize("n", [10, 11, 20])
+def test_median_holds_below_one_half_and_fails_beyond(n):
+    below = (n - 1) // 2  # largest attacker count strictly under n/2
+    assert not ruined(CoordinateMedian()(round_with(n, below)))
+    assert ruined(CoordinateMedian()(round_with(n, n // 2 + 1)))
+
+
+@pytest.mark.parametrize("beta", [0.1, 0.2, 0.3])
+def test_trimmed_mean_holds_up_to_beta(beta):
+    n = 20
+    holds = int(np.floor(beta * n))
+    assert not ruined(TrimmedMean(beta)(round_with(n, holds)))
+    assert ruined(TrimmedMean(beta)(round_with(n, holds + 1)))
+
+
+@pytest.mark.parametrize("n", [8, 13, 20])
+def test_krum_holds_while_two_f_plus_two_below_n(n):
+    f = (n - 3) // 2  # largest f with 2f + 2 < n
+    for attackers in range(f + 1):
+        assert not ruined(Krum(f=f)(round_with(n, attackers)))
+        assert not ruined(Krum(f=f, multi=n - f)(round_with(n, attackers)))
+    # With a majority of colluding identical attackers, Krum picks them.
+    assert ruined(Krum(f=f)(round_with(n, n - f + 1, size=1e3)))
+
+
+def test_krum_scores_by_hand():
+    updates = np.array([[0.0], [1.0], [3.0], [10.0]])
+    # n − f − 2 = 1 nearest neighbour with f = 1: squared distances 1, 1, 4, 49.
+    np.testing.assert_allclose(krum_scores(updates, 1), [1, 1, 4, 49])
+    assert Krum(f=1)(updates)[0] == 0.0  # lowest score, first on ties
+
+
+def test_norm_clipping_bounds_one_updates_pull():
+    updates = round_with(10, 1)
+    out = NormClipping(max_norm=np.sqrt(10))(updates)
+    # The attacker pulls by at most τ/n = √10/10 in norm; the honest mean is within noise of TRUE.
+    assert np.linalg.norm(out - TRUE) < np.sqrt(10) / 10 + 0.1 + np.linalg.norm(TRUE) / 10
+    np.testing.assert_allclose(
+        NormClipping(100.0)(round_with(10, 0)), round_with(10, 0).mean(axis=0)
+    )
