@@ -6,6 +6,10 @@
 - WeightCopier (validator): does not evaluate; sets last epoch's agreed weights (the consensus
   vector) as its own, to earn dividends for free.
 - CabalValidator (validator): puts all of its weight on one friend builder.
+- Model-poisoning builders (attacks on aggregation, Baruch et al. 2019; Blanchard et al. 2017):
+  SignFlipper submits θ − s·Δ (its update reversed and scaled), NoiseInjector θ + N(0, σ²),
+  LittleIsEnough the honest updates' coordinate mean minus z standard deviations, LabelFlipper
+  trains honestly on labels y ↦ C − 1 − y.
 
 The model draws which slots are adversarial from the population stream (config ``adversaries``),
 so that two scenarios with one seed face the same adversaries.
@@ -25,6 +29,10 @@ class Adversary(str, Enum):
     sybil = "sybil"
     weight_copier = "weight_copier"
     cabal = "cabal"
+    sign_flipper = "sign_flipper"
+    noise_injector = "noise_injector"
+    little_is_enough = "little_is_enough"
+    label_flipper = "label_flipper"
 
 
 class FreeRider(ModelBuilder):
@@ -62,9 +70,64 @@ class CabalValidator(Validator):
         return row
 
 
+class SignFlipper(ModelBuilder):
+    kind = Adversary.sign_flipper
+
+    @staticmethod
+    def poison(network_model: np.ndarray, trained: np.ndarray, scale: float) -> np.ndarray:
+        """θ − scale · (θ_b − θ), row-wise: the update reversed and amplified."""
+        return network_model - scale * (trained - network_model)
+
+
+class NoiseInjector(ModelBuilder):
+    kind = Adversary.noise_injector
+
+    @staticmethod
+    def poison(
+        network_model: np.ndarray, rng: np.random.Generator, n: int, std: float
+    ) -> np.ndarray:
+        return network_model + rng.normal(0.0, std, (n, network_model.size))
+
+
+class LittleIsEnough(ModelBuilder):
+    """Baruch, Baruch & Goldberg, "A Little Is Enough: Circumventing Defenses For Distributed
+    Learning", NeurIPS 2019: every attacker sends μ − z·σ of the honest updates, per coordinate,
+    small enough to pass median- and distance-based filters."""
+
+    kind = Adversary.little_is_enough
+
+    @staticmethod
+    def poison(
+        network_model: np.ndarray, honest_updates: np.ndarray, z: float, n: int
+    ) -> np.ndarray:
+        if len(honest_updates) == 0:
+            return np.tile(network_model, (n, 1))
+        shift = honest_updates.mean(axis=0) - z * honest_updates.std(axis=0)
+        return np.tile(network_model + shift, (n, 1))
+
+
+class LabelFlipper(ModelBuilder):
+    kind = Adversary.label_flipper
+
+    @staticmethod
+    def flip(labels: np.ndarray, n_classes: int) -> np.ndarray:
+        return n_classes - 1 - labels
+
+
 ADVERSARY_CLASSES = {
     Adversary.free_rider: FreeRider,
     Adversary.sybil: SybilBuilder,
     Adversary.weight_copier: WeightCopier,
     Adversary.cabal: CabalValidator,
+    Adversary.sign_flipper: SignFlipper,
+    Adversary.noise_injector: NoiseInjector,
+    Adversary.little_is_enough: LittleIsEnough,
+    Adversary.label_flipper: LabelFlipper,
 }
+
+POISONERS = (
+    Adversary.sign_flipper,
+    Adversary.noise_injector,
+    Adversary.little_is_enough,
+    Adversary.label_flipper,
+)
