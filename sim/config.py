@@ -162,12 +162,32 @@ class AdversaryConfig:
     sybils: float = 0.0  # share of initial builders that are identities of one Sybil owner
     weight_copiers: float = 0.0  # share of initial validators that copy last epoch's consensus
     cabal: float = 0.0  # share of initial validators that give all weight to one friend builder
+    sign_flippers: float = 0.0  # share of initial builders submitting θ − attack_scale · Δ
+    noise_injectors: float = 0.0  # share submitting θ + N(0, noise_std²)
+    little_is_enough: float = 0.0  # share submitting honest mean − alie_z · std (Baruch 2019)
+    label_flippers: float = 0.0  # share training on flipped labels y ↦ C − 1 − y
+    attack_scale: float = 4.0
+    noise_std: float = 1.0
+    alie_z: float = 1.0
+
+    BUILDER_ATTACKS = (
+        "free_riders",
+        "sybils",
+        "sign_flippers",
+        "noise_injectors",
+        "little_is_enough",
+        "label_flippers",
+    )
 
     def __post_init__(self):
-        for key in ("free_riders", "sybils", "weight_copiers", "cabal"):
+        for key in (*self.BUILDER_ATTACKS, "weight_copiers", "cabal"):
             _fraction(f"adversaries.{key}", getattr(self, key))
-        if self.free_riders + self.sybils > 1:
-            raise ConfigError("adversaries.free_riders + adversaries.sybils: must not exceed 1")
+        if sum(getattr(self, key) for key in self.BUILDER_ATTACKS) > 1:
+            raise ConfigError(
+                "adversaries: the shares of adversarial builders must not add up to more than 1"
+            )
+        for key in ("attack_scale", "noise_std", "alie_z"):
+            _at_least(f"adversaries.{key}", getattr(self, key), 0)
         if self.weight_copiers + self.cabal > 1:
             raise ConfigError("adversaries.weight_copiers + adversaries.cabal: must not exceed 1")
 

@@ -31,9 +31,13 @@ from agents import (
 )
 from agents.adversary import (
     ADVERSARY_CLASSES,
+    POISONERS,
     Adversary,
     CabalValidator,
     FreeRider,
+    LittleIsEnough,
+    NoiseInjector,
+    SignFlipper,
     SybilBuilder,
     WeightCopier,
 )
@@ -182,18 +186,27 @@ class EconomyModel(mesa.Model):
         a, p = self.cfg.adversaries, self.population
         builders = rng.permutation(p.blocks[Role.BUILDER][: initial[Role.BUILDER]])
         validators = rng.permutation(p.blocks[Role.VALIDATOR][: initial[Role.VALIDATOR]])
-        n_free = round(a.free_riders * len(builders))
-        n_sybil = round(a.sybils * len(builders))
+        kinds = {
+            "free_riders": Adversary.free_rider,
+            "sybils": Adversary.sybil,
+            "sign_flippers": Adversary.sign_flipper,
+            "noise_injectors": Adversary.noise_injector,
+            "little_is_enough": Adversary.little_is_enough,
+            "label_flippers": Adversary.label_flipper,
+        }
+        start = 0
+        for key, kind in kinds.items():
+            count = round(getattr(a, key) * len(builders))
+            group = np.sort(builders[start : start + count])
+            p.adversary[group] = kind.value
+            if kind == Adversary.sybil and len(group):
+                p.owner[group] = group[0]
+            start += count
         n_copy = round(a.weight_copiers * len(validators))
         n_cabal = round(a.cabal * len(validators))
-        p.adversary[builders[:n_free]] = Adversary.free_rider.value
-        sybils = np.sort(builders[n_free : n_free + n_sybil])
-        p.adversary[sybils] = Adversary.sybil.value
-        if len(sybils):
-            p.owner[sybils] = sybils[0]
         p.adversary[validators[:n_copy]] = Adversary.weight_copier.value
         p.adversary[validators[n_copy : n_copy + n_cabal]] = Adversary.cabal.value
-        honest = builders[n_free + n_sybil :]
+        honest = builders[start:]
         self.friend = int(p.position(Role.BUILDER, honest[0])) if n_cabal and len(honest) else None
         self.last_consensus = np.zeros(len(p.blocks[Role.BUILDER]))
 
@@ -281,7 +294,8 @@ class EconomyModel(mesa.Model):
         coordinator_up = (not self.platform) or bool(self.population.online[TREASURY])
         steps, bought = self._resource_market(coordinator_up)
         records = self._data(steps)
-        thetas = self.engine.train(records, steps)
+        flipped = self.population.flagged(Adversary.label_flipper.value, Role.BUILDER)
+        thetas = self.engine.train(records, steps, flip_labels=flipped)
         submitted = self._adversarial_submissions(thetas, steps > 0)
         weights = self._evaluation(thetas, submitted)
         outcome = self._consensus(weights, submitted, coordinator_up)
@@ -417,7 +431,24 @@ class EconomyModel(mesa.Model):
         submitted = submitted.copy()
         submitted[free] = True
         submitted[copies] = submitted[primary]
+        self._poison(thetas, submitted & present)
         return submitted
+
+    def _poison(self, thetas: np.ndarray, submitted: np.ndarray) -> None:
+        """Model-poisoning builders replace their trained models (in place)."""
+        p, a = self.population, self.cfg.adversaries
+        theta = np.asarray(self.engine.theta)
+        flag = {kind: p.flagged(kind.value, Role.BUILDER) & submitted for kind in POISONERS}
+        flips = flag[Adversary.sign_flipper]
+        thetas[flips] = SignFlipper.poison(theta, thetas[flips], a.attack_scale)
+        noisy = flag[Adversary.noise_injector]
+        thetas[noisy] = NoiseInjector.poison(theta, self.rng, int(noisy.sum()), a.noise_std)
+        alie = flag[Adversary.little_is_enough]
+        if alie.any():
+            honest = submitted & (p.adversary[p.blocks[Role.BUILDER]] == "")
+            thetas[alie] = LittleIsEnough.poison(
+                theta, thetas[honest] - theta, a.alie_z, int(alie.sum())
+            )
 
     def _affordable(self, payer: int, amounts: np.ndarray) -> np.ndarray:
         """Scale payments down to what the payer holds."""

@@ -89,9 +89,15 @@ class LearningEngine:
             jnp.asarray(mask.astype(np.float32)),
         )
 
-    def train(self, record_table: np.ndarray, n_steps: np.ndarray) -> np.ndarray:
-        """Train every builder from θ on its records (−1 = padding); returns (B, d) models."""
+    def train(
+        self, record_table: np.ndarray, n_steps: np.ndarray, flip_labels: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Train every builder from θ on its records (−1 = padding); returns (B, d) models.
+        Builders marked in ``flip_labels`` train on labels y ↦ C − 1 − y."""
         x, y, mask = self._gather(record_table, self.splits.x_train, self.splits.y_train)
+        if flip_labels is not None and np.any(flip_labels):
+            flipped = self.splits.n_classes - 1 - y
+            y = jnp.where(jnp.asarray(flip_labels)[:, None], flipped, y)
         thetas = self.trainer.train_all(self.theta, x, y, mask, jnp.asarray(n_steps, jnp.int32))
         return np.array(thetas)
 

@@ -17,6 +17,10 @@ from agents.base import Role
 ROLE_OF = {
     Adversary.free_rider: Role.BUILDER,
     Adversary.sybil: Role.BUILDER,
+    Adversary.sign_flipper: Role.BUILDER,
+    Adversary.noise_injector: Role.BUILDER,
+    Adversary.little_is_enough: Role.BUILDER,
+    Adversary.label_flipper: Role.BUILDER,
     Adversary.weight_copier: Role.VALIDATOR,
     Adversary.cabal: Role.VALIDATOR,
 }
