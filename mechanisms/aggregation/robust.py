@@ -75,7 +75,11 @@ class Krum:
             return updates[0].copy()
         # Ties in score are broken by the updates' own values, so the result does not depend on
         # the order in which clients are listed.
-        order = np.lexsort((*updates.T[::-1], krum_scores(updates, self.f)))
+        # Scores are compared to 12 significant digits: equal scores can differ in the last bits
+        # depending on row order.
+        scores = krum_scores(updates, self.f)
+        key = np.round(scores / max(scores.max(), 1e-300), 12)
+        order = np.lexsort((*updates.T[::-1], key))
         chosen = order[: min(self.multi, n)]
         w = weights[chosen] if weights[chosen].sum() > 0 else np.ones(len(chosen))
         return w @ updates[chosen] / w.sum()

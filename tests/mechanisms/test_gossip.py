@@ -1,0 +1,55 @@
+"""Gossip: doubly stochastic mixing, convergence to the FedAvg average, spectral gap and speed."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from mechanisms.aggregation.fedavg import FedAvg
+from mechanisms.aggregation.gossip import (
+    Gossip,
+    consensus_distance,
+    metropolis_hastings_weights,
+    spectral_gap,
+)
+
+
+def test_metropolis_hastings_matrix_is_symmetric_and_doubly_stochastic():
+    graph = nx.barabasi_albert_graph(30, 2, seed=1)
+    mixing = metropolis_hastings_weights(graph)
+    np.testing.assert_allclose(mixing, mixing.T)
+    np.testing.assert_allclose(mixing.sum(axis=0), 1)
+    np.testing.assert_allclose(mixing.sum(axis=1), 1)
+    assert np.all(mixing >= 0)
+    # A path 0 - 1 - 2: degrees 1, 2, 1 → edge weights 1/3, diagonal 2/3, 1/3, 2/3.
+    np.testing.assert_allclose(
+        metropolis_hastings_weights(nx.path_graph(3)),
+        [[2 / 3, 1 / 3, 0], [1 / 3, 1 / 3, 1 / 3], [0, 1 / 3, 2 / 3]],
+    )
+
+
+def test_gossip_converges_to_the_fedavg_average_on_a_connected_graph():
+    rng = np.random.default_rng(0)
+    models = rng.normal(size=(20, 5))
+    graph = nx.connected_watts_strogatz_graph(20, 4, 0.2, seed=3)
+    mixed = Gossip(graph, rounds=400).mix(models)
+    target = FedAvg()(models)  # equal weights: the plain mean
+    np.testing.assert_allclose(mixed, np.tile(target, (20, 1)), atol=1e-8)
+    np.testing.assert_allclose(mixed.mean(axis=0), models.mean(axis=0))  # the mean is preserved
+
+
+def test_consensus_distance_shrinks_faster_with_a_larger_spectral_gap():
+    rng = np.random.default_rng(1)
+    models = rng.normal(size=(24, 8))
+    ring = nx.cycle_graph(24)
+    expander = nx.random_regular_graph(6, 24, seed=2)
+    gaps = [spectral_gap(metropolis_hastings_weights(g)) for g in (ring, expander)]
+    assert gaps[1] > gaps[0]
+    after = [consensus_distance(Gossip(g, rounds=5).mix(models)) for g in (ring, expander)]
+    assert after[1] < after[0] < consensus_distance(models)
+
+
+def test_gossip_rule_returns_the_mean():
+    updates = np.arange(12.0).reshape(4, 3)
+    np.testing.assert_allclose(Gossip(nx.path_graph(4))(updates), updates.mean(axis=0))
+    with pytest.raises(ValueError):
+        Gossip(nx.path_graph(3)).mix(updates)
