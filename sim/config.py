@@ -91,6 +91,8 @@ class PopulationConfig:
 @dataclass
 class LearningConfig:
     dataset: str = "digits"
+    model: str = "logreg"  # logreg | mlp
+    hidden: int = 32  # hidden units of the MLP
     test_fraction: float = 0.2
     validation_fraction: float = 0.15
     dirichlet_alpha: float = 0.5  # label skew across data providers (small = non-IID)
@@ -102,6 +104,9 @@ class LearningConfig:
     def __post_init__(self):
         if self.dataset != "digits":
             raise ConfigError(f"learning.dataset: must be one of: digits; got {self.dataset!r}")
+        if self.model not in ("logreg", "mlp"):
+            raise ConfigError(f"learning.model: must be one of: logreg, mlp; got {self.model!r}")
+        _at_least("learning.hidden", self.hidden, 1)
         _fraction("learning.test_fraction", self.test_fraction)
         _fraction("learning.validation_fraction", self.validation_fraction)
         if self.test_fraction + self.validation_fraction >= 0.9:

@@ -126,6 +126,8 @@ class EconomyModel(mesa.Model):
             licenses_per_builder=learning.licenses_per_builder,
             learning_rate=learning.learning_rate,
             max_local_steps=learning.max_local_steps,
+            model_name=learning.model,
+            hidden=learning.hidden,
         )
         self.consensus_state = self.consensus.init(n_evaluators, n_builders)
         self.lake_owners: set[int] = (

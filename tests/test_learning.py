@@ -101,3 +101,29 @@ def test_federated_rounds_learn_well_above_chance(splits):
     assert history[0] < 0.2  # zero weights predict one class: chance on 10 balanced classes
     assert history[-1] > 0.8
     assert history[-1] > history[1]
+
+
+def test_mlp_vmapped_equals_loop_and_learns(splits):
+    from sim.learning.models import MLP, make_model
+
+    model = make_model("mlp", splits.n_features, splits.n_classes, hidden=16)
+    assert isinstance(model, MLP) and model.n_params == 64 * 16 + 16 + 16 * 10 + 10
+    trainer = LocalTrainer(model, optax.sgd(0.5), max_steps=5)
+    x, y, mask = _batches(splits, 4, np.random.default_rng(4))
+    theta = model.init(jax.random.PRNGKey(0))
+    steps = jnp.array([5, 5, 2, 0])
+    together = np.asarray(trainer.train_all(theta, x, y, mask, steps))
+    looped = np.stack(
+        [np.asarray(trainer.train_one(theta, x[b], y[b], mask[b], steps[b])) for b in range(4)]
+    )
+    np.testing.assert_allclose(together, looped, rtol=1e-5, atol=1e-6)
+    full = LocalTrainer(model, optax.sgd(0.5), max_steps=300)
+    trained = full.train_one(
+        theta,
+        jnp.asarray(splits.x_train),
+        jnp.asarray(splits.y_train),
+        jnp.ones(len(splits.y_train)),
+        300,
+    )
+    test = (jnp.asarray(splits.x_test), jnp.asarray(splits.y_test), jnp.ones(len(splits.y_test)))
+    assert float(model.accuracy(trained, *test)) > 0.9

@@ -13,7 +13,7 @@ import numpy as np
 import optax
 
 from sim.learning.data import Splits
-from sim.learning.models import LogisticRegression
+from sim.learning.models import LogisticRegression, make_model
 from sim.learning.partition import dirichlet_partition
 from sim.learning.training import (
     LocalTrainer,
@@ -45,11 +45,13 @@ class LearningEngine:
         records_per_builder: int,
         learning_rate: float,
         max_local_steps: int,
+        model=None,
+        init_key=None,
     ):
         self.splits = splits
-        self.model = LogisticRegression(splits.n_features, splits.n_classes)
+        self.model = model or LogisticRegression(splits.n_features, splits.n_classes)
         self.trainer = LocalTrainer(self.model, optax.sgd(learning_rate), max_local_steps)
-        self.theta = self.model.init()
+        self.theta = self.model.init(init_key)
         self.n_builders = n_builders
         self.records_per_builder = records_per_builder
         self.shard_table = pad_rows(shards)
@@ -177,10 +179,16 @@ def make_engine(
     licenses_per_builder: int,
     learning_rate: float,
     max_local_steps: int,
+    model_name: str = "logreg",
+    hidden: int = 32,
 ) -> LearningEngine:
     """Partition the train pool among data-provider slots (Dirichlet(α)) and the validation pool
     among evaluators (IID), and size builders' batches to ``licenses_per_builder`` full shards."""
     shards = dirichlet_partition(splits.y_train, n_data_slots, alpha, rng)
     pools = np.array_split(rng.permutation(len(splits.y_validation)), n_evaluators)
     width = licenses_per_builder * max(len(s) for s in shards)
-    return LearningEngine(splits, shards, n_builders, pools, width, learning_rate, max_local_steps)
+    model = make_model(model_name, splits.n_features, splits.n_classes, hidden)
+    init_key = jax.random.PRNGKey(int(rng.integers(2**31)))
+    return LearningEngine(
+        splits, shards, n_builders, pools, width, learning_rate, max_local_steps, model, init_key
+    )
