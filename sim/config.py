@@ -90,7 +90,11 @@ class PopulationConfig:
 
 @dataclass
 class LearningConfig:
-    dataset: str = "digits"
+    dataset: str = "digits"  # digits | gaussian_mixture | npz
+    data_path: str | None = None  # the .npz (arrays X and y) when dataset=npz
+    partition: str = "dirichlet"  # dirichlet | iid | shards | quantity_skew
+    shards_per_provider: int = 2  # label-sorted shards per data provider (partition=shards)
+    quantity_beta: float = 0.5  # Dirichlet concentration of shard sizes (partition=quantity_skew)
     model: str = "logreg"  # logreg | mlp
     hidden: int = 32  # hidden units of the MLP
     test_fraction: float = 0.2
@@ -102,8 +106,27 @@ class LearningConfig:
     steps_per_unit: float = 2.0  # local steps one compute unit pays for
 
     def __post_init__(self):
-        if self.dataset != "digits":
-            raise ConfigError(f"learning.dataset: must be one of: digits; got {self.dataset!r}")
+        if self.dataset not in ("digits", "gaussian_mixture", "npz"):
+            raise ConfigError(
+                f"learning.dataset: must be one of: digits, gaussian_mixture, npz; got {self.dataset!r}"
+            )
+        if self.dataset == "npz":
+            from sim.learning.data import load_npz
+
+            if not self.data_path:
+                raise ConfigError("learning.data_path: dataset=npz needs the path of an .npz file")
+            try:
+                load_npz(self.data_path)
+            except ValueError as error:
+                raise ConfigError(f"learning.data_path: {error}") from error
+        if self.partition not in ("dirichlet", "iid", "shards", "quantity_skew"):
+            raise ConfigError(
+                "learning.partition: must be one of: dirichlet, iid, shards, quantity_skew; "
+                f"got {self.partition!r}"
+            )
+        _at_least("learning.shards_per_provider", self.shards_per_provider, 1)
+        if self.quantity_beta <= 0:
+            raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")
         if self.model not in ("logreg", "mlp"):
             raise ConfigError(f"learning.model: must be one of: logreg, mlp; got {self.model!r}")
         _at_least("learning.hidden", self.hidden, 1)

@@ -128,6 +128,9 @@ class EconomyModel(mesa.Model):
             max_local_steps=learning.max_local_steps,
             model_name=learning.model,
             hidden=learning.hidden,
+            partition_kind=learning.partition,
+            shards_per_part=learning.shards_per_provider,
+            quantity_beta=learning.quantity_beta,
         )
         self.consensus_state = self.consensus.init(n_evaluators, n_builders)
         self.lake_owners: set[int] = (

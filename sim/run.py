@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from sim.config import validate
-from sim.learning.data import load_digits_splits
+from sim.learning.data import load_splits
 from sim.metrics.adversaries import adversary_report
 from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
@@ -28,10 +28,12 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     mechanisms = {name: build_mechanisms(cfg) for name, cfg in configs.items()}
     first = next(iter(typed.values()))
     data_seed, model_seed = np.random.SeedSequence(first.seed).spawn(2)
-    splits = load_digits_splits(
+    splits = load_splits(
+        first.learning.dataset,
         np.random.default_rng(data_seed),
         first.learning.test_fraction,
         first.learning.validation_fraction,
+        first.learning.data_path,
     )
     frames, scorecards, adversaries, timing = {}, {}, {}, {}
     for name, cfg in typed.items():

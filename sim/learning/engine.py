@@ -14,7 +14,7 @@ import optax
 
 from sim.learning.data import Splits
 from sim.learning.models import LogisticRegression, make_model
-from sim.learning.partition import dirichlet_partition
+from sim.learning.partition import partition
 from sim.learning.training import (
     LocalTrainer,
     accuracy_per_shard,
@@ -181,10 +181,15 @@ def make_engine(
     max_local_steps: int,
     model_name: str = "logreg",
     hidden: int = 32,
+    partition_kind: str = "dirichlet",
+    shards_per_part: int = 2,
+    quantity_beta: float = 0.5,
 ) -> LearningEngine:
-    """Partition the train pool among data-provider slots (Dirichlet(α)) and the validation pool
+    """Partition the train pool among data-provider slots (Dirichlet(α) by default) and the validation pool
     among evaluators (IID), and size builders' batches to ``licenses_per_builder`` full shards."""
-    shards = dirichlet_partition(splits.y_train, n_data_slots, alpha, rng)
+    shards = partition(
+        partition_kind, splits.y_train, n_data_slots, rng, alpha, shards_per_part, quantity_beta
+    )
     pools = np.array_split(rng.permutation(len(splits.y_validation)), n_evaluators)
     width = licenses_per_builder * max(len(s) for s in shards)
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden)

@@ -46,3 +46,59 @@ def dirichlet_partition(
     raise RuntimeError(
         f"no Dirichlet(α={alpha}) partition with {min_size}+ samples per part in {max_tries} draws"
     )
+
+
+def iid_partition(n_samples: int, n_parts: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Shuffle and cut into ``n_parts`` parts of (almost) equal size."""
+    return [np.sort(p) for p in np.array_split(rng.permutation(n_samples), n_parts)]
+
+
+def shard_partition(
+    labels: np.ndarray, n_parts: int, shards_per_part: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Sort by label, cut into n_parts · shards_per_part shards and deal ``shards_per_part``
+    random shards to each part, so each owner sees few classes.  Source: McMahan et al., AISTATS
+    2017 (the pathological non-IID MNIST split, 2 shards per client)."""
+    order = np.argsort(labels, kind="stable")
+    shards = np.array_split(order, n_parts * shards_per_part)
+    dealt = rng.permutation(len(shards)).reshape(n_parts, shards_per_part)
+    return [np.sort(np.concatenate([shards[s] for s in row])) for row in dealt]
+
+
+def quantity_skew_partition(
+    n_samples: int, n_parts: int, beta: float, rng: np.random.Generator, min_size: int = 2
+) -> list[np.ndarray]:
+    """IID labels but unequal sizes: part sizes ∝ q ~ Dirichlet(β·1) (each at least
+    ``min_size``).  Source: Li, Diao, Chen & He, "Federated Learning on Non-IID Data Silos",
+    ICDE 2022 (quantity-based label-balanced skew)."""
+    if n_parts * min_size > n_samples:
+        raise ValueError(f"cannot give {n_parts} parts at least {min_size} samples each")
+    spare = n_samples - n_parts * min_size
+    sizes = min_size + np.floor(rng.dirichlet(np.full(n_parts, beta)) * spare).astype(int)
+    sizes[: n_samples - sizes.sum()] += 1  # hand out the rounding remainder
+    cuts = np.cumsum(sizes)[:-1]
+    return [np.sort(p) for p in np.split(rng.permutation(n_samples), cuts)]
+
+
+PARTITIONS = ("dirichlet", "iid", "shards", "quantity_skew")
+
+
+def partition(
+    kind: str,
+    labels: np.ndarray,
+    n_parts: int,
+    rng: np.random.Generator,
+    alpha: float = 0.5,
+    shards_per_part: int = 2,
+    beta: float = 0.5,
+) -> list[np.ndarray]:
+    """Dispatch to one of ``PARTITIONS``."""
+    if kind == "dirichlet":
+        return dirichlet_partition(labels, n_parts, alpha, rng)
+    if kind == "iid":
+        return iid_partition(len(labels), n_parts, rng)
+    if kind == "shards":
+        return shard_partition(labels, n_parts, shards_per_part, rng)
+    if kind == "quantity_skew":
+        return quantity_skew_partition(len(labels), n_parts, beta, rng)
+    raise ValueError(f"partition must be one of: {', '.join(PARTITIONS)}; got {kind!r}")

@@ -1,0 +1,76 @@
+"""Data sets and partitions: shapes, invariants and clear errors for bad files."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.cli import main
+from sim.learning.data import gaussian_mixture, load_npz, load_splits
+from sim.learning.partition import partition, quantity_skew_partition, shard_partition
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    kind=st.sampled_from(["dirichlet", "iid", "shards", "quantity_skew"]),
+    n_parts=st.integers(1, 25),
+    seed=st.integers(0, 2**31),
+)
+def test_every_partition_is_a_partition(kind, n_parts, seed):
+    labels = np.random.default_rng(seed).integers(0, 10, 500)
+    parts = partition(kind, labels, n_parts, np.random.default_rng(seed))
+    joined = np.concatenate(parts)
+    assert len(parts) == n_parts
+    assert np.array_equal(np.sort(joined), np.arange(len(labels)))
+
+
+def test_shards_give_few_classes_and_quantity_skew_unequal_sizes():
+    labels = np.repeat(np.arange(10), 100)
+    rng = np.random.default_rng(0)
+    parts = shard_partition(labels, 20, 2, rng)
+    assert max(len(np.unique(labels[p])) for p in parts) <= 4  # 2 shards of one or two classes
+    sizes = [len(p) for p in quantity_skew_partition(1000, 20, 0.3, rng)]
+    assert min(sizes) >= 2 and max(sizes) > 4 * np.median(sizes) / 2
+
+
+def test_gaussian_mixture_separation_controls_difficulty():
+    from sklearn.linear_model import LogisticRegression
+
+    def accuracy(separation):
+        x, y = gaussian_mixture(np.random.default_rng(0), separation=separation)
+        return LogisticRegression(max_iter=500).fit(x[:1500], y[:1500]).score(x[1500:], y[1500:])
+
+    assert accuracy(0.25) < accuracy(0.5) < accuracy(0.9)
+
+
+def test_npz_round_trip_and_labels_remapped(tmp_path):
+    path = tmp_path / "data.npz"
+    rng = np.random.default_rng(0)
+    np.savez(path, X=rng.normal(size=(100, 5)), y=rng.choice([3, 7, 9], 100))
+    x, y, n_classes = load_npz(path)
+    assert x.shape == (100, 5) and n_classes == 3 and set(y) == {0, 1, 2}
+    splits = load_splits("npz", rng, 0.2, 0.1, str(path))
+    assert splits.n_classes == 3 and splits.n_features == 5
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, "no such file"),
+        ({"X": np.ones((4, 2))}, "lacks array(s) y"),
+        ({"X": np.ones((4, 2)), "y": np.arange(3)}, "X must be (n, features) and y (n,)"),
+        ({"X": np.ones((4, 2)), "y": np.zeros(4)}, "at least two classes"),
+        ("garbage", "not a readable .npz"),
+    ],
+)
+def test_bad_npz_stops_the_run_with_one_line(tmp_path, monkeypatch, capsys, content, message):
+    path = tmp_path / "data.npz"
+    if isinstance(content, dict):
+        np.savez(path, **content)
+    elif content == "garbage":
+        path.write_text("not a zip")
+    monkeypatch.chdir(tmp_path)
+    assert main(["learning.dataset=npz", f"learning.data_path={path}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("deai-sim: error: learning.data_path: ") and message in err
+    assert not (tmp_path / "outputs").exists()
