@@ -29,7 +29,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/training.py
+	$(BIN)/python benchmarks/learning.py
 	$(BIN)/python benchmarks/yuma.py
 
 clean:
