@@ -43,6 +43,7 @@ from agents.adversary import (
 )
 from mechanisms import FAMILIES
 from mechanisms.access.base import slashing_fraction
+from mechanisms.aggregation.gossip import consensus_distance
 from mechanisms.incentive.base import Contributions
 from sim.config import Config, Organisation
 from sim.learning.data import Splits
@@ -133,6 +134,13 @@ class EconomyModel(mesa.Model):
             quantity_beta=learning.quantity_beta,
         )
         self.consensus_state = self.consensus.init(n_evaluators, n_builders)
+        # Gossip rules keep one model per builder (decentralized SGD); others share θ.
+        self.peer_models = (
+            np.tile(np.asarray(self.engine.theta), (n_builders, 1))
+            if hasattr(self.aggregate, "mix_peers")
+            else None
+        )
+        self.consensus_distance = 0.0
         self.lake_owners: set[int] = (
             set()
         )  # data-provider positions whose records the platform holds
@@ -280,6 +288,7 @@ class EconomyModel(mesa.Model):
             "available",
             "consumer_price",
             "emission_rate",
+            "consensus_distance",
             "revenue",
             "rewards_paid",
             "reward_gini",
@@ -300,7 +309,7 @@ class EconomyModel(mesa.Model):
         steps, bought = self._resource_market(coordinator_up)
         records = self._data(steps)
         flipped = self.population.flagged(Adversary.label_flipper.value, Role.BUILDER)
-        thetas = self.engine.train(records, steps, flip_labels=flipped)
+        thetas = self.engine.train(records, steps, flip_labels=flipped, start=self.peer_models)
         submitted = self._adversarial_submissions(thetas, steps > 0)
         weights = self._evaluation(thetas, submitted)
         outcome = self._consensus(weights, submitted, coordinator_up)
@@ -587,6 +596,8 @@ class EconomyModel(mesa.Model):
         theta = np.asarray(self.engine.theta)
         sizes = (records >= 0).sum(axis=1).astype(np.float64)
         self.round = RoundRecord(theta, thetas, accepted, sizes)
+        if self.peer_models is not None:
+            return self._gossip_update(thetas, accepted)
         if not accepted.any():
             return False
         deltas = thetas[accepted] - theta[None]
@@ -599,6 +610,28 @@ class EconomyModel(mesa.Model):
             "update", public=self.cfg.scenario.public_ledger, accepted=slots, weights=weights
         )
         return True
+
+    def _gossip_update(self, thetas, accepted) -> bool:
+        """Decentralized SGD: each builder keeps its own model; an accepted submission replaces
+        its author's model, then active builders average with their overlay neighbours.  The
+        network model is the peers' mean; consensus distance measures their disagreement."""
+        p = self.population
+        slots = p.blocks[Role.BUILDER]
+        self.peer_models[accepted] = thetas[accepted]
+        peers = np.flatnonzero(p.active[slots])
+        if len(peers):
+            self.peer_models[peers] = self.aggregate.mix_peers(
+                self.peer_models[peers], list(slots[peers])
+            )
+            self.engine.set_network_model(self.peer_models[peers].mean(axis=0))
+            self.consensus_distance = consensus_distance(self.peer_models[peers])
+        if accepted.any():
+            self.accepted_count[slots[accepted]] += 1
+            self.improvers.append(int(accepted.sum()))
+            self.ledger.decision(
+                "update", public=self.cfg.scenario.public_ledger, accepted=slots[accepted]
+            )
+        return bool(accepted.any())
 
     # 8. rewards
     def _rewards(self, outcome, records, coordinator_up) -> bool:
@@ -766,6 +799,7 @@ class EconomyModel(mesa.Model):
             available=float(outcome.committed and paid),
             consumer_price=self.consumer_price,
             emission_rate=float(getattr(self.incentive, "emission_per_epoch", 0.0)),
+            consensus_distance=float(self.consensus_distance),
             revenue=self.gross_revenue / UNITS_PER_TOKEN,
             reward_gini=gini(rewards) if rewards.sum() > 0 else float("nan"),
             reward_nakamoto=float(nakamoto_coefficient(rewards)),

@@ -223,3 +223,17 @@ def test_governance_changes_live_parameters_on_the_ledger(compose, tmp_path):
         assert table[column].nunique() > 1
         final = passed[-1]["proposed"]
         assert table[column].iloc[-1] == pytest.approx(final)
+
+
+def test_gossip_economy_keeps_peer_models_that_mixing_pulls_together(compose, tmp_path):
+    distances = {}
+    for rounds in (1, 6):
+        configs = compose(
+            "baseline=null", "aggregation=gossip", f"aggregation.rounds={rounds}", "epochs=8"
+        )
+        run_scenarios(configs, tmp_path / str(rounds), progress=False)
+        assert all(r.ok for r in verify_run(tmp_path / str(rounds)))
+        table = pd.read_parquet(tmp_path / str(rounds) / "metrics.parquet")
+        assert table["test_accuracy"].iloc[-1] > 0.6
+        distances[rounds] = table["consensus_distance"].iloc[2:].mean()
+    assert 0 < distances[6] < distances[1]

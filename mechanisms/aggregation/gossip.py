@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import networkx as nx
 import numpy as np
 
@@ -50,11 +52,39 @@ class Gossip:
     Study for Decentralized Parallel Stochastic Gradient Descent", NeurIPS 2017.
     """
 
-    def __init__(self, graph: nx.Graph | None = None, rounds: int = 1, nodes: list | None = None):
+    def __init__(
+        self,
+        graph: nx.Graph | None = None,
+        rounds: int = 1,
+        nodes: list | None = None,
+        degree: int = 3,
+        seed: int = 0,
+    ):
         if rounds < 1:
             raise ValueError(f"rounds must be ≥ 1, got {rounds}")
+        if degree < 1:
+            raise ValueError(f"degree must be ≥ 1, got {degree}")
         self.rounds = rounds
+        self.degree = degree
+        self.seed = seed
         self.mixing_matrix = None if graph is None else metropolis_hastings_weights(graph, nodes)
+
+    def peer_graph(self, peers: list[int]) -> nx.Graph:
+        """The builders' gossip overlay: a connected random graph in which every peer has about
+        ``degree`` neighbours (a ring lattice rewired with probability 0.2), drawn from the
+        peers' identities and ``seed`` so that it changes only when membership does."""
+        n = len(peers)
+        if n <= self.degree + 1:
+            graph = nx.complete_graph(n)
+        else:
+            seed = zlib.crc32(np.asarray(peers, dtype=np.int64).tobytes()) ^ self.seed
+            graph = nx.connected_watts_strogatz_graph(n, max(2, self.degree), 0.2, seed=seed)
+        return nx.relabel_nodes(graph, dict(enumerate(peers)))
+
+    def mix_peers(self, models: np.ndarray, peers: list[int]) -> np.ndarray:
+        """Mix the models of ``peers`` (rows of ``models``, in that order) over their overlay."""
+        self.mixing_matrix = metropolis_hastings_weights(self.peer_graph(peers), peers)
+        return self.mix(models)
 
     def mix(self, models: np.ndarray) -> np.ndarray:
         models = np.asarray(models, dtype=np.float64)

@@ -92,16 +92,26 @@ class LearningEngine:
         )
 
     def train(
-        self, record_table: np.ndarray, n_steps: np.ndarray, flip_labels: np.ndarray | None = None
+        self,
+        record_table: np.ndarray,
+        n_steps: np.ndarray,
+        flip_labels: np.ndarray | None = None,
+        start: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Train every builder from θ on its records (−1 = padding); returns (B, d) models.
-        Builders marked in ``flip_labels`` train on labels y ↦ C − 1 − y."""
+        """Train every builder on its records (−1 = padding) from θ, or from its own row of
+        ``start`` (B, d) when peers keep their own models; returns (B, d) models.  Builders
+        marked in ``flip_labels`` train on labels y ↦ C − 1 − y."""
         x, y, mask = self._gather(record_table, self.splits.x_train, self.splits.y_train)
         if flip_labels is not None and np.any(flip_labels):
             flipped = self.splits.n_classes - 1 - y
             y = jnp.where(jnp.asarray(flip_labels)[:, None], flipped, y)
-        thetas = self.trainer.train_all(self.theta, x, y, mask, jnp.asarray(n_steps, jnp.int32))
-        return np.array(thetas)
+        steps = jnp.asarray(n_steps, jnp.int32)
+        if start is None:
+            return np.array(self.trainer.train_all(self.theta, x, y, mask, steps))
+        return np.array(self.trainer.train_each(jnp.asarray(start, jnp.float32), x, y, mask, steps))
+
+    def set_network_model(self, theta: np.ndarray) -> None:
+        self.theta = jnp.asarray(theta, jnp.float32)
 
     def score(self, thetas: np.ndarray) -> np.ndarray:
         """(E, B) accuracy of each model on each evaluator's held-out data."""

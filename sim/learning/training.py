@@ -34,6 +34,8 @@ class LocalTrainer:
         self.max_steps = int(max_steps)
         self.train_one = jax.jit(self._train_one)
         self.train_all = jax.jit(jax.vmap(self._train_one, in_axes=(None, 0, 0, 0, 0)))
+        # Decentralized SGD: every builder starts from its own model instead of a shared one.
+        self.train_each = jax.jit(jax.vmap(self._train_one, in_axes=(0, 0, 0, 0, 0)))
 
     def _train_one(self, theta, x, y, mask, n_steps):
         grad_fn = jax.grad(self.model.loss)
