@@ -262,6 +262,7 @@ class EconomyModel(mesa.Model):
         self.admitted = 0
         self.entry_costs: list[float] = []
         self.raw_bytes_moved = 0
+        self.model_bytes_moved = 0
         self.raw_bytes_total = 0
         self.peak_traffic: list[int] = []
         self.utilisation: list[float] = []
@@ -289,6 +290,8 @@ class EconomyModel(mesa.Model):
             "consumer_price",
             "emission_rate",
             "consensus_distance",
+            "raw_bytes_moved",
+            "model_bytes_moved",
             "revenue",
             "rewards_paid",
             "reward_gini",
@@ -529,6 +532,11 @@ class EconomyModel(mesa.Model):
         # it this epoch) on a platform, each online validator on a network.
         per_node = int(submitted.sum()) * self.engine.model_bytes
         self.peak_traffic.append(per_node + self.raw_bytes_this_epoch)
+        # Every submission travels to every online evaluator, and the new network model back to
+        # every builder (a peer's own model stays put under gossip, which sends one per edge).
+        receivers = int(online.sum())
+        builders = len(self.population.members(Role.BUILDER))
+        self.model_bytes_moved += per_node * receivers + builders * self.engine.model_bytes
         return weights
 
     def _adversarial_weights(self, weights, submitted, online) -> None:
@@ -800,6 +808,8 @@ class EconomyModel(mesa.Model):
             consumer_price=self.consumer_price,
             emission_rate=float(getattr(self.incentive, "emission_per_epoch", 0.0)),
             consensus_distance=float(self.consensus_distance),
+            raw_bytes_moved=float(self.raw_bytes_moved),
+            model_bytes_moved=float(self.model_bytes_moved),
             revenue=self.gross_revenue / UNITS_PER_TOKEN,
             reward_gini=gini(rewards) if rewards.sum() > 0 else float("nan"),
             reward_nakamoto=float(nakamoto_coefficient(rewards)),

@@ -106,6 +106,7 @@ class LearningEngine:
             flipped = self.splits.n_classes - 1 - y
             y = jnp.where(jnp.asarray(flip_labels)[:, None], flipped, y)
         steps = jnp.asarray(n_steps, jnp.int32)
+        x, y, mask, steps = shard_builders(x, y, mask, steps)
         if start is None:
             return np.array(self.trainer.train_all(self.theta, x, y, mask, steps))
         return np.array(self.trainer.train_each(jnp.asarray(start, jnp.float32), x, y, mask, steps))
@@ -171,6 +172,20 @@ class LearningEngine:
 
     def apply(self, update: np.ndarray) -> None:
         self.theta = self.theta + jnp.asarray(update, jnp.float32)
+
+
+def shard_builders(*arrays):
+    """Spread the builder axis (axis 0) over all visible devices when there are several and the
+    builders divide evenly; jit then runs each device's share of the vmapped training.  With one
+    device (or an uneven split) the arrays are returned as they are."""
+    devices = jax.devices()
+    n = arrays[0].shape[0]
+    if len(devices) < 2 or n % len(devices):
+        return arrays
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    sharding = NamedSharding(Mesh(np.array(devices), ("builders",)), PartitionSpec("builders"))
+    return tuple(jax.device_put(a, sharding) for a in arrays)
 
 
 def _correlations(rows: np.ndarray, target: np.ndarray) -> np.ndarray:
