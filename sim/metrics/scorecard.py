@@ -15,7 +15,12 @@ import numpy as np
 
 from agents.base import Role
 from sim.ledger import UNITS_PER_TOKEN
-from sim.metrics.concentration import gini, nakamoto_coefficient
+from sim.metrics.concentration import gini, hhi, nakamoto_coefficient
+from sim.metrics.resilience import (
+    betweenness_centralization,
+    random_failure_curve,
+    schneider_robustness,
+)
 from sim.network import degree_centralization
 from sim.population import TREASURY
 
@@ -295,5 +300,50 @@ def score(model) -> list[Metric]:
         "higher",
         f"Spearman ρ(mean test accuracy of a builder's submissions, its reward per submission), "
         f"{int(submitted.sum())} builders",
+    )
+    # Further metrics per aspect; each scenario lists them in the same order.
+    add(
+        1,
+        "betweenness_centralization",
+        betweenness_centralization(graph),
+        "lower",
+        "Freeman betweenness centralization of the final communication graph (star 1, ring 0)",
+    )
+    add(
+        2,
+        "compute_hhi",
+        hhi(compute) if compute.sum() > 0 else float("nan"),
+        "lower",
+        "Herfindahl–Hirschman index of delivered compute by operator",
+    )
+    add(
+        8,
+        "schneider_robustness",
+        schneider_robustness(graph),
+        "higher",
+        "Schneider R of the final graph under degree-targeted removal (star ≈ 1/N)",
+    )
+    add(
+        8,
+        "giant_component_after_30pct_failure",
+        random_failure_curve(graph, [0.3], np.random.default_rng(0))[0],
+        "higher",
+        "largest connected share of nodes after 30 % fail at random",
+    )
+    add(
+        10,
+        "local_accuracy_jain_fairness",
+        (local.sum() ** 2) / (len(local) * (local**2).sum()),
+        "higher",
+        "Jain fairness (Σu)² / (N Σu²) of the local accuracies",
+    )
+    validators = p.blocks[Role.VALIDATOR][p.joined[p.blocks[Role.VALIDATOR]] >= 0]
+    add(
+        16,
+        "stake_reward_correlation",
+        _correlation(model.endowment[validators], model.total_reward[validators]),
+        "lower",
+        "Spearman ρ(validator's initial stake, its total reward): rewards following stake "
+        "rather than work (Lui & Sun 2025 measure 0.80–0.95 on Bittensor)",
     )
     return metrics
