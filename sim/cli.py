@@ -118,8 +118,16 @@ def app(cfg: DictConfig) -> None:
     from sim.run import run_scenarios
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
-    configs = compose_scenarios(cfg, list(HydraConfig.get().overrides.task))
-    run_scenarios(configs, run_dir, progress=cfg.output.progress)
+    overrides = list(HydraConfig.get().overrides.task)
+    if cfg.experiment.name == "comparison_table":
+        from experiments.comparison import run_comparison
+
+        run_comparison(
+            overrides, cfg.experiment.seeds, cfg.epochs, run_dir, progress=cfg.output.progress
+        )
+    else:
+        configs = compose_scenarios(cfg, overrides)
+        run_scenarios(configs, run_dir, progress=cfg.output.progress)
     print(run_dir.resolve(), flush=True)
 
 

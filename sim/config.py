@@ -221,6 +221,19 @@ class AdversaryConfig:
 
 
 @dataclass
+class ExperimentConfig:
+    name: str = "single"  # single | comparison_table
+    seeds: int = 1  # paired seeds for comparison_table
+
+    def __post_init__(self):
+        if self.name not in ("single", "comparison_table"):
+            raise ConfigError(
+                f"experiment.name: must be one of: single, comparison_table; got {self.name!r}"
+            )
+        _at_least("experiment.seeds", self.seeds, 1)
+
+
+@dataclass
 class OutputConfig:
     figures: bool = True
     progress: bool = True
@@ -237,6 +250,7 @@ class Config:
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
     adversaries: AdversaryConfig = field(default_factory=AdversaryConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     consensus: Any = MISSING
     incentive: Any = MISSING

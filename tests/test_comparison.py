@@ -1,0 +1,69 @@
+"""The comparison experiment: paired-seed statistics, verdicts and the report."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.comparison import mean_ci, run_comparison, summarise, verdicts
+from tests.conftest import SMALL
+
+
+def test_mean_ci_uses_student_t():
+    mean, half = mean_ci([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert mean == 3.0
+    assert half == pytest.approx(2.776 * np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5))
+    assert np.isnan(mean_ci([2.0])[1])
+
+
+def _table(rows):
+    return pd.DataFrame(
+        [
+            {
+                "seed": seed,
+                "scenario": scenario,
+                "aspect": aspect,
+                "aspect_name": "x",
+                "metric": metric,
+                "better": better,
+                "value": value,
+            }
+            for seed, scenario, aspect, metric, better, value in rows
+        ]
+    )
+
+
+def test_paired_differences_decide_verdicts():
+    rows = []
+    for seed in range(5):
+        noise = 0.01 * seed
+        rows += [
+            (seed, "decentralized", 1, "gini", "lower", 0.2 + noise),  # clearly lower: wins
+            (seed, "centralized", 1, "gini", "lower", 0.9 + noise),
+            (seed, "decentralized", 2, "acc", "higher", 0.5 + (-1) ** seed * 0.1),  # noise only
+            (seed, "centralized", 2, "acc", "higher", 0.5),
+            (seed, "decentralized", 3, "a", "higher", 1.0 + noise),  # one metric each way
+            (seed, "centralized", 3, "a", "higher", 0.0 + noise),
+            (seed, "decentralized", 3, "b", "lower", 1.0 + noise),
+            (seed, "centralized", 3, "b", "lower", 0.0 + noise),
+        ]
+    summary = summarise(_table(rows))
+    assert summary.set_index("metric")["favours"].to_dict() == {
+        "gini": "decentralized",
+        "acc": "none",
+        "a": "decentralized",
+        "b": "centralized",
+    }
+    assert verdicts(summary) == {1: "decentralized", 2: "no significant difference", 3: "mixed"}
+
+
+def test_comparison_run_writes_the_report(tmp_path):
+    summary = run_comparison([*SMALL, "epochs=3"], seeds=2, epochs=3, out=tmp_path, progress=False)
+    assert set(summary["aspect"]) == set(range(1, 17))
+    report = (tmp_path / "report.md").read_text()
+    assert report.count("\n| ") >= 17 and "2 paired seeds × 3 epochs" in report
+    table = pd.read_parquet(tmp_path / "comparison.parquet")
+    assert set(table["seed"]) == {0, 1} and set(table["scenario"]) == {
+        "centralized",
+        "decentralized",
+    }
+    assert (tmp_path / "figures" / "comparison.png").stat().st_size > 10_000
