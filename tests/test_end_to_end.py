@@ -237,3 +237,22 @@ def test_gossip_economy_keeps_peer_models_that_mixing_pulls_together(compose, tm
         assert table["test_accuracy"].iloc[-1] > 0.6
         distances[rounds] = table["consensus_distance"].iloc[2:].mean()
     assert 0 < distances[6] < distances[1]
+
+
+def test_coordinator_outage_stops_the_platform_but_not_the_network(compose, tmp_path):
+    configs = compose(
+        "epochs=12",
+        "faults.offline_probability=0.0",
+        "faults.coordinator_outage_start=4",
+        "faults.coordinator_outage_length=3",
+    )
+    run_scenarios(configs, tmp_path, progress=False)
+    table = pd.read_parquet(tmp_path / "metrics.parquet")
+    outage = table["epoch"].between(4, 6)
+    platform = table[table["scenario"] == "centralized"]
+    network = table[table["scenario"] == "decentralized"]
+    assert platform.loc[outage, "available"].sum() == 0  # nothing decided or paid
+    assert platform.loc[outage, "buyers"].sum() == 0
+    assert platform.loc[outage, "test_accuracy"].nunique() == 1  # the model froze
+    assert platform.loc[~outage, "available"].all()  # a short outage (< patience) is survived
+    assert network["available"].all()  # the network never stopped
