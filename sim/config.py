@@ -178,10 +178,29 @@ class FaultConfig:
     offline_probability: float = 0.05  # each node, the coordinator included, each epoch
     coordinator_outage_start: int = -1  # epoch of a forced coordinator outage (−1: none)
     coordinator_outage_length: int = 0
+    failure_domains: int = 1  # nodes are spread over this many domains (racks, regions, clouds)
+    domain_failure_probability: float = 0.0  # each domain, each epoch: all its nodes go offline
+    targeted_removal_epoch: int = (
+        -1
+    )  # epoch at which the best-connected nodes are removed (−1: never)
+    targeted_removal_fraction: float = 0.0  # share of active participants removed then
+    targeted_removal_by: str = "degree"  # degree | stake
+    partition_start: int = -1  # epoch a network partition begins (−1: none)
+    partition_length: int = 0
+    partition_fraction: float = 0.0  # share of participants cut off from the rest
 
     def __post_init__(self):
         _fraction("faults.offline_probability", self.offline_probability)
         _at_least("faults.coordinator_outage_length", self.coordinator_outage_length, 0)
+        _at_least("faults.failure_domains", self.failure_domains, 1)
+        _fraction("faults.domain_failure_probability", self.domain_failure_probability)
+        _fraction("faults.targeted_removal_fraction", self.targeted_removal_fraction)
+        if self.targeted_removal_by not in ("degree", "stake"):
+            raise ConfigError(
+                f"faults.targeted_removal_by: must be one of: degree, stake; got {self.targeted_removal_by!r}"
+            )
+        _at_least("faults.partition_length", self.partition_length, 0)
+        _fraction("faults.partition_fraction", self.partition_fraction)
 
 
 @dataclass

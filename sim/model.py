@@ -338,12 +338,51 @@ class EconomyModel(mesa.Model):
         self._deactivate(consumers[p.loss_streak[consumers] >= pop_cfg.patience])
         for role in (*SUPPLIER_ROLES, Role.CONSUMER):
             self._arrivals(role)
-        faults = self.cfg.faults
+        self._faults()
+
+    def _faults(self) -> None:
+        """Which nodes are reachable this epoch.  Independent failures hit each node (the
+        coordinator included) with ``offline_probability``; a failure domain takes all its nodes
+        down at once; a targeted removal makes the best-connected (or richest) participants leave
+        for good; a partition cuts a share of participants off from the rest (from the
+        coordinator's side of a platform, or from the majority of a network)."""
+        p, faults = self.population, self.cfg.faults
         p.online[:] = p.active & (self.rng.random(p.size) >= faults.offline_probability)
+        if faults.domain_failure_probability > 0:
+            down = self.rng.random(faults.failure_domains) < faults.domain_failure_probability
+            p.online[down[np.arange(p.size) % faults.failure_domains]] = False
+        if self.epoch == faults.targeted_removal_epoch and faults.targeted_removal_fraction > 0:
+            self._remove_targets(faults.targeted_removal_fraction, faults.targeted_removal_by)
+        start = faults.partition_start
+        if start >= 0 and start <= self.epoch < start + faults.partition_length:
+            members = np.flatnonzero(p.active & (p.role != Role.COORDINATOR))
+            cut = self.rng.choice(
+                members, int(round(faults.partition_fraction * len(members))), replace=False
+            )
+            p.online[cut] = False
         if self.platform:
             start, length = faults.coordinator_outage_start, faults.coordinator_outage_length
             if start >= 0 and start <= self.epoch < start + length:
                 p.online[TREASURY] = False
+
+    def _remove_targets(self, fraction: float, by: str) -> None:
+        """Remove the top ``fraction`` of active participants by graph degree or by stake
+        (Albert, Jeong & Barabási, Nature 2000: targeted attacks on hubs).  On a platform the
+        coordinator is the top hub; it cannot leave, so it goes offline for the epoch."""
+        p = self.population
+        candidates = [n for n in self.graph.nodes if p.active[n] or n == TREASURY]
+        if by == "degree":
+            score = {n: self.graph.degree(n) for n in candidates}
+        else:
+            score = {n: int(self.ledger.balances[n]) for n in candidates}
+        tie_break = dict(zip(candidates, self.rng.random(len(candidates)), strict=True))
+        ranked = sorted(candidates, key=lambda n: (-score[n], tie_break[n]))
+        targets = np.array(ranked[: int(round(fraction * len(ranked)))], dtype=np.int64)
+        if self.platform and TREASURY in targets:
+            p.online[TREASURY] = False
+            targets = targets[targets != TREASURY]
+        self._deactivate(targets)
+        self.ledger.decision("targeted removal", removed=targets, by=by)
 
     def _arrivals(self, role: Role) -> None:
         p = self.population

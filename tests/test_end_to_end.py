@@ -256,3 +256,48 @@ def test_coordinator_outage_stops_the_platform_but_not_the_network(compose, tmp_
     assert platform.loc[outage, "test_accuracy"].nunique() == 1  # the model froze
     assert platform.loc[~outage, "available"].all()  # a short outage (< patience) is survived
     assert network["available"].all()  # the network never stopped
+
+
+def test_fault_processes(compose, tmp_path):
+    from sim.config import validate
+    from sim.learning.data import load_digits_splits
+    from sim.model import EconomyModel, build_mechanisms
+
+    splits = load_digits_splits(np.random.default_rng(0), 0.2, 0.15)
+
+    def model(name, *overrides):
+        cfg = compose("baseline=null", "faults.offline_probability=0.0", *overrides)[
+            "decentralized"
+        ]
+        return EconomyModel(
+            validate(cfg),
+            build_mechanisms(cfg),
+            splits,
+            np.random.SeedSequence(0),
+            tmp_path / f"{name}.jsonl",
+        )
+
+    # A failing domain takes all of its nodes offline at once.
+    m = model("domains", "faults.failure_domains=2", "faults.domain_failure_probability=1.0")
+    m.step()
+    assert not m.population.online.any()
+    # A targeted removal takes the best-connected participants away for good.
+    m = model("targeted", "faults.targeted_removal_epoch=0", "faults.targeted_removal_fraction=0.1")
+    degrees = dict(m.graph.degree())
+    m.step()
+    removed = [n for n in degrees if not m.population.active[n]]
+    kept = [n for n in degrees if m.population.active[n]]
+    assert len(removed) == round(0.1 * len(degrees))
+    assert min(degrees[n] for n in removed) >= max(degrees[n] for n in kept)
+    # A partition cuts the given share of participants off while it lasts.
+    m = model(
+        "partition",
+        "faults.partition_start=0",
+        "faults.partition_length=1",
+        "faults.partition_fraction=0.5",
+    )
+    m.step()
+    assert m.population.online.sum() == pytest.approx(m.population.active.sum() / 2, abs=1)
+    m.step()
+    assert m.population.online.sum() == m.population.active.sum()
+    m.finish()
