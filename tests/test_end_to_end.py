@@ -159,6 +159,7 @@ def test_rank_correlation_conventions():
     assert _correlation(x, x**3) == pytest.approx(1.0)  # monotone: Spearman ρ = 1
     assert _correlation(x, -x) == pytest.approx(-1.0)
     assert _correlation(x, np.ones(4)) == 0.0  # flat wage: no information about merit
+    assert np.isnan(_correlation(x, np.zeros(4)))  # nobody rewarded: nothing to correlate
     assert np.isnan(_correlation(np.ones(4), x))
 
 

@@ -71,10 +71,10 @@ def _safe(value) -> float:
 def _correlation(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman rank correlation (Pearson on average ranks) of rewards ``y`` with merit ``x``.
 
-    NaN when there are fewer than 3 points or merit does not vary; 0 when merit varies but rewards
-    do not (a flat wage carries no information about merit).
+    NaN when there are fewer than 3 points, merit does not vary or nobody was rewarded; 0 when
+    merit varies but a positive reward does not (a flat wage carries no information about merit).
     """
-    if len(x) < 3 or np.ptp(x) == 0:
+    if len(x) < 3 or np.ptp(x) == 0 or not np.any(y):
         return float("nan")
     if np.ptp(y) == 0:
         return 0.0
