@@ -337,6 +337,23 @@ def score(model) -> list[Metric]:
         "higher",
         "Jain fairness (Σu)² / (N Σu²) of the local accuracies",
     )
+    paid = model.total_reward
+    owners = np.bincount(p.owner, weights=paid, minlength=p.size)
+    add(
+        16,
+        "reward_nakamoto_accounts",
+        nakamoto_coefficient(paid),
+        "higher",
+        "fewest accounts receiving ≥ 50 % of all rewards",
+    )
+    add(
+        16,
+        "reward_nakamoto_owners",
+        nakamoto_coefficient(owners),
+        "higher",
+        "fewest owners receiving ≥ 50 % of all rewards (below the account count when Sybil "
+        "identities share an owner)",
+    )
     validators = p.blocks[Role.VALIDATOR][p.joined[p.blocks[Role.VALIDATOR]] >= 0]
     add(
         16,
