@@ -177,7 +177,8 @@ def test_adversaries_behave_as_configured(compose, tmp_path):
     summary = run_scenarios(configs, tmp_path, progress=False)
     assert all(r.ok for r in verify_run(tmp_path))
     card = {m["name"]: m["value"] for m in summary["scorecard"]["decentralized"]}
-    assert card["reward_nakamoto_owners"] < card["reward_nakamoto_accounts"]  # the Sybil gap
+    # Merging Sybil accounts into their owner can only concentrate rewards.
+    assert card["reward_nakamoto_owners"] <= card["reward_nakamoto_accounts"]
     report = summary["adversaries"]["decentralized"]
     assert {k: v["members"] for k, v in report.items()} == {
         "free_rider": 2,
