@@ -67,3 +67,25 @@ def test_comparison_run_writes_the_report(tmp_path):
         "decentralized",
     }
     assert (tmp_path / "figures" / "comparison.png").stat().st_size > 10_000
+
+
+def test_sweep_report_collects_runs_and_draws_from_their_data(tmp_path):
+    from experiments.report import main as report_main
+    from experiments.report import rewards_by_account
+
+    run_comparison([*SMALL, "epochs=3"], seeds=2, epochs=3, out=tmp_path, progress=False)
+    assert report_main([str(tmp_path)]) == 0
+    cards = pd.read_parquet(tmp_path / "scorecard.parquet")
+    assert set(cards["run"]) == {"seed-0", "seed-1"}
+    series = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert len(series) == 2 * 2 * 3  # seeds × scenarios × epochs
+    for name in ("radar", "accuracy_ci", "lorenz"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 10_000
+    # The Lorenz data are the ledger's reward transfers, which the ledger totals confirm.
+    rewards = rewards_by_account(tmp_path / "seed-0")
+    summary = pd.read_parquet(tmp_path / "seed-0" / "metrics.parquet")
+    paid = summary.groupby("scenario")["rewards_paid"].sum()
+    for scenario, values in rewards.items():
+        assert values.sum() / 1e6 == pytest.approx(paid[scenario], rel=1e-6)
+    assert "Rows by verdict" in (tmp_path / "report.md").read_text()
+    assert report_main([str(tmp_path / "missing")]) == 2
