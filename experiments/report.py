@@ -35,8 +35,26 @@ def find_runs(sweep_dir: Path) -> list[Path]:
     return runs
 
 
-def _setting(summary: dict) -> str:
-    """A run's settings other than the seed, as one readable key."""
+IGNORED = ("seed", "output.", "hydra.", "experiment")
+
+
+def overrides_of(run: Path) -> dict[str, str]:
+    """The command-line overrides Hydra recorded for a run, except the seed and output options."""
+    path = run / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return {}
+    from omegaconf import OmegaConf
+
+    pairs = (str(item).split("=", 1) for item in OmegaConf.load(path))
+    return {k.lstrip("+~"): v for k, v in pairs if not k.lstrip("+~").startswith(IGNORED)}
+
+
+def _setting(run: Path, summary: dict) -> str:
+    """A run's settings other than the seed, as one readable key: its overrides when Hydra
+    recorded them, else its mechanisms."""
+    overrides = overrides_of(run)
+    if overrides:
+        return ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
     config = next(iter(summary["config"].values()))
     parts = [
         f"{family}={config[family]['_target_'].rsplit('.', 1)[-1]}"
@@ -50,7 +68,7 @@ def load(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[Pa
     cards, series, groups = [], [], {}
     for run in find_runs(sweep_dir):
         summary = json.loads((run / "summary.json").read_text())
-        setting = _setting(summary)
+        setting = _setting(run, summary)
         groups.setdefault(setting, []).append(run)
         card = collect({summary["seed"]: summary})
         card.insert(0, "run", str(run.relative_to(sweep_dir)))
@@ -182,7 +200,7 @@ def report(sweep_dir: Path) -> Path:
     for n, (setting, runs) in enumerate(groups.items()):
         card = cards[cards["setting"] == setting]
         if card["scenario"].nunique() < 2:
-            sections += [f"## {setting}", "", "Only one scenario ran: nothing to compare.", ""]
+            sections += [f"## {setting}", "", *single_scenario_table(card), ""]
             continue
         summary = summarise(card)
         seeds = card["seed"].nunique()
@@ -205,9 +223,103 @@ def report(sweep_dir: Path) -> Path:
             f"![lorenz](figures/lorenz{tag}.png)",
             "",
         ]
+    curve = sensitivity(cards, series, figures / "sensitivity.png")
+    if curve:
+        sections += ["## Sensitivity", "", curve, "", "![sensitivity](figures/sensitivity.png)", ""]
     path = sweep_dir / "report.md"
     path.write_text("\n".join(sections))
     return path
+
+
+def single_scenario_table(card: pd.DataFrame) -> list[str]:
+    """Mean ± 95 % CI of every metric when a setting ran one scenario only."""
+    scenario = card["scenario"].iloc[0]
+    lines = [
+        f"{scenario} only, {card['seed'].nunique()} seed(s).",
+        "",
+        "| # | metric | mean ± 95 % CI |",
+        "|---|---|---|",
+    ]
+    for (aspect, metric), group in card.groupby(["aspect", "metric"], sort=True):
+        mean, half = mean_ci(group["value"].tolist())
+        arrow = "↑" if group["better"].iloc[0] == "higher" else "↓"
+        shown = (
+            "n/a"
+            if not np.isfinite(mean)
+            else (f"{mean:.3g} ± {half:.2g}" if np.isfinite(half) else f"{mean:.3g}")
+        )
+        lines.append(f"| {aspect} | {metric} {arrow} | {shown} |")
+    return lines
+
+
+def sensitivity(cards: pd.DataFrame, series: pd.DataFrame, path: Path) -> str:
+    """Final test accuracy against the first numeric override that varies across runs, one line
+    per combination of the other varying overrides (e.g. accuracy against the attacker share,
+    per aggregation rule): the robustness and resilience curves of a sweep."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = series.groupby("run").agg(setting=("setting", "first"))
+    settings = {
+        run: dict(kv.split("=", 1) for kv in setting.split(", ") if "=" in kv)
+        for run, setting in runs["setting"].items()
+    }
+    keys = sorted({k for s in settings.values() for k in s})
+    varying = [k for k in keys if len({s.get(k) for s in settings.values()}) > 1]
+
+    def numeric(key):
+        try:
+            return all(float(s[key]) == float(s[key]) for s in settings.values() if key in s)
+        except ValueError:
+            return False
+
+    axis = next((k for k in varying if numeric(k)), None)
+    if axis is None:
+        return ""
+    others = [k for k in varying if k != axis]
+    ordered = series.sort_values("epoch")
+    per_run = (
+        ordered.groupby(["run", "scenario"])
+        .agg(test_accuracy=("test_accuracy", "last"), available=("available", "mean"))
+        .reset_index()
+    )
+    per_run["label"] = [
+        ", ".join(f"{k}={settings[r].get(k, '')}" for k in others) for r in per_run["run"]
+    ]
+    per_run["x"] = [float(settings[r].get(axis, "nan")) for r in per_run["run"]]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
+    rows = []
+    for (scenario, label), group in per_run.groupby(["scenario", "label"]):
+        name = f"{scenario}: {label}" if label else scenario
+        summary_parts = []
+        for ax, column in zip(axes, ("test_accuracy", "available"), strict=True):
+            stats = group.groupby("x")[column].apply(lambda v: mean_ci(v.tolist()))
+            xs = stats.index.to_numpy()
+            means = np.array([m for m, _ in stats])
+            halves = np.nan_to_num(np.array([h for _, h in stats]))
+            ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=name)
+            summary_parts.append(
+                ", ".join(f"{x:g} → {m:.3f}" for x, m in zip(xs, means, strict=True))
+            )
+        rows.append(f"- {name}: accuracy {summary_parts[0]}; availability {summary_parts[1]}")
+    axes[0].set(
+        xlabel=axis,
+        ylabel="final test accuracy (mean ± 95 % CI)",
+        ylim=(0, 1),
+        title=f"Accuracy against {axis}",
+    )
+    axes[1].set(
+        xlabel=axis,
+        ylabel="share of epochs decided and paid (mean ± 95 % CI)",
+        ylim=(0, 1.05),
+        title=f"Availability against {axis}",
+    )
+    axes[0].legend(fontsize=7)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return f"Final test accuracy and availability against `{axis}`:\n" + "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

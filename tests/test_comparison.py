@@ -89,3 +89,40 @@ def test_sweep_report_collects_runs_and_draws_from_their_data(tmp_path):
         assert values.sum() / 1e6 == pytest.approx(paid[scenario], rel=1e-6)
     assert "Rows by verdict" in (tmp_path / "report.md").read_text()
     assert report_main([str(tmp_path / "missing")]) == 2
+
+
+def test_robustness_sweep_report_draws_accuracy_against_attacker_share(tmp_path):
+    import subprocess
+    import sys
+
+    from experiments.report import main as report_main
+
+    sweep = tmp_path / "sweep"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "experiment=robustness",
+            "epochs=2",
+            "adversaries.sign_flippers=0.0,0.5",
+            "aggregation=fedavg",
+            "consensus=stake_majority",
+            "seed=0",
+            "output.figures=false",
+            "output.progress=false",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert report_main([str(sweep)]) == 0
+    text = (sweep / "report.md").read_text()
+    assert "Sweep report: 2 runs in 2 setting(s)" in text
+    assert "Final test accuracy and availability against `adversaries.sign_flippers`" in text
+    assert "0 → " in text and "0.5 → " in text
+    assert (sweep / "figures" / "sensitivity.png").stat().st_size > 10_000
