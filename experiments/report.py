@@ -36,6 +36,7 @@ def find_runs(sweep_dir: Path) -> list[Path]:
 
 
 IGNORED = ("seed", "output.", "hydra.", "experiment")
+COLORS = {"decentralized": "C0", "centralized": "C1"}  # as in every run's own figures
 
 
 def overrides_of(run: Path) -> dict[str, str]:
@@ -140,13 +141,13 @@ def accuracy_bands(series: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
-    for i, (scenario, frame) in enumerate(series.groupby("scenario", sort=True)):
+    for scenario, frame in series.groupby("scenario", sort=True):
         stats = frame.groupby("epoch")["test_accuracy"].apply(lambda v: mean_ci(v.tolist()))
         epochs = stats.index.to_numpy()
         mean = np.array([m for m, _ in stats])
         half = np.nan_to_num(np.array([h for _, h in stats]))
-        ax.plot(epochs, mean, color=f"C{i}", label=scenario)
-        ax.fill_between(epochs, mean - half, mean + half, color=f"C{i}", alpha=0.2)
+        ax.plot(epochs, mean, color=COLORS.get(scenario), label=scenario)
+        ax.fill_between(epochs, mean - half, mean + half, color=COLORS.get(scenario), alpha=0.2)
     ax.set(
         xlabel="epoch",
         ylabel="test accuracy of the network model",
@@ -171,7 +172,7 @@ def lorenz(runs: list[Path], path: Path) -> None:
         for scenario, rewards in rewards_by_account(run).items():
             if rewards.sum() <= 0:
                 continue
-            color = colors.setdefault(scenario, f"C{len(colors)}")
+            color = colors.setdefault(scenario, COLORS.get(scenario, f"C{len(colors) + 2}"))
             shares = np.concatenate([[0], np.cumsum(rewards) / rewards.sum()])
             people = np.linspace(0, 1, len(shares))
             label = scenario if run == runs[0] else None
@@ -299,7 +300,8 @@ def sensitivity(cards: pd.DataFrame, series: pd.DataFrame, path: Path) -> str:
             xs = stats.index.to_numpy()
             means = np.array([m for m, _ in stats])
             halves = np.nan_to_num(np.array([h for _, h in stats]))
-            ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=name)
+            color = None if label else COLORS.get(scenario)
+            ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3, label=name, color=color)
             summary_parts.append(
                 ", ".join(f"{x:g} → {m:.3f}" for x, m in zip(xs, means, strict=True))
             )
