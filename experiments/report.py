@@ -64,9 +64,10 @@ def _setting(run: Path, summary: dict) -> str:
     return ", ".join(parts) + f", epochs={summary['epochs']}"
 
 
-def load(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[Path]]]:
-    """Scorecard table, time-series table and the run folders of each setting."""
+def load(sweep_dir: Path):
+    """Scorecard table, time-series table, the run folders of each setting, and run times."""
     cards, series, groups = [], [], {}
+    timing = []
     for run in find_runs(sweep_dir):
         summary = json.loads((run / "summary.json").read_text())
         setting = _setting(run, summary)
@@ -75,12 +76,26 @@ def load(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[Pa
         card.insert(0, "run", str(run.relative_to(sweep_dir)))
         card.insert(1, "setting", setting)
         cards.append(card)
+        for scenario, seconds in summary.get("seconds", {}).items():
+            timing.append(
+                {
+                    "run": str(run.relative_to(sweep_dir)),
+                    "setting": setting,
+                    "scenario": scenario,
+                    "seconds_per_epoch": seconds / summary["epochs"],
+                }
+            )
         frame = pd.read_parquet(run / "metrics.parquet")
         frame.insert(0, "run", str(run.relative_to(sweep_dir)))
         frame.insert(1, "seed", summary["seed"])
         frame.insert(2, "setting", setting)
         series.append(frame)
-    return pd.concat(cards, ignore_index=True), pd.concat(series, ignore_index=True), groups
+    return (
+        pd.concat(cards, ignore_index=True),
+        pd.concat(series, ignore_index=True),
+        groups,
+        pd.DataFrame(timing),
+    )
 
 
 def rewards_by_account(run: Path) -> dict[str, np.ndarray]:
@@ -189,7 +204,7 @@ def lorenz(runs: list[Path], path: Path) -> None:
 
 def report(sweep_dir: Path) -> Path:
     sweep_dir = Path(sweep_dir)
-    cards, series, groups = load(sweep_dir)
+    cards, series, groups, timing = load(sweep_dir)
     cards.to_parquet(sweep_dir / "scorecard.parquet", index=False)
     series.to_parquet(sweep_dir / "timeseries.parquet", index=False)
     figures = sweep_dir / "figures"
@@ -224,6 +239,19 @@ def report(sweep_dir: Path) -> Path:
             f"![lorenz](figures/lorenz{tag}.png)",
             "",
         ]
+    if len(timing):
+        sections += [
+            "## Run time",
+            "",
+            "Wall-clock seconds per epoch (mean over seeds), as each "
+            "run recorded them on its machine.",
+            "",
+            "| setting | scenario | s / epoch |",
+            "|---|---|---|",
+        ]
+        for (setting, scenario), group in timing.groupby(["setting", "scenario"], sort=True):
+            sections.append(f"| {setting} | {scenario} | {group['seconds_per_epoch'].mean():.3f} |")
+        sections.append("")
     curve = sensitivity(cards, series, figures / "sensitivity.png")
     if curve:
         sections += ["## Sensitivity", "", curve, "", "![sensitivity](figures/sensitivity.png)", ""]

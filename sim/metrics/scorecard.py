@@ -91,6 +91,15 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(ranks(x), ranks(y))[0, 1])
 
 
+# Exact node connectivity, betweenness and Schneider's R cost O(N²) or more; above this many
+# nodes they are reported as NaN rather than stall a large run.
+EXACT_GRAPH_LIMIT = 2_000
+
+
+def _small(graph, metric):
+    return metric(graph) if graph.number_of_nodes() <= EXACT_GRAPH_LIMIT else float("nan")
+
+
 def score(model) -> list[Metric]:
     """Score a finished EconomyModel on all 16 aspects."""
     p = model.population
@@ -190,7 +199,7 @@ def score(model) -> list[Metric]:
     add(
         8,
         "node_connectivity",
-        nx.node_connectivity(graph) if graph.number_of_nodes() > 1 else 0,
+        _small(graph, nx.node_connectivity) if graph.number_of_nodes() > 1 else 0,
         "higher",
         "nodes whose removal disconnects the final graph (1 = single point of failure)",
     )
@@ -305,7 +314,7 @@ def score(model) -> list[Metric]:
     add(
         1,
         "betweenness_centralization",
-        betweenness_centralization(graph),
+        _small(graph, betweenness_centralization),
         "lower",
         "Freeman betweenness centralization of the final communication graph (star 1, ring 0)",
     )
@@ -319,7 +328,7 @@ def score(model) -> list[Metric]:
     add(
         8,
         "schneider_robustness",
-        schneider_robustness(graph),
+        _small(graph, schneider_robustness),
         "higher",
         "Schneider R of the final graph under degree-targeted removal (star ≈ 1/N)",
     )
