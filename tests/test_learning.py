@@ -24,7 +24,13 @@ def splits():
 @settings(max_examples=30, deadline=None)
 def test_dirichlet_partition_is_a_partition(n_parts, alpha, seed):
     labels = np.random.default_rng(seed).integers(0, 10, 600)
-    parts = dirichlet_partition(labels, n_parts, alpha, np.random.default_rng(seed))
+    try:
+        parts = dirichlet_partition(labels, n_parts, alpha, np.random.default_rng(seed))
+    except RuntimeError:
+        # With α this small each class lands on one or two parts, so 10 classes cannot reach
+        # many parts: the documented refusal, only in that regime.
+        assert alpha * 10 < 1 and n_parts > 10
+        return
     joined = np.concatenate(parts)
     assert len(parts) == n_parts
     assert len(joined) == len(labels) == len(np.unique(joined))
