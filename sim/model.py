@@ -263,6 +263,9 @@ class EconomyModel(mesa.Model):
         self.entry_costs: list[float] = []
         self.raw_bytes_moved = 0
         self.model_bytes_moved = 0
+        self.turnouts: list[float] = []
+        self.submitted_total = 0
+        self.rejected_total = 0
         self.raw_bytes_total = 0
         self.peak_traffic: list[int] = []
         self.utilisation: list[float] = []
@@ -623,6 +626,9 @@ class EconomyModel(mesa.Model):
         if self.cfg.scenario.public_ledger:
             detail.update(stake=self._evaluator_stake(), weights=np.round(weights, 6))
         self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
+        if outcome.committed:
+            self.submitted_total += int(submitted.sum())
+            self.rejected_total += int((submitted & ~outcome.accepted).sum())
         self._slash(builder_slots[submitted & ~outcome.accepted] if outcome.committed else [])
         if outcome.committed:
             self.last_consensus = np.asarray(getattr(outcome, "consensus", outcome.builder_weight))
@@ -807,6 +813,7 @@ class EconomyModel(mesa.Model):
         balances = np.where(p.active, self.ledger.balances, 0) / UNITS_PER_TOKEN
         outcome = self.governance.decide(votes, balances, is_owner)
         self.governance_power += outcome.power
+        self.turnouts.append(outcome.turnout)
         self.ledger.decision(
             "governance",
             public=self.cfg.scenario.public_ledger,

@@ -346,6 +346,82 @@ def score(model) -> list[Metric]:
         "higher",
         "Jain fairness (Σu)² / (N Σu²) of the local accuracies",
     )
+    add(
+        6,
+        "model_megabytes_per_epoch",
+        model.model_bytes_moved / 1e6 / max(len(frame), 1),
+        "lower",
+        "model bytes moved per epoch (submissions to every evaluator, the new model to every builder)",
+    )
+    add(
+        9,
+        "improvers_per_epoch",
+        np.mean(model.improvers) if model.improvers else 0.0,
+        "higher",
+        "distinct builders whose updates were accepted, per epoch with an update (mean)",
+    )
+    add(
+        12,
+        "rejected_update_rate",
+        model.rejected_total / model.submitted_total if model.submitted_total else float("nan"),
+        "lower",
+        "submissions rejected by consensus / submissions in committed rounds",
+    )
+    add(
+        12,
+        "consensus_distance",
+        frame["consensus_distance"].mean(),
+        "lower",
+        "(1/n) Σ‖θ_i − θ̄‖² between peers' models (0 when all share one model), mean over epochs",
+    )
+    newcomers = np.flatnonzero(p.joined > 0)
+    reward_total = model.total_reward.sum()
+    add(
+        13,
+        "newcomer_reward_share",
+        model.total_reward[newcomers].sum() / reward_total if reward_total > 0 else float("nan"),
+        "higher",
+        f"share of all rewards that went to the {len(newcomers)} participants who joined "
+        "during the run",
+    )
+    rewarded = newcomers[p.first_reward[newcomers] >= 0]
+    add(
+        13,
+        "epochs_to_first_reward",
+        np.mean(p.first_reward[rewarded] - p.joined[rewarded]) if len(rewarded) else float("nan"),
+        "lower",
+        "epochs from joining to the first reward, for rewarded newcomers (mean)",
+    )
+    add(
+        14,
+        "governance_turnout",
+        np.mean(model.turnouts) if model.turnouts else float("nan"),
+        "higher",
+        "voting power cast / voting power held, per proposal (mean)",
+    )
+    gross_value = model.gross_revenue + model.emission_total
+    add(
+        15,
+        "contributor_value_share",
+        reward_total * UNITS_PER_TOKEN / gross_value if gross_value > 0 else float("nan"),
+        "higher",
+        "rewards paid to contributors / consumer fees and emission",
+    )
+    free = p.blocks[Role.BUILDER][p.flagged("free_rider", Role.BUILDER)]
+    honest = p.blocks[Role.BUILDER][
+        (p.adversary[p.blocks[Role.BUILDER]] == "") & (p.joined[p.blocks[Role.BUILDER]] >= 0)
+    ]
+    median_honest = np.median(model.total_reward[honest]) if len(honest) else 0.0
+    add(
+        16,
+        "free_rider_gain",
+        model.total_reward[free].mean() / median_honest
+        if len(free) and median_honest > 0
+        else float("nan"),
+        "lower",
+        "reward of a zero-contribution builder / median honest builder reward (≈ 0 is good; "
+        "NaN without free riders)",
+    )
     paid = model.total_reward
     owners = np.bincount(p.owner, weights=paid, minlength=p.size)
     add(
