@@ -119,6 +119,10 @@ def app(cfg: DictConfig) -> None:
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     overrides = list(HydraConfig.get().overrides.task)
+    if cfg.resume and (run_dir / "summary.json").is_file():
+        log.info("resume: %s already finished, skipped", run_dir)
+        print(run_dir.resolve(), flush=True)
+        return
     if cfg.experiment.name == "comparison_table":
         from experiments.comparison import run_comparison
 

@@ -263,6 +263,7 @@ class Config:
     seed: int = 0
     epochs: int = 30
     baseline: str | None = "centralized"  # scenario run beside the chosen one (null: none)
+    resume: bool = False  # skip the run when its folder already holds a finished summary.json
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)

@@ -1,0 +1,92 @@
+"""Sweep bookkeeping through Hydra's own callback API (no job system of our own).
+
+``JobRecords`` writes ``job.json`` into every job's folder when the job ends (status, overrides,
+error if any) and re-gathers every job.json below the sweep folder into ``sweep.parquet``: one
+row per job and scenario metric, failed jobs as rows with their error.  Writing one file per job
+keeps parallel launchers from writing to one table at once; the table is replaced atomically, and
+gathered once more when the multirun ends (Hydra skips that hook when a job failed, which is why
+every job gathers too).  ``python -m sim.sweep SWEEP_DIR`` gathers again by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+RECORD = "job.json"
+
+
+class JobRecords(Callback):
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
+        run_dir = Path(job_return.working_dir or ".")
+        if job_return.hydra_cfg is not None:
+            run_dir = Path(job_return.hydra_cfg.hydra.runtime.output_dir)
+        record = {
+            "job": run_dir.name,
+            "overrides": list(job_return.overrides or []),
+            "status": "completed" if job_return.status == JobStatus.COMPLETED else "failed",
+            "error": None,
+        }
+        if job_return.status == JobStatus.FAILED:
+            error = job_return._return_value
+            record["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+        if job_return.hydra_cfg is not None and job_return.hydra_cfg.hydra.mode.name == "MULTIRUN":
+            gather(Path(job_return.hydra_cfg.hydra.sweep.dir))
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        if sweep_dir.is_dir():
+            gather(sweep_dir)
+
+
+def gather(sweep_dir: Path) -> pd.DataFrame:
+    """One table for a sweep: every job's scorecard rows, and one row per failed job."""
+    rows = []
+    for record_path in sorted(Path(sweep_dir).rglob(RECORD)):
+        record = json.loads(record_path.read_text())
+        base = {
+            "job": str(record_path.parent.relative_to(sweep_dir)),
+            "status": record["status"],
+            "overrides": " ".join(record["overrides"]),
+            "error": record["error"],
+        }
+        summary_path = record_path.parent / "summary.json"
+        if record["status"] != "completed" or not summary_path.is_file():
+            rows.append({**base, "scenario": None, "metric": None, "value": None})
+            continue
+        summary = json.loads(summary_path.read_text())
+        for scenario, metrics in summary["scorecard"].items():
+            for m in metrics:
+                rows.append(
+                    {
+                        **base,
+                        "seed": summary["seed"],
+                        "scenario": scenario,
+                        "aspect": m["aspect"],
+                        "metric": m["name"],
+                        "value": m["value"],
+                    }
+                )
+    table = pd.DataFrame(rows)
+    partial = Path(sweep_dir) / f".sweep.{os.getpid()}.parquet"
+    table.to_parquet(partial, index=False)
+    os.replace(partial, Path(sweep_dir) / "sweep.parquet")  # readers never see half a table
+    return table
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m sim.sweep SWEEP_DIR")
+    print(f"{len(gather(Path(sys.argv[1])))} rows → {Path(sys.argv[1]) / 'sweep.parquet'}")
