@@ -9,6 +9,7 @@ check each job the same way when it starts.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -136,6 +137,9 @@ def app(cfg: DictConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Many sweep jobs share a machine: none may grab all GPU memory up front (set before JAX is
+    # imported; jobs started by launchers inherit it).
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
     if not any(a.startswith("-") for a in args):

@@ -46,3 +46,38 @@ def test_failed_job_is_recorded_and_resume_reruns_only_what_is_missing(tmp_path)
     for job, stamp in finished.items():  # finished jobs were skipped, not recomputed
         assert (tmp_path / "sweep" / job / "summary.json").stat().st_mtime_ns == stamp
     assert table.groupby("job")["status"].first().to_dict()["1"] == "failed"  # retried, fails again
+
+
+def launch(tmp_path, launcher_args):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            *launcher_args,
+            "seed=0,1,2,3",
+            "epochs=2",
+            "baseline=null",
+            *SMALL[1:],
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")
+    assert sorted(table["job"].unique()) == ["0", "1", "2", "3"]
+    assert set(table["status"]) == {"completed"}
+    assert sorted(table["seed"].dropna().unique()) == [0, 1, 2, 3]
+    return table
+
+
+def test_joblib_launcher_produces_the_sweep_table(tmp_path):
+    launch(tmp_path, ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
+
+
+def test_submitit_local_launcher_produces_the_sweep_table(tmp_path):
+    launch(tmp_path, ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"])
