@@ -2,7 +2,7 @@
 
 Each size runs the decentralized scenario alone (learning on) in a fresh process for ``--epochs``
 epochs; participants grow mostly through consumers, with builders and data providers scaled
-along (10 % and 20 % of the consumers, at most 1,000 and 2,000).  Target (issue): 10⁴
+along (10 % and 20 % of the participants, at most 1,000 and 100).  Target (issue): 10⁴
 participants × 100 epochs in under 10 minutes and 4 GB on 2 cores; cost per epoch at most linear.
 
     python benchmarks/model.py [--sizes 100 1000 10000 100000] [--epochs 100]
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def population(size: int) -> list[str]:
     builders = max(4, min(1000, size // 10))
-    data = max(8, min(2000, size // 5))
+    data = max(8, min(100, size // 5))  # digits has 1,168 training records to share
     consumers = max(10, size - builders - data - 30)
     return [
         f"population.builders={builders}",

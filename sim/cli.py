@@ -96,8 +96,11 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
     with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = _compose(overrides)
         configs = compose_scenarios(cfg, overrides)
+    from sim.run import check_population_fits_data, load_data
+
     for scenario_cfg in configs.values():
-        validate(scenario_cfg)
+        typed = validate(scenario_cfg)
+        check_population_fits_data(typed, len(load_data(typed).y_train))
         for family in FAMILIES:
             try:
                 instantiate(scenario_cfg[family])

@@ -9,12 +9,36 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
-from sim.config import validate
+from sim.config import ConfigError, validate
 from sim.learning.data import load_splits
 from sim.metrics.adversaries import adversary_report
 from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
 from sim.outputs import write_outputs
+
+
+def check_population_fits_data(cfg, n_train: int) -> None:
+    """Every data-provider slot needs at least two training records of its own."""
+    slots = cfg.population.data_providers + cfg.population.newcomer_slots
+    if 2 * slots > n_train:
+        raise ConfigError(
+            f"population.data_providers: {cfg.population.data_providers} providers "
+            f"(+{cfg.population.newcomer_slots} newcomer slots) need 2 records each, but "
+            f"learning.dataset={cfg.learning.dataset} leaves {n_train} training records; "
+            f"use at most {n_train // 2 - cfg.population.newcomer_slots}"
+        )
+
+
+def load_data(cfg):
+    """The run's data split: every scenario of a run shares it (drawn from the seed)."""
+    data_seed, _ = np.random.SeedSequence(cfg.seed).spawn(2)
+    return load_splits(
+        cfg.learning.dataset,
+        np.random.default_rng(data_seed),
+        cfg.learning.test_fraction,
+        cfg.learning.validation_fraction,
+        cfg.learning.data_path,
+    )
 
 
 def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool = True) -> dict:
@@ -27,14 +51,10 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     typed = {name: validate(cfg) for name, cfg in configs.items()}
     mechanisms = {name: build_mechanisms(cfg) for name, cfg in configs.items()}
     first = next(iter(typed.values()))
-    data_seed, model_seed = np.random.SeedSequence(first.seed).spawn(2)
-    splits = load_splits(
-        first.learning.dataset,
-        np.random.default_rng(data_seed),
-        first.learning.test_fraction,
-        first.learning.validation_fraction,
-        first.learning.data_path,
-    )
+    _, model_seed = np.random.SeedSequence(first.seed).spawn(2)
+    splits = load_data(first)
+    for cfg in typed.values():
+        check_population_fits_data(cfg, len(splits.y_train))
     frames, scorecards, adversaries, timing = {}, {}, {}, {}
     for name, cfg in typed.items():
         started = time.perf_counter()

@@ -58,3 +58,12 @@ def test_command_line_exit_status(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == "deai-sim: error: epochs: must be ≥ 1, got -5"
     assert not (tmp_path / "outputs").exists()
+
+
+def test_more_data_providers_than_the_data_allows(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["population.data_providers=2000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("deai-sim: error: population.data_providers: 2000 providers")
+    assert "use at most 580" in err
+    assert list(tmp_path.iterdir()) == []
