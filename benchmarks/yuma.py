@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -19,21 +20,8 @@ import numpy as np
 from mechanisms.consensus.yuma import Yuma
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def machine_name() -> str:
-    import os
-    import platform
-
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"cpu-{model}-{len(os.sched_getaffinity(0))}cores".replace(" ", "_")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from learning import machine_name  # noqa: E402  (one machine name for every benchmark)
 
 
 def main() -> None:

@@ -608,8 +608,9 @@ class EconomyModel(mesa.Model):
     # 6. consensus
     def _consensus(self, weights, submitted, coordinator_up):
         online = self._evaluators_online() & coordinator_up
+        stake = self._evaluator_stake()
         self.consensus_state, outcome = self.consensus.step(
-            self.consensus_state, self._evaluator_stake(), weights, online
+            self.consensus_state, stake, weights, online
         )
         builder_slots = self.population.blocks[Role.BUILDER]
         evaluator_slots = (
@@ -624,7 +625,7 @@ class EconomyModel(mesa.Model):
             "rejected": builder_slots[submitted & ~outcome.accepted],
         }
         if self.cfg.scenario.public_ledger:
-            detail.update(stake=self._evaluator_stake(), weights=np.round(weights, 6))
+            detail.update(stake=stake, weights=np.round(weights, 6))
         self.ledger.decision("consensus", public=self.cfg.scenario.public_ledger, **detail)
         if outcome.committed:
             self.submitted_total += int(submitted.sum())

@@ -52,7 +52,6 @@ class LearningEngine:
         self.model = model or LogisticRegression(splits.n_features, splits.n_classes)
         self.trainer = LocalTrainer(self.model, optax.sgd(learning_rate), max_local_steps)
         self.theta = self.model.init(init_key)
-        self.n_builders = n_builders
         self.records_per_builder = records_per_builder
         self.shard_table = pad_rows(shards)
         self.record_owner = np.full(len(splits.y_train), -1, dtype=np.int64)
@@ -68,10 +67,6 @@ class LearningEngine:
         self.test_x = jnp.asarray(splits.x_test)[None]
         self.test_y = jnp.asarray(splits.y_test)[None]
         self.test_mask = jnp.ones((1, len(splits.y_test)), jnp.float32)
-
-    @property
-    def n_params(self) -> int:
-        return self.model.n_params
 
     @property
     def record_bytes(self) -> int:
