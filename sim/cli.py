@@ -36,17 +36,10 @@ def _key(override: str) -> str:
 
 def baseline_overrides(overrides: list[str], baseline: str) -> list[str]:
     """The baseline shares everything with the chosen scenario except its mechanisms and its
-    scenario block: drop overrides of mechanism families and of ``scenario``/``baseline``."""
-    shared = []
-    for override in overrides:
-        key = _key(override)
-        if (
-            key in FAMILIES
-            or key in ("scenario", "baseline")
-            or key.split(".")[0] in (*FAMILIES, "scenario")
-        ):
-            continue
-        shared.append(override)
+    scenario block: drop overrides of mechanism families, ``scenario``, ``baseline`` and
+    ``experiment`` (the baseline is always one plain run)."""
+    own = (*FAMILIES, "scenario", "baseline", "experiment")
+    shared = [o for o in overrides if _key(o).split(".")[0] not in own]
     return [*shared, f"scenario={baseline}", "baseline=null"]
 
 
