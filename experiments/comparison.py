@@ -16,6 +16,7 @@ report.md and figures/comparison.png into the run directory.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -194,9 +195,15 @@ def draw(out: Path, summary: pd.DataFrame) -> None:
 
 
 def run_comparison(
-    overrides: list[str], seeds: int, epochs: int, out: Path, progress: bool = True
+    overrides: list[str],
+    seeds: int,
+    epochs: int,
+    out: Path,
+    progress: bool = True,
+    resume: bool = False,
 ) -> pd.DataFrame:
-    """Run both scenarios for seeds 0..seeds−1 (each in out/seed-k) and write the report."""
+    """Run both scenarios for seeds 0..seeds−1 (each in out/seed-k) and write the report; with
+    ``resume``, a seed whose folder holds a finished summary.json is read back, not rerun."""
     from tqdm.auto import tqdm
 
     from sim.cli import preflight
@@ -207,6 +214,10 @@ def run_comparison(
     base.append(f"epochs={epochs}")
     summaries = {}
     for seed in tqdm(range(seeds), desc="seeds", disable=not progress):
+        finished = out / f"seed-{seed}" / "summary.json"
+        if resume and finished.is_file():
+            summaries[seed] = json.loads(finished.read_text())
+            continue
         configs = preflight(
             [*base, f"seed={seed}", "output.figures=false", "output.progress=false"]
         )

@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
+from sim import sweep as _sweep  # noqa: F401  (registers the local_job_cap resolver)
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 
 # The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
@@ -124,12 +125,44 @@ def app(cfg: DictConfig) -> None:
         from experiments.comparison import run_comparison
 
         run_comparison(
-            overrides, cfg.experiment.seeds, cfg.epochs, run_dir, progress=cfg.output.progress
+            overrides,
+            cfg.experiment.seeds,
+            cfg.epochs,
+            run_dir,
+            progress=cfg.output.progress,
+            resume=cfg.resume,
         )
     else:
         configs = compose_scenarios(cfg, overrides)
         run_scenarios(configs, run_dir, progress=cfg.output.progress)
     print(run_dir.resolve(), flush=True)
+
+
+# Launcher presets and the plugin (and deai-sim extra) each needs.
+LAUNCHER_PLUGINS = {
+    "joblib": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
+    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
+    "ray_cluster": ("hydra_plugins.hydra_ray_launcher", "ray"),
+    "ray_aws": ("hydra_plugins.hydra_ray_launcher", "ray"),
+}
+
+
+def check_launcher(args: list[str]) -> None:
+    """A launcher whose plugin is not installed is named with the extra that brings it."""
+    import importlib.util
+
+    for arg in args:
+        if not arg.startswith("hydra/launcher="):
+            continue
+        name = arg.split("=", 1)[1]
+        plugin, extra = LAUNCHER_PLUGINS.get(name, (None, None))
+        if plugin and importlib.util.find_spec(plugin) is None:
+            raise ConfigError(
+                f"hydra/launcher={name}: its Hydra plugin is not installed; "
+                f"pip install 'deai-sim[{extra}]' (or pip install -e '.[{extra}]' in a checkout)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,12 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
-    if not any(a.startswith("-") for a in args):
-        try:
+    try:
+        check_launcher(args)
+        if not any(a.startswith("-") for a in args):
             preflight(args)
-        except ConfigError as error:
-            print(f"deai-sim: error: {error}", file=sys.stderr)
-            return 2
+    except ConfigError as error:
+        print(f"deai-sim: error: {error}", file=sys.stderr)
+        return 2
     sys.argv = [sys.argv[0], *args]
     app()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -21,14 +22,18 @@ def _json_safe(value):
 
 
 def write_outputs(run_dir: Path, summary: dict, frames: dict, figures: bool = True) -> None:
+    """summary.json comes last and appears whole (written aside, then renamed): it marks a
+    finished run, which ``resume=true`` skips, so a run killed mid-way never looks finished."""
     run_dir.mkdir(parents=True, exist_ok=True)
     table = pd.concat(frames.values(), ignore_index=True)
     table["epoch"] = table["epoch"].astype(int)
     table.to_parquet(run_dir / "metrics.parquet", index=False)
-    with (run_dir / "summary.json").open("w", encoding="utf-8") as out:
-        json.dump(_json_safe(summary), out, indent=2, sort_keys=False)
-        out.write("\n")
     if figures:
         from sim.figures import draw_all
 
         draw_all(run_dir / "figures", table, summary["scorecard"])
+    partial = run_dir / ".summary.json.partial"
+    with partial.open("w", encoding="utf-8") as out:
+        json.dump(_json_safe(summary), out, indent=2, sort_keys=False)
+        out.write("\n")
+    os.replace(partial, run_dir / "summary.json")

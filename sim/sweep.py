@@ -6,6 +6,11 @@ row per job and scenario metric, failed jobs as rows with their error.  Writing 
 keeps parallel launchers from writing to one table at once; the table is replaced atomically, and
 gathered once more when the multirun ends (Hydra skips that hook when a job failed, which is why
 every job gathers too).  ``python -m sim.sweep SWEEP_DIR`` gathers again by hand.
+
+It also registers ``local_job_cap``, the resolver behind ``hydra.sweeper.max_batch_size``:
+hydra-submitit-launcher 1.2 starts every job of a batch at once on the local executor, so with
+``submitit_local`` the basic sweeper hands it at most one batch of as many jobs as there are
+usable cores; other launchers keep one batch (their own ``n_jobs`` or the cluster caps them).
 """
 
 from __future__ import annotations
@@ -19,9 +24,22 @@ from typing import Any
 import pandas as pd
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 RECORD = "job.json"
+LOCAL_SUBMITIT = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher"
+
+
+def local_job_cap(launcher_target: str) -> int | None:
+    """Jobs per batch: the usable cores for submitit's local executor, unbounded otherwise."""
+    if launcher_target == LOCAL_SUBMITIT:
+        return len(os.sched_getaffinity(0))
+    return None
+
+
+# At import: launcher workers unpickle this module (the callback lives here) before any config of
+# theirs is resolved.
+OmegaConf.register_new_resolver("local_job_cap", local_job_cap, replace=True)
 
 
 class JobRecords(Callback):

@@ -1,5 +1,7 @@
 """The comparison experiment: paired-seed statistics, verdicts and the report."""
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,6 +69,17 @@ def test_comparison_run_writes_the_report(tmp_path):
         "decentralized",
     }
     assert (tmp_path / "figures" / "comparison.png").stat().st_size > 10_000
+
+    # Interrupted after seed 0: resume reads seed 0 back and reruns only seed 1, same numbers.
+    shutil.rmtree(tmp_path / "seed-1")
+    stamp = (tmp_path / "seed-0" / "summary.json").stat().st_mtime_ns
+    run_comparison(
+        [*SMALL, "epochs=3"], seeds=2, epochs=3, out=tmp_path, progress=False, resume=True
+    )
+    assert (tmp_path / "seed-0" / "summary.json").stat().st_mtime_ns == stamp
+    assert (tmp_path / "seed-1" / "summary.json").is_file()
+    resumed = pd.read_parquet(tmp_path / "comparison.parquet")
+    pd.testing.assert_frame_equal(resumed, table)
 
 
 def test_sweep_report_collects_runs_and_draws_from_their_data(tmp_path):

@@ -67,3 +67,22 @@ def test_more_data_providers_than_the_data_allows(tmp_path, monkeypatch, capsys)
     assert err.startswith("deai-sim: error: population.data_providers: 2000 providers")
     assert "use at most 580" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_launcher_without_its_plugin_names_the_extra(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def without_ray(name, *args):
+        return None if name == "hydra_plugins.hydra_ray_launcher" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_ray)
+    monkeypatch.chdir(tmp_path)
+    assert main(["-m", "hydra/launcher=ray_cluster", "seed=0,1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "deai-sim: error: hydra/launcher=ray_cluster: its Hydra plugin is not installed; "
+        "pip install 'deai-sim[ray]' (or pip install -e '.[ray]' in a checkout)"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -1,10 +1,21 @@
-"""Sweeps through Hydra's basic launcher: one table for the sweep, failed jobs recorded with their
-error, and resume skipping finished jobs."""
+"""Sweeps through Hydra's launchers (basic, joblib, submitit_local, a local Ray cluster): one
+table for the sweep, failed jobs recorded with their error, resume after a failure and after a
+kill finishing only the missing jobs."""
 
+import importlib.util
+import math
+import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.conftest import SMALL
 
@@ -48,20 +59,25 @@ def test_failed_job_is_recorded_and_resume_reruns_only_what_is_missing(tmp_path)
     assert table.groupby("job")["status"].first().to_dict()["1"] == "failed"  # retried, fails again
 
 
+def seeds_sweep(tmp_path, *extra):
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        "-m",
+        *extra,
+        "seed=0,1,2,3",
+        "epochs=2",
+        "baseline=null",
+        *SMALL[1:],
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    ]
+
+
 def launch(tmp_path, launcher_args):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "-m",
-            *launcher_args,
-            "seed=0,1,2,3",
-            "epochs=2",
-            "baseline=null",
-            *SMALL[1:],
-            f"hydra.sweep.dir={tmp_path / 'sweep'}",
-        ],
+        seeds_sweep(tmp_path, *launcher_args),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -72,12 +88,134 @@ def launch(tmp_path, launcher_args):
     assert sorted(table["job"].unique()) == ["0", "1", "2", "3"]
     assert set(table["status"]) == {"completed"}
     assert sorted(table["seed"].dropna().unique()) == [0, 1, 2, 3]
-    return table
+    return table, done.stdout
+
+
+def same_results(table, other):
+    """Two sweeps of the same jobs: the same value for every job, scenario and metric."""
+    key = ["job", "scenario", "metric"]
+    left = table.set_index(key)["value"].sort_index()
+    right = other.set_index(key)["value"].sort_index()
+    pd.testing.assert_series_equal(left, right)
 
 
 def test_joblib_launcher_produces_the_sweep_table(tmp_path):
     launch(tmp_path, ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
 
 
-def test_submitit_local_launcher_produces_the_sweep_table(tmp_path):
-    launch(tmp_path, ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"])
+def test_submitit_local_runs_at_most_one_job_per_core_at_once(tmp_path):
+    _, stdout = launch(tmp_path, ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"])
+    # The basic sweeper hands submitit one batch of as many jobs as there are usable cores.
+    batches = stdout.count("Submitit 'local' sweep output dir")
+    assert batches == math.ceil(4 / len(os.sched_getaffinity(0)))
+
+
+def test_killed_sweep_resumes_with_only_the_missing_jobs(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    running = subprocess.Popen(
+        seeds_sweep(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while not (sweep_dir / "0" / "summary.json").is_file():
+        assert running.poll() is None, "the sweep ended before it could be killed"
+        assert time.monotonic() < deadline, "the first job never finished"
+        time.sleep(0.05)
+    os.killpg(running.pid, signal.SIGKILL)
+    running.wait()
+    finished = {
+        job: (sweep_dir / job / "summary.json").stat().st_mtime_ns
+        for job in "0123"
+        if (sweep_dir / job / "summary.json").is_file()
+    }
+    assert "0" in finished and len(finished) < 4  # killed mid-way
+
+    done = subprocess.run(
+        seeds_sweep(tmp_path, "resume=true"), cwd=tmp_path, capture_output=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for job, stamp in finished.items():  # finished before the kill: skipped
+        assert (sweep_dir / job / "summary.json").stat().st_mtime_ns == stamp
+    for job in set("0123") - set(finished):  # the rest ran
+        assert (sweep_dir / job / "summary.json").is_file()
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert table.groupby("job")["status"].first().to_dict() == dict.fromkeys("0123", "completed")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def local_ray_cluster():
+    """A Ray head on 127.0.0.1 for this test alone (own port, own temp folder), killed after."""
+    if importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None:
+        pytest.skip("hydra-ray-launcher is not installed: pip install -e '.[ray]'")
+    port = free_port()
+    # Short: Ray puts Unix sockets below it, whose paths may not exceed 107 characters.
+    temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    log = Path(temp_dir) / "head.log"
+    with log.open("w") as out:
+        head = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "ray"),
+                "start",
+                "--head",
+                "--block",
+                "--node-ip-address=127.0.0.1",
+                f"--port={port}",
+                "--num-cpus=2",
+                "--object-store-memory=80000000",
+                "--include-dashboard=false",
+                "--disable-usage-stats",
+                f"--temp-dir={temp_dir}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while "Ray runtime started" not in log.read_text():
+            if head.poll() is not None or time.monotonic() > deadline:
+                pytest.skip(f"a local Ray head could not start: {log.read_text()[-500:]}")
+            time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        if head.poll() is None:
+            os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_ray_cluster_sweep_produces_the_same_table_as_joblib(tmp_path, local_ray_cluster):
+    on_ray, _ = launch(
+        tmp_path / "ray",
+        ["hydra/launcher=ray_cluster", f"hydra.launcher.ray.init.address={local_ray_cluster}"],
+    )
+    on_joblib, _ = launch(tmp_path / "joblib", ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
+    same_results(on_ray, on_joblib)
+
+
+@pytest.mark.parametrize("preset", ["robustness", "resilience", "incentives", "scaling"])
+def test_sweep_presets_default_to_joblib_and_yield_to_the_command_line(preset):
+    import hydra
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.cli import CONFIG_DIR
+
+    def launcher(*overrides):
+        GlobalHydra.instance().clear()
+        with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = hydra.compose("config", overrides=list(overrides), return_hydra_config=True)
+        GlobalHydra.instance().clear()
+        return cfg.hydra.launcher._target_.rsplit(".", 1)[1]
+
+    assert launcher(f"experiment={preset}") == "JoblibLauncher"
+    assert launcher(f"experiment={preset}", "hydra/launcher=basic") == "BasicLauncher"
+    assert launcher() == "BasicLauncher"  # a plain multirun keeps Hydra's default
