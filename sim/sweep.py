@@ -68,7 +68,8 @@ class JobRecords(Callback):
 
 
 def gather(sweep_dir: Path) -> pd.DataFrame:
-    """One table for a sweep: every job's scorecard rows, and one row per failed job."""
+    """One table for a sweep: every job's scorecard rows, one row per failed job, and one row per
+    job that started (Hydra wrote its .hydra folder) but never ended: killed, or still running."""
     rows = []
     for record_path in sorted(Path(sweep_dir).rglob(RECORD)):
         record = json.loads(record_path.read_text())
@@ -95,6 +96,21 @@ def gather(sweep_dir: Path) -> pd.DataFrame:
                         "value": m["value"],
                     }
                 )
+    for hydra_dir in sorted(Path(sweep_dir).rglob(".hydra")):
+        job_dir = hydra_dir.parent
+        if (job_dir / RECORD).is_file() or not (hydra_dir / "overrides.yaml").is_file():
+            continue
+        rows.append(
+            {
+                "job": str(job_dir.relative_to(sweep_dir)),
+                "status": "incomplete",
+                "overrides": " ".join(OmegaConf.load(hydra_dir / "overrides.yaml")),
+                "error": "no job.json: the job was killed or is still running",
+                "scenario": None,
+                "metric": None,
+                "value": None,
+            }
+        )
     table = pd.DataFrame(rows)
     partial = Path(sweep_dir) / f".sweep.{os.getpid()}.parquet"
     table.to_parquet(partial, index=False)

@@ -132,6 +132,11 @@ def test_killed_sweep_resumes_with_only_the_missing_jobs(tmp_path):
         if (sweep_dir / job / "summary.json").is_file()
     }
     assert "0" in finished and len(finished) < 4  # killed mid-way
+    gather = subprocess.run([sys.executable, "-m", "sim.sweep", str(sweep_dir)], check=True)
+    assert gather.returncode == 0
+    status = pd.read_parquet(sweep_dir / "sweep.parquet").groupby("job")["status"].first()
+    assert set(status[status == "completed"].index) == set(finished)
+    assert set(status[status == "incomplete"].index) <= set("0123") - set(finished)
 
     done = subprocess.run(
         seeds_sweep(tmp_path, "resume=true"), cwd=tmp_path, capture_output=True, timeout=600
