@@ -1,11 +1,14 @@
-"""A 24-job sweep through Hydra's basic launcher (one job after another), through joblib (one job
-per core) with and without one compute thread per job, and through submitit_local (capped at one
-job per core), timed side by side in one run.
+"""A 24-job sweep through Hydra's basic launcher (one job after another) and joblib (one job per
+core), each with deai-sim's default of one compute thread per job and with every library's own
+thread pool, and through submitit_local (capped at one job per core), timed side by side in one
+run.
 
-    python benchmarks/sweep.py [--jobs 24] [--epochs 10]
+    python benchmarks/sweep.py [--jobs 24] [--epochs 10] [--repeats 1]
 
-Prints the wall times and speed-ups over the basic launcher; writes
-benchmarks/results/sweep-<machine>.json.
+Runs every arm once per round (rounds interleave the arms, so that drift in the machine's speed
+touches all of them alike) and keeps each arm's fastest round; prints the wall times and
+speed-ups over the basic launcher; writes benchmarks/results/sweep-<machine>-<jobs>x<epochs>.json
+with every round's times.
 """
 
 from __future__ import annotations
@@ -22,15 +25,16 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sim.sweep import ONE_THREAD_PER_JOB  # noqa: E402
 
-# Every job single-threaded: XLA's CPU backend and BLAS otherwise start a thread per core in
-# each job, and n_jobs jobs then contend for the same cores.
-ONE_THREAD = {
-    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
+
+def own_threads(cores: int) -> dict:
+    """The environment that opts out of deai-sim's one-thread-per-job default for sweeps: XLA's
+    thread pool and BLAS/OpenMP with one thread per core, in every job."""
+    return {
+        "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true",
+        **{name: str(cores) for name in ONE_THREAD_PER_JOB},
+    }
 
 
 def timed_sweep(launcher: list[str], jobs: int, epochs: int, env: dict | None = None) -> float:
@@ -59,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=24)
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     from learning import machine_name
 
@@ -66,8 +71,9 @@ def main() -> None:
     joblib = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={cores}"]
     arms = {
         "basic": ([], None),
+        "basic, own thread pools": ([], own_threads(cores)),
         f"joblib n_jobs={cores}": (joblib, None),
-        f"joblib n_jobs={cores}, one thread per job": (joblib, ONE_THREAD),
+        f"joblib n_jobs={cores}, own thread pools": (joblib, own_threads(cores)),
         f"submitit_local ({cores} at once)": (
             ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=60"],
             None,
@@ -75,12 +81,17 @@ def main() -> None:
     }
     name = machine_name()
     print(f"machine: {name}; {args.jobs} jobs × {args.epochs} epochs (decentralized scenario)")
-    seconds = {}
-    for arm, (launcher, env) in arms.items():
-        seconds[arm] = timed_sweep(launcher, args.jobs, args.epochs, env)
-        print(f"{arm:40s} {seconds[arm]:8.1f} s  {seconds['basic'] / seconds[arm]:5.2f}×")
+    rounds = {arm: [] for arm in arms}
+    for round_ in range(args.repeats):
+        for arm, (launcher, env) in arms.items():
+            rounds[arm].append(timed_sweep(launcher, args.jobs, args.epochs, env))
+            print(f"round {round_ + 1}: {arm:40s} {rounds[arm][-1]:8.1f} s", flush=True)
+    seconds = {arm: min(times) for arm, times in rounds.items()}
+    print(f"fastest of {args.repeats} round(s):")
+    for arm, best in seconds.items():
+        print(f"{arm:40s} {best:8.1f} s  {seconds['basic'] / best:5.2f}×")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"sweep-{name}.json"
+    out = RESULTS / f"sweep-{name}-{args.jobs}x{args.epochs}.json"
     out.write_text(
         json.dumps(
             {
@@ -88,6 +99,8 @@ def main() -> None:
                 "jobs": args.jobs,
                 "epochs": args.epochs,
                 "cores": cores,
+                "repeats": args.repeats,
+                "rounds_s": rounds,
                 "seconds": seconds,
                 "speedup_over_basic": {arm: seconds["basic"] / s for arm, s in seconds.items()},
             },

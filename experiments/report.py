@@ -11,7 +11,9 @@ row).  Everything in the report is computed from the runs' own files:
 - scorecard.parquet: one row per run, scenario and metric; timeseries.parquet: every epoch;
 - figures/radar.png: the 16 aspects (first metric each), normalised so that outward is better;
 - figures/accuracy_ci.png: test accuracy over epochs, mean and 95 % band over seeds;
-- figures/lorenz.png: Lorenz curves of the rewards each account received (from the ledgers).
+- figures/lorenz.png: Lorenz curves of the rewards each account received (from the ledgers);
+- for a Hydra sweep, a Jobs section from sweep.parquet: completed, failed and unfinished jobs, and
+  the error of each failed one.
 """
 
 from __future__ import annotations
@@ -213,6 +215,7 @@ def report(sweep_dir: Path) -> Path:
         f"# Sweep report: {len(cards['run'].unique())} runs in {len(groups)} setting(s)",
         "",
     ]
+    sections += job_status(sweep_dir)
     for n, (setting, runs) in enumerate(groups.items()):
         card = cards[cards["setting"] == setting]
         if card["scenario"].nunique() < 2:
@@ -258,6 +261,36 @@ def report(sweep_dir: Path) -> Path:
     path = sweep_dir / "report.md"
     path.write_text("\n".join(sections))
     return path
+
+
+def job_status(sweep_dir: Path) -> list[str]:
+    """The Jobs section of a Hydra sweep, from its sweep.parquet (gathered afresh): how many jobs
+    completed, failed or never ended, and the overrides and error of each that did not complete.
+    Empty for folders that are not Hydra sweeps."""
+    from sim.sweep import RECORD, gather
+
+    if not any(Path(sweep_dir).rglob(RECORD)):
+        return []
+    jobs = gather(sweep_dir).groupby("job", sort=False).first()
+    counts = jobs["status"].value_counts()
+    lines = [
+        "## Jobs",
+        "",
+        "From sweep.parquet: "
+        + ", ".join(
+            f"{counts[s]} {s}" for s in ("completed", "failed", "incomplete") if s in counts
+        )
+        + ".",
+        "",
+    ]
+    unfinished = jobs[jobs["status"] != "completed"]
+    if len(unfinished):
+        lines += ["| job | status | overrides | error |", "|---|---|---|---|"]
+        for job, row in unfinished.iterrows():
+            error = str(row["error"]).replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {job} | {row['status']} | `{row['overrides']}` | {error} |")
+        lines.append("")
+    return lines
 
 
 def single_scenario_table(card: pd.DataFrame) -> list[str]:

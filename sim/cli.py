@@ -22,7 +22,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
-from sim import sweep as _sweep  # noqa: F401  (registers the local_job_cap resolver)
+from sim import sweep as _sweep  # also registers the local_job_cap resolver
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 
 # The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
+    if "-m" in args or "--multirun" in args:
+        _sweep.cap_threads_per_job(os.environ)
     try:
         check_launcher(args)
         if not any(a.startswith("-") for a in args):

@@ -37,6 +37,29 @@ def local_job_cap(launcher_target: str) -> int | None:
     return None
 
 
+# Thread caps for the jobs of a sweep, which share the machine's cores with each other.
+# Measured (benchmarks/sweep.py, 2 cores): 24 jobs through joblib take 28 s with one thread per job
+# against 32 s with XLA's own thread pool, and even one job after another is faster single-threaded
+# (36 s against 45 s): the learners are small, so threads cost more than they bring.
+ONE_THREAD_PER_JOB = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def cap_threads_per_job(environ: dict) -> None:
+    """Give each job of a sweep one compute thread, unless the environment already says how many
+    (any of the variables set, or XLA_FLAGS naming its thread options): launchers pass the
+    environment on to their jobs."""
+    for name, value in ONE_THREAD_PER_JOB.items():
+        environ.setdefault(name, value)
+    flags = environ.get("XLA_FLAGS", "")
+    if "multi_thread_eigen" not in flags and "intra_op_parallelism_threads" not in flags:
+        environ["XLA_FLAGS"] = f"{flags} {XLA_ONE_THREAD}".strip()
+
+
 # At import: launcher workers unpickle this module (the callback lives here) before any config of
 # theirs is resolved.
 OmegaConf.register_new_resolver("local_job_cap", local_job_cap, replace=True)

@@ -48,6 +48,11 @@ def test_failed_job_is_recorded_and_resume_reruns_only_what_is_missing(tmp_path)
     assert status == {"0": "completed", "1": "failed", "2": "completed"}  # … the others are intact
     assert "epochs: must be ≥ 1, got -1" in table.loc[table["job"] == "1", "error"].iloc[0]
     assert table[table["status"] == "completed"]["metric"].nunique() > 30
+    from experiments.report import report
+
+    written = report(tmp_path / "sweep").read_text()
+    assert "From sweep.parquet: 2 completed, 1 failed." in written
+    assert "| 1 | failed | `epochs=-1" in written and "epochs: must be ≥ 1, got -1" in written
     finished = {
         job: (tmp_path / "sweep" / job / "summary.json").stat().st_mtime_ns for job in ("0", "2")
     }
@@ -224,3 +229,23 @@ def test_sweep_presets_default_to_joblib_and_yield_to_the_command_line(preset):
     assert launcher(f"experiment={preset}") == "JoblibLauncher"
     assert launcher(f"experiment={preset}", "hydra/launcher=basic") == "BasicLauncher"
     assert launcher() == "BasicLauncher"  # a plain multirun keeps Hydra's default
+
+
+def test_sweep_jobs_get_one_thread_unless_the_environment_says_otherwise():
+    from sim.sweep import XLA_ONE_THREAD, cap_threads_per_job
+
+    bare = {}
+    cap_threads_per_job(bare)
+    assert bare == {
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "XLA_FLAGS": XLA_ONE_THREAD,
+    }
+    other_flags = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4", "OMP_NUM_THREADS": "8"}
+    cap_threads_per_job(other_flags)
+    assert other_flags["XLA_FLAGS"] == f"--xla_force_host_platform_device_count=4 {XLA_ONE_THREAD}"
+    assert other_flags["OMP_NUM_THREADS"] == "8"
+    own_pool = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true"}
+    cap_threads_per_job(own_pool)
+    assert own_pool["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=true"

@@ -11,17 +11,21 @@ def dirichlet_partition(
     alpha: float,
     rng: np.random.Generator,
     min_size: int = 2,
-    max_tries: int = 1000,
+    per_class_tries: int = 100,
 ) -> list[np.ndarray]:
     """Split indices into ``n_parts`` label-skewed parts.
 
     For every class k, a share vector q_k ~ Dirichlet(α·1) over parts decides how the class's
-    indices are cut.  Small α gives each part few classes; α → ∞ approaches an IID split.  Draws are
-    repeated until every part holds at least ``min_size`` samples.
+    indices are cut (Yurochkin et al., ICML 2019); small α gives each part few classes, α → ∞
+    approaches an IID split.  Draws are repeated until every part holds at least ``min_size``
+    samples.  With many parts and small α that may not happen: after ``per_class_tries`` failed
+    draws each part instead draws its own class mix p_i ~ Dirichlet(α·π), π the class frequencies,
+    and fills an equal share of the samples from it, class by class while samples last (Hsu, Qi &
+    Brown), which always meets ``min_size`` when n_parts · min_size ≤ N.
 
-    Source: Hsu, Qi & Brown, "Measuring the Effects of Non-Identical Data Distribution for Federated
-    Visual Classification", arXiv:1909.06335 (2019); the resampling for a minimum part size follows
-    Yurochkin et al., ICML 2019.
+    Sources: Yurochkin et al., "Bayesian Nonparametric Federated Learning of Neural Networks",
+    ICML 2019; Hsu, Qi & Brown, "Measuring the Effects of Non-Identical Data Distribution for
+    Federated Visual Classification", arXiv:1909.06335 (2019).
     """
     if n_parts < 1:
         raise ValueError("n_parts must be at least 1")
@@ -32,7 +36,7 @@ def dirichlet_partition(
             f"cannot give {n_parts} parts at least {min_size} samples each from {len(labels)}"
         )
     classes = np.unique(labels)
-    for _ in range(max_tries):
+    for _ in range(per_class_tries):
         parts: list[list[np.ndarray]] = [[] for _ in range(n_parts)]
         for k in classes:
             members = rng.permutation(np.flatnonzero(labels == k))
@@ -43,9 +47,29 @@ def dirichlet_partition(
         result = [np.sort(np.concatenate(p)) for p in parts]
         if min(len(p) for p in result) >= min_size:
             return result
-    raise RuntimeError(
-        f"no Dirichlet(α={alpha}) partition with {min_size}+ samples per part in {max_tries} draws"
-    )
+    return _per_part_mixes(labels, classes, n_parts, alpha, rng)
+
+
+def _per_part_mixes(
+    labels: np.ndarray, classes: np.ndarray, n_parts: int, alpha: float, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Equal-sized parts, each filled from its own class mix p_i ~ Dirichlet(α·π)."""
+    pools = [list(rng.permutation(np.flatnonzero(labels == k))) for k in classes]
+    prior = np.array([len(pool) for pool in pools], dtype=float) / len(labels)
+    sizes = [len(chunk) for chunk in np.array_split(np.arange(len(labels)), n_parts)]
+    result: list[np.ndarray] = [np.empty(0, dtype=int)] * n_parts
+    for part in rng.permutation(n_parts):
+        # Tiny α underflows to an all-zero mix; a floor keeps it a distribution.
+        mix = np.maximum(rng.dirichlet(np.full(len(classes), alpha) * prior), 1e-12)
+        taken: list[int] = []
+        while len(taken) < sizes[part]:
+            left = np.array([len(pool) for pool in pools], dtype=float)
+            weights = mix * (left > 0)
+            counts = rng.multinomial(sizes[part] - len(taken), weights / weights.sum())
+            for k, count in enumerate(np.minimum(counts, left.astype(int))):
+                taken += [pools[k].pop() for _ in range(count)]
+        result[part] = np.sort(np.array(taken, dtype=int))
+    return result
 
 
 def iid_partition(n_samples: int, n_parts: int, rng: np.random.Generator) -> list[np.ndarray]:
