@@ -37,6 +37,31 @@ def own_threads(cores: int) -> dict:
     }
 
 
+def busy_loop(_: int) -> int:
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return total
+
+
+def parallel_ceiling(cores: int, tasks_per_core: int = 4) -> float:
+    """What this machine's cores give together on work that needs nothing from each other: a
+    pure-Python loop run one task after another and then on ``cores`` processes.  No sweep can
+    beat this ratio here; shared or throttled virtual cores keep it below ``cores``."""
+    import multiprocessing
+
+    tasks = range(cores * tasks_per_core)
+    start = time.perf_counter()
+    for task in tasks:
+        busy_loop(task)
+    alone = time.perf_counter() - start
+    with multiprocessing.Pool(cores) as pool:
+        start = time.perf_counter()
+        pool.map(busy_loop, tasks)
+        together = time.perf_counter() - start
+    return alone / together
+
+
 def timed_sweep(launcher: list[str], jobs: int, epochs: int, env: dict | None = None) -> float:
     with tempfile.TemporaryDirectory() as folder:
         command = [
@@ -87,9 +112,13 @@ def main() -> None:
             rounds[arm].append(timed_sweep(launcher, args.jobs, args.epochs, env))
             print(f"round {round_ + 1}: {arm:40s} {rounds[arm][-1]:8.1f} s", flush=True)
     seconds = {arm: min(times) for arm, times in rounds.items()}
+    ceiling = parallel_ceiling(cores)
     print(f"fastest of {args.repeats} round(s):")
     for arm, best in seconds.items():
         print(f"{arm:40s} {best:8.1f} s  {seconds['basic'] / best:5.2f}×")
+    print(
+        f"{'parallel ceiling (busy loop, ' + str(cores) + ' processes)':40s} {'':10s} {ceiling:5.2f}×"
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"sweep-{name}-{args.jobs}x{args.epochs}.json"
     out.write_text(
@@ -103,6 +132,7 @@ def main() -> None:
                 "rounds_s": rounds,
                 "seconds": seconds,
                 "speedup_over_basic": {arm: seconds["basic"] / s for arm, s in seconds.items()},
+                "parallel_ceiling": ceiling,
             },
             indent=2,
         )

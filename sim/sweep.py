@@ -37,10 +37,10 @@ def local_job_cap(launcher_target: str) -> int | None:
     return None
 
 
-# Thread caps for the jobs of a sweep, which share the machine's cores with each other.
-# Measured (benchmarks/sweep.py, 2 cores): 24 jobs through joblib take 28 s with one thread per job
-# against 32 s with XLA's own thread pool, and even one job after another is faster single-threaded
-# (36 s against 45 s): the learners are small, so threads cost more than they bring.
+# Thread caps for the jobs of a sweep, which share the machine's cores with each other.  Measured
+# with benchmarks/sweep.py on 2 cores (24 jobs × 10 epochs through joblib, 4 rounds over two
+# runs): 27.1–28.6 s with one thread per job against 28.4–36.2 s with every library's own thread
+# pool; one job after another shows no consistent difference.
 ONE_THREAD_PER_JOB = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
