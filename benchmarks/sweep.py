@@ -1,7 +1,7 @@
 """A 24-job sweep through Hydra's basic launcher (one job after another) and joblib (one job per
-core), each with deai-sim's default of one compute thread per job and with every library's own
-thread pool, and through submitit_local (capped at one job per core), timed side by side in one
-run.
+core), each with deai-sim's default threads (basic: the libraries' own pools; joblib: the cores
+shared out, one thread per job here) and with the other choice, and through submitit_local (one
+job per core at once), timed side by side in one run, beside the machine's parallel ceiling.
 
     python benchmarks/sweep.py [--jobs 24] [--epochs 10] [--repeats 1]
 
@@ -25,16 +25,22 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim.sweep import ONE_THREAD_PER_JOB  # noqa: E402
+from sim.sweep import THREAD_VARIABLES, cap_threads  # noqa: E402
 
 
 def own_threads(cores: int) -> dict:
-    """The environment that opts out of deai-sim's one-thread-per-job default for sweeps: XLA's
-    thread pool and BLAS/OpenMP with one thread per core, in every job."""
+    """The environment that opts out of deai-sim's thread caps for sweeps: XLA's thread pool and
+    BLAS/OpenMP with one thread per core, in every job."""
     return {
         "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true",
-        **{name: str(cores) for name in ONE_THREAD_PER_JOB},
+        **{name: str(cores) for name in THREAD_VARIABLES},
     }
+
+
+def one_thread() -> dict:
+    environ: dict = {}
+    cap_threads(environ, 1)
+    return environ
 
 
 def busy_loop(_: int) -> int:
@@ -95,9 +101,9 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     joblib = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={cores}"]
     arms = {
-        "basic": ([], None),
-        "basic, own thread pools": ([], own_threads(cores)),
-        f"joblib n_jobs={cores}": (joblib, None),
+        "basic": ([], None),  # deai-sim leaves the thread pools alone for one job at a time
+        "basic, one thread": ([], one_thread()),
+        f"joblib n_jobs={cores}": (joblib, None),  # deai-sim's cap: cores // n_jobs threads
         f"joblib n_jobs={cores}, own thread pools": (joblib, own_threads(cores)),
         f"submitit_local ({cores} at once)": (
             ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=60"],

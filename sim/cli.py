@@ -165,6 +165,31 @@ def check_launcher(args: list[str]) -> None:
             )
 
 
+def sweep_threads_per_job(args: list[str]) -> int | None:
+    """Threads for each job of a sweep, from the launcher its non-swept overrides choose (a
+    preset's joblib included); None when the jobs do not share this machine's cores or the
+    overrides do not compose (the jobs then report what is wrong)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(
+            [a for a in args if not a.startswith("-")]
+        )
+        fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+        GlobalHydra.instance().clear()
+        with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = hydra.compose("config", overrides=fixed, return_hydra_config=True)
+        cores = len(os.sched_getaffinity(0))
+        at_once = _sweep.jobs_at_once(
+            cfg.hydra.launcher, cfg.hydra.sweeper.get("max_batch_size"), cores
+        )
+        return _sweep.threads_per_job(at_once, cores)
+    except (HydraException, OmegaConfBaseException):
+        return None
+    finally:
+        GlobalHydra.instance().clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     # Many sweep jobs share a machine: none may grab all GPU memory up front (set before JAX is
     # imported; jobs started by launchers inherit it).
@@ -172,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
     if "-m" in args or "--multirun" in args:
-        _sweep.cap_threads_per_job(os.environ)
+        threads = sweep_threads_per_job(args)
+        if threads is not None:
+            _sweep.cap_threads(os.environ, threads)
     try:
         check_launcher(args)
         if not any(a.startswith("-") for a in args):

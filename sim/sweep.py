@@ -7,7 +7,9 @@ keeps parallel launchers from writing to one table at once; the table is replace
 gathered once more when the multirun ends (Hydra skips that hook when a job failed, which is why
 every job gathers too).  ``python -m sim.sweep SWEEP_DIR`` gathers again by hand.
 
-It also registers ``local_job_cap``, the resolver behind ``hydra.sweeper.max_batch_size``:
+``threads_per_job`` shares the machine's cores among the jobs a local launcher runs at once
+(``deai-sim -m`` applies it through the environment its jobs inherit).  It also registers
+``local_job_cap``, the resolver behind ``hydra.sweeper.max_batch_size``:
 hydra-submitit-launcher 1.2 starts every job of a batch at once on the local executor, so with
 ``submitit_local`` the basic sweeper hands it at most one batch of as many jobs as there are
 usable cores; other launchers keep one batch (their own ``n_jobs`` or the cluster caps them).
@@ -37,27 +39,39 @@ def local_job_cap(launcher_target: str) -> int | None:
     return None
 
 
-# Thread caps for the jobs of a sweep, which share the machine's cores with each other.  Measured
-# with benchmarks/sweep.py on 2 cores (24 jobs × 10 epochs through joblib, 4 rounds over two
-# runs): 27.1–28.6 s with one thread per job against 28.4–36.2 s with every library's own thread
-# pool; one job after another shows no consistent difference.
-ONE_THREAD_PER_JOB = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+# Thread caps for jobs that share this machine's cores: XLA's CPU thread pool and BLAS/OpenMP
+# would each start a thread per core in every job.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+JOBLIB = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
 
 
-def cap_threads_per_job(environ: dict) -> None:
-    """Give each job of a sweep one compute thread, unless the environment already says how many
-    (any of the variables set, or XLA_FLAGS naming its thread options): launchers pass the
-    environment on to their jobs."""
-    for name, value in ONE_THREAD_PER_JOB.items():
-        environ.setdefault(name, value)
+def jobs_at_once(launcher: DictConfig, max_batch_size: int | None, cores: int) -> int | None:
+    """How many jobs a launcher runs at once on this machine; None when its jobs run one after
+    another (basic) or elsewhere (SLURM tasks, Ray workers: their own allocations)."""
+    if launcher._target_ == JOBLIB:
+        n_jobs = launcher.n_jobs
+        at_once = cores + 1 + n_jobs if n_jobs < 0 else n_jobs  # joblib's own reading of n_jobs
+        return max(1, min(at_once, max_batch_size or at_once))
+    if launcher._target_ == LOCAL_SUBMITIT:
+        return max_batch_size or cores
+    return None
+
+
+def threads_per_job(at_once: int | None, cores: int) -> int | None:
+    """The cores shared out among the jobs running at once (None: leave the libraries alone)."""
+    return None if at_once is None else max(1, cores // at_once)
+
+
+def cap_threads(environ: dict, threads: int) -> None:
+    """Give each job ``threads`` compute threads, unless the environment already says how many
+    (a variable set, or XLA_FLAGS naming a thread option); launchers pass it on to their jobs."""
+    for name in THREAD_VARIABLES:
+        environ.setdefault(name, str(threads))
     flags = environ.get("XLA_FLAGS", "")
-    if "multi_thread_eigen" not in flags and "intra_op_parallelism_threads" not in flags:
-        environ["XLA_FLAGS"] = f"{flags} {XLA_ONE_THREAD}".strip()
+    if "multi_thread_eigen" in flags or "intra_op_parallelism_threads" in flags:
+        return
+    pool = f"--xla_cpu_multi_thread_eigen={'false' if threads == 1 else 'true'}"
+    environ["XLA_FLAGS"] = f"{flags} {pool} intra_op_parallelism_threads={threads}".strip()
 
 
 # At import: launcher workers unpickle this module (the callback lives here) before any config of

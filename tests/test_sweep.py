@@ -231,21 +231,44 @@ def test_sweep_presets_default_to_joblib_and_yield_to_the_command_line(preset):
     assert launcher() == "BasicLauncher"  # a plain multirun keeps Hydra's default
 
 
-def test_sweep_jobs_get_one_thread_unless_the_environment_says_otherwise():
-    from sim.sweep import XLA_ONE_THREAD, cap_threads_per_job
+@pytest.mark.parametrize(
+    "args,at_once",
+    [
+        (["-m", "seed=0,1"], None),  # basic: one job after another keeps every library's pool
+        (["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "seed=0,1"], 2),
+        (["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=-2", "seed=0,1"], "cores-1"),
+        (["-m", "experiment=robustness"], "cores"),  # the preset's joblib, n_jobs=-1
+        (["-m", "hydra/launcher=submitit_local", "seed=0,1"], "cores"),
+        (["-m", "hydra/launcher=submitit_slurm", "seed=0,1"], None),  # tasks own their CPUs
+    ],
+)
+def test_sweeps_share_the_cores_among_the_jobs_running_at_once(args, at_once):
+    from sim.cli import sweep_threads_per_job
+
+    cores = len(os.sched_getaffinity(0))
+    at_once = {"cores": cores, "cores-1": max(1, cores - 1)}.get(at_once, at_once)
+    expected = None if at_once is None else max(1, cores // at_once)
+    assert sweep_threads_per_job(args) == expected
+
+
+def test_thread_caps_leave_what_the_environment_already_says():
+    from sim.sweep import cap_threads
 
     bare = {}
-    cap_threads_per_job(bare)
+    cap_threads(bare, 1)
     assert bare == {
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
-        "XLA_FLAGS": XLA_ONE_THREAD,
+        "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
     }
     other_flags = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4", "OMP_NUM_THREADS": "8"}
-    cap_threads_per_job(other_flags)
-    assert other_flags["XLA_FLAGS"] == f"--xla_force_host_platform_device_count=4 {XLA_ONE_THREAD}"
-    assert other_flags["OMP_NUM_THREADS"] == "8"
+    cap_threads(other_flags, 4)
+    assert other_flags["XLA_FLAGS"] == (
+        "--xla_force_host_platform_device_count=4 "
+        "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=4"
+    )
+    assert other_flags["OMP_NUM_THREADS"] == "8" and other_flags["MKL_NUM_THREADS"] == "4"
     own_pool = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true"}
-    cap_threads_per_job(own_pool)
+    cap_threads(own_pool, 1)
     assert own_pool["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=true"
