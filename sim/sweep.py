@@ -1,11 +1,13 @@
 """Sweep bookkeeping through Hydra's own callback API (no job system of our own).
 
 ``JobRecords`` writes ``job.json`` into every job's folder when the job ends (status, overrides,
-error if any) and re-gathers every job.json below the sweep folder into ``sweep.parquet``: one
-row per job and scenario metric, failed jobs as rows with their error.  Writing one file per job
-keeps parallel launchers from writing to one table at once; the table is replaced atomically, and
-gathered once more when the multirun ends (Hydra skips that hook when a job failed, which is why
-every job gathers too).  ``python -m sim.sweep SWEEP_DIR`` gathers again by hand.
+error if any), and gathers every job.json below the sweep folder into ``sweep.parquet`` when the
+multirun ends: one row per job and scenario metric, failed jobs as rows with their error.  One
+file per job keeps parallel launchers from writing to one table at once, and gathering once keeps
+a sweep of n jobs at O(n) reads.  Hydra skips the multirun-end hook once a job has failed, so a
+failed job leaves a mark in the sweep folder and from then on every job that ends gathers the
+table itself (the mark is cleared when a multirun starts).  The table is replaced atomically.
+``python -m sim.sweep SWEEP_DIR`` gathers by hand (after a sweep was killed, say).
 
 ``threads_per_job`` shares the machine's cores among the jobs a local launcher runs at once
 (``deai-sim -m`` applies it through the environment its jobs inherit).  It also registers
@@ -79,24 +81,36 @@ def cap_threads(environ: dict, threads: int) -> None:
 OmegaConf.register_new_resolver("local_job_cap", local_job_cap, replace=True)
 
 
+FAILED_MARK = ".some_jobs_failed"
+
+
 class JobRecords(Callback):
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        Path(config.hydra.sweep.dir, FAILED_MARK).unlink(missing_ok=True)
+
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         run_dir = Path(job_return.working_dir or ".")
         if job_return.hydra_cfg is not None:
             run_dir = Path(job_return.hydra_cfg.hydra.runtime.output_dir)
+        failed = job_return.status == JobStatus.FAILED
         record = {
             "job": run_dir.name,
             "overrides": list(job_return.overrides or []),
-            "status": "completed" if job_return.status == JobStatus.COMPLETED else "failed",
+            "status": "failed" if failed else "completed",
             "error": None,
         }
-        if job_return.status == JobStatus.FAILED:
+        if failed:
             error = job_return._return_value
             record["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
-        if job_return.hydra_cfg is not None and job_return.hydra_cfg.hydra.mode.name == "MULTIRUN":
-            gather(Path(job_return.hydra_cfg.hydra.sweep.dir))
+        if job_return.hydra_cfg is None or job_return.hydra_cfg.hydra.mode.name != "MULTIRUN":
+            return
+        sweep_dir = Path(job_return.hydra_cfg.hydra.sweep.dir)
+        if failed:
+            (sweep_dir / FAILED_MARK).touch()
+        if (sweep_dir / FAILED_MARK).is_file():
+            gather(sweep_dir)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)

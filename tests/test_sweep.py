@@ -272,3 +272,45 @@ def test_thread_caps_leave_what_the_environment_already_says():
     own_pool = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true"}
     cap_threads(own_pool, 1)
     assert own_pool["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=true"
+
+
+def test_the_table_is_gathered_once_unless_a_job_failed(tmp_path):
+    """O(n) reads for a sweep of n jobs: finished jobs only record themselves, and the table is
+    gathered when the multirun ends, except after a failure (when Hydra skips that hook)."""
+    from hydra.core.utils import JobReturn, JobStatus
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from sim.sweep import FAILED_MARK, JobRecords
+
+    records = JobRecords()
+    sweep_cfg = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}})
+    records.on_multirun_start(sweep_cfg)
+
+    def end(job: str, error: Exception | None = None) -> None:
+        outcome = JobReturn(overrides=[f"seed={job}"], working_dir=str(tmp_path / job))
+        outcome.hydra_cfg = OmegaConf.create(
+            {
+                "hydra": {
+                    "runtime": {"output_dir": str(tmp_path / job)},
+                    "mode": RunMode.MULTIRUN,
+                    "sweep": {"dir": str(tmp_path)},
+                }
+            }
+        )
+        outcome.status = JobStatus.FAILED if error else JobStatus.COMPLETED
+        outcome._return_value = error
+        records.on_job_end(sweep_cfg, outcome)
+
+    end("0")
+    assert (tmp_path / "0" / "job.json").is_file() and not (tmp_path / "sweep.parquet").exists()
+    end("1", ValueError("epochs: must be ≥ 1, got -1"))
+    end("2")  # after a failure every job gathers: job 2 is in the table before any hook
+    table = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert table.set_index("job")["status"].to_dict() == {
+        "0": "completed",  # no summary.json here: a job row without metrics
+        "1": "failed",
+        "2": "completed",
+    }
+    records.on_multirun_start(sweep_cfg)  # a new multirun (resume) starts without the mark
+    assert not (tmp_path / FAILED_MARK).exists()
