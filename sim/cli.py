@@ -18,6 +18,7 @@ import hydra
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
@@ -115,12 +116,15 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
 def app(cfg: DictConfig) -> None:
     from sim.run import run_scenarios
 
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
-    overrides = list(HydraConfig.get().overrides.task)
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    overrides = list(hydra_cfg.overrides.task)
     if cfg.resume and (run_dir / "summary.json").is_file():
         log.info("resume: %s already finished, skipped", run_dir)
         print(run_dir.resolve(), flush=True)
         return
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        _sweep.share_compiled_programs(Path(hydra_cfg.sweep.dir))
     if cfg.experiment.name == "comparison_table":
         from experiments.comparison import run_comparison
 

@@ -76,6 +76,26 @@ def cap_threads(environ: dict, threads: int) -> None:
     environ["XLA_FLAGS"] = f"{flags} {pool} intra_op_parallelism_threads={threads}".strip()
 
 
+COMPILATION_CACHE = ".jax_cache"
+
+
+def share_compiled_programs(sweep_dir: Path) -> None:
+    """Let every job of a sweep reuse the programs XLA compiled for an earlier one, through JAX's
+    persistent compilation cache in the sweep folder: jobs started as new processes (submitit,
+    SLURM array tasks, Ray and joblib workers, a resumed sweep) skip most of their compilation.
+    Programs compiled in under a second are kept too, since the learners' many small programs are
+    what a new job waits for.  A cache the user chose (JAX_COMPILATION_CACHE_DIR) is kept.  Must
+    run before the job's first compilation; nodes with other CPU features recompile (XLA checks).
+
+    Source: JAX documentation, "Persistent compilation cache"."""
+    import jax
+
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return
+    jax.config.update("jax_compilation_cache_dir", str(Path(sweep_dir) / COMPILATION_CACHE))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+
+
 # At import: launcher workers unpickle this module (the callback lives here) before any config of
 # theirs is resolved.
 OmegaConf.register_new_resolver("local_job_cap", local_job_cap, replace=True)

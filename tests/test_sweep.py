@@ -104,8 +104,13 @@ def same_results(table, other):
     pd.testing.assert_series_equal(left, right)
 
 
-def test_joblib_launcher_produces_the_sweep_table(tmp_path):
-    launch(tmp_path, ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
+def test_joblib_launcher_produces_the_sweep_table_again_from_compiled_programs(tmp_path):
+    first, _ = launch(tmp_path, ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
+    cache = tmp_path / "sweep" / ".jax_cache"
+    assert len(list(cache.iterdir())) > 10  # the learners' programs, kept for later jobs
+    # The same sweep again: every job now loads its programs from the cache, same numbers.
+    again, _ = launch(tmp_path, ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])
+    same_results(first, again)
 
 
 def test_submitit_local_runs_at_most_one_job_per_core_at_once(tmp_path):
