@@ -61,7 +61,8 @@ def parallel_ceiling(cores: int, tasks_per_core: int = 4) -> float:
     for task in tasks:
         busy_loop(task)
     alone = time.perf_counter() - start
-    with multiprocessing.Pool(cores) as pool:
+    # spawn: forking a process that has imported JAX (through sim) risks a deadlock
+    with multiprocessing.get_context("spawn").Pool(cores) as pool:
         start = time.perf_counter()
         pool.map(busy_loop, tasks)
         together = time.perf_counter() - start
