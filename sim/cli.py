@@ -123,8 +123,12 @@ def app(cfg: DictConfig) -> None:
         log.info("resume: %s already finished, skipped", run_dir)
         print(run_dir.resolve(), flush=True)
         return
+    progress = cfg.output.progress
     if hydra_cfg.mode == RunMode.MULTIRUN:
         _sweep.share_compiled_programs(Path(hydra_cfg.sweep.dir))
+        # Bars of jobs running side by side would interleave into one garbled line; the
+        # launcher reports those jobs instead (joblib's verbose count of finished jobs).
+        progress = progress and hydra_cfg.launcher._target_.endswith(".BasicLauncher")
     if cfg.experiment.name == "comparison_table":
         from experiments.comparison import run_comparison
 
@@ -133,18 +137,19 @@ def app(cfg: DictConfig) -> None:
             cfg.experiment.seeds,
             cfg.epochs,
             run_dir,
-            progress=cfg.output.progress,
+            progress=progress,
             resume=cfg.resume,
         )
     else:
         configs = compose_scenarios(cfg, overrides)
-        run_scenarios(configs, run_dir, progress=cfg.output.progress)
+        run_scenarios(configs, run_dir, progress=progress)
     print(run_dir.resolve(), flush=True)
 
 
 # Launcher presets and the plugin (and deai-sim extra) each needs.
 LAUNCHER_PLUGINS = {
     "joblib": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
+    "joblib_progress": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
     "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
     "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
     "ray": ("hydra_plugins.hydra_ray_launcher", "ray"),

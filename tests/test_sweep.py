@@ -233,6 +233,7 @@ def test_sweep_presets_default_to_joblib_and_yield_to_the_command_line(preset):
 
     assert launcher(f"experiment={preset}") == "JoblibLauncher"
     assert launcher(f"experiment={preset}", "hydra/launcher=basic") == "BasicLauncher"
+    assert launcher(f"experiment={preset}", "hydra/launcher=submitit_local") == "LocalLauncher"
     assert launcher() == "BasicLauncher"  # a plain multirun keeps Hydra's default
 
 
