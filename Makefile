@@ -31,6 +31,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/learning.py
 	$(BIN)/python benchmarks/yuma.py
+	$(BIN)/python benchmarks/model.py
+	$(BIN)/python benchmarks/sweep.py
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache
