@@ -121,7 +121,6 @@ class EconomyModel(mesa.Model):
             splits,
             np.random.default_rng(data_seed),
             n_data_slots=len(self.population.blocks[Role.DATA_PROVIDER]),
-            n_builders=n_builders,
             n_evaluators=n_evaluators,
             alpha=learning.dirichlet_alpha,
             licenses_per_builder=learning.licenses_per_builder,

@@ -10,7 +10,7 @@ import jax, numpy as np
 from sim.learning.data import load_digits_splits
 from sim.learning.engine import make_engine
 splits = load_digits_splits(np.random.default_rng(0), 0.2, 0.15)
-engine = make_engine(splits, np.random.default_rng(1), n_data_slots=8, n_builders=8,
+engine = make_engine(splits, np.random.default_rng(1), n_data_slots=8,
                      n_evaluators=2, alpha=0.5, licenses_per_builder=1, learning_rate=0.5,
                      max_local_steps=5)
 from sim.learning.engine import shard_builders

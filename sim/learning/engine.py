@@ -40,7 +40,6 @@ class LearningEngine:
         self,
         splits: Splits,
         shards: list[np.ndarray],
-        n_builders: int,
         evaluator_pools: list[np.ndarray],
         records_per_builder: int,
         learning_rate: float,
@@ -193,7 +192,6 @@ def make_engine(
     splits: Splits,
     rng: np.random.Generator,
     n_data_slots: int,
-    n_builders: int,
     n_evaluators: int,
     alpha: float,
     licenses_per_builder: int,
@@ -215,5 +213,5 @@ def make_engine(
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden)
     init_key = jax.random.PRNGKey(int(rng.integers(2**31)))
     return LearningEngine(
-        splits, shards, n_builders, pools, width, learning_rate, max_local_steps, model, init_key
+        splits, shards, pools, width, learning_rate, max_local_steps, model, init_key
     )
