@@ -25,7 +25,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim.sweep import THREAD_VARIABLES, cap_threads  # noqa: E402
+from sim.launchers import THREAD_VARIABLES, cap_threads  # noqa: E402
 
 
 def own_threads(cores: int) -> dict:

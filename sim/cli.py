@@ -23,7 +23,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
-from sim import sweep as _sweep  # also registers the local_job_cap resolver
+from sim import launchers  # also registers the local_job_cap resolver
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 
 # The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
@@ -125,7 +125,7 @@ def app(cfg: DictConfig) -> None:
         return
     progress = cfg.output.progress
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        _sweep.share_compiled_programs(Path(hydra_cfg.sweep.dir))
+        launchers.share_compiled_programs(Path(hydra_cfg.sweep.dir))
         # Bars of jobs running side by side would interleave into one garbled line; the
         # launcher reports those jobs instead (joblib's verbose count of finished jobs).
         progress = progress and hydra_cfg.launcher._target_.endswith(".BasicLauncher")
@@ -146,34 +146,6 @@ def app(cfg: DictConfig) -> None:
     print(run_dir.resolve(), flush=True)
 
 
-# Launcher presets and the plugin (and deai-sim extra) each needs.
-LAUNCHER_PLUGINS = {
-    "joblib": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
-    "joblib_progress": ("hydra_plugins.hydra_joblib_launcher", "joblib"),
-    "submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
-    "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
-    "ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
-    "ray_cluster": ("hydra_plugins.hydra_ray_launcher", "ray"),
-    "ray_aws": ("hydra_plugins.hydra_ray_launcher", "ray"),
-}
-
-
-def check_launcher(args: list[str]) -> None:
-    """A launcher whose plugin is not installed is named with the extra that brings it."""
-    import importlib.util
-
-    for arg in args:
-        if not arg.startswith("hydra/launcher="):
-            continue
-        name = arg.split("=", 1)[1]
-        plugin, extra = LAUNCHER_PLUGINS.get(name, (None, None))
-        if plugin and importlib.util.find_spec(plugin) is None:
-            raise ConfigError(
-                f"hydra/launcher={name}: its Hydra plugin is not installed; "
-                f"pip install 'deai-sim[{extra}]' (or pip install -e '.[{extra}]' in a checkout)"
-            )
-
-
 def sweep_threads_per_job(args: list[str]) -> int | None:
     """Threads for each job of a sweep, from the launcher its non-swept overrides choose (a
     preset's joblib included); None when the jobs do not share this machine's cores or the
@@ -189,10 +161,10 @@ def sweep_threads_per_job(args: list[str]) -> int | None:
         with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
             cfg = hydra.compose("config", overrides=fixed, return_hydra_config=True)
         cores = len(os.sched_getaffinity(0))
-        at_once = _sweep.jobs_at_once(
+        at_once = launchers.jobs_at_once(
             cfg.hydra.launcher, cfg.hydra.sweeper.get("max_batch_size"), cores
         )
-        return _sweep.threads_per_job(at_once, cores)
+        return launchers.threads_per_job(at_once, cores)
     except (HydraException, OmegaConfBaseException):
         return None
     finally:
@@ -208,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     if "-m" in args or "--multirun" in args:
         threads = sweep_threads_per_job(args)
         if threads is not None:
-            _sweep.cap_threads(os.environ, threads)
+            launchers.cap_threads(os.environ, threads)
     try:
-        check_launcher(args)
+        launchers.check_launcher(args)
         if not any(a.startswith("-") for a in args):
             preflight(args)
     except ConfigError as error:

@@ -8,13 +8,6 @@ a sweep of n jobs at O(n) reads.  Hydra skips the multirun-end hook once a job h
 failed job leaves a mark in the sweep folder and from then on every job that ends gathers the
 table itself (the mark is cleared when a multirun starts).  The table is replaced atomically.
 ``python -m sim.sweep SWEEP_DIR`` gathers by hand (after a sweep was killed, say).
-
-``threads_per_job`` shares the machine's cores among the jobs a local launcher runs at once
-(``deai-sim -m`` applies it through the environment its jobs inherit).  It also registers
-``local_job_cap``, the resolver behind ``hydra.sweeper.max_batch_size``:
-hydra-submitit-launcher 1.2 starts every job of a batch at once on the local executor, so with
-``submitit_local`` the basic sweeper hands it at most one batch of as many jobs as there are
-usable cores; other launchers keep one batch (their own ``n_jobs`` or the cluster caps them).
 """
 
 from __future__ import annotations
@@ -31,76 +24,6 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 RECORD = "job.json"
-LOCAL_SUBMITIT = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher"
-
-
-def local_job_cap(launcher_target: str) -> int | None:
-    """Jobs per batch: the usable cores for submitit's local executor, unbounded otherwise."""
-    if launcher_target == LOCAL_SUBMITIT:
-        return len(os.sched_getaffinity(0))
-    return None
-
-
-# Thread caps for jobs that share this machine's cores: XLA's CPU thread pool and BLAS/OpenMP
-# would each start a thread per core in every job.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-JOBLIB = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
-
-
-def jobs_at_once(launcher: DictConfig, max_batch_size: int | None, cores: int) -> int | None:
-    """How many jobs a launcher runs at once on this machine; None when its jobs run one after
-    another (basic) or elsewhere (SLURM tasks, Ray workers: their own allocations)."""
-    if launcher._target_ == JOBLIB:
-        n_jobs = launcher.n_jobs
-        at_once = cores + 1 + n_jobs if n_jobs < 0 else n_jobs  # joblib's own reading of n_jobs
-        return max(1, min(at_once, max_batch_size or at_once))
-    if launcher._target_ == LOCAL_SUBMITIT:
-        return max_batch_size or cores
-    return None
-
-
-def threads_per_job(at_once: int | None, cores: int) -> int | None:
-    """The cores shared out among the jobs running at once (None: leave the libraries alone)."""
-    return None if at_once is None else max(1, cores // at_once)
-
-
-def cap_threads(environ: dict, threads: int) -> None:
-    """Give each job ``threads`` compute threads, unless the environment already says how many
-    (a variable set, or XLA_FLAGS naming a thread option); launchers pass it on to their jobs."""
-    for name in THREAD_VARIABLES:
-        environ.setdefault(name, str(threads))
-    flags = environ.get("XLA_FLAGS", "")
-    if "multi_thread_eigen" in flags or "intra_op_parallelism_threads" in flags:
-        return
-    pool = f"--xla_cpu_multi_thread_eigen={'false' if threads == 1 else 'true'}"
-    environ["XLA_FLAGS"] = f"{flags} {pool} intra_op_parallelism_threads={threads}".strip()
-
-
-COMPILATION_CACHE = ".jax_cache"
-
-
-def share_compiled_programs(sweep_dir: Path) -> None:
-    """Let every job of a sweep reuse the programs XLA compiled for an earlier one, through JAX's
-    persistent compilation cache in the sweep folder: jobs started as new processes (submitit,
-    SLURM array tasks, Ray and joblib workers, a resumed sweep) skip most of their compilation.
-    Programs compiled in under a second are kept too, since the learners' many small programs are
-    what a new job waits for.  A cache the user chose (JAX_COMPILATION_CACHE_DIR) is kept.  Must
-    run before the job's first compilation; nodes with other CPU features recompile (XLA checks).
-
-    Source: JAX documentation, "Persistent compilation cache"."""
-    import jax
-
-    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
-        return
-    jax.config.update("jax_compilation_cache_dir", str(Path(sweep_dir) / COMPILATION_CACHE))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-
-
-# At import: launcher workers unpickle this module (the callback lives here) before any config of
-# theirs is resolved.
-OmegaConf.register_new_resolver("local_job_cap", local_job_cap, replace=True)
-
-
 FAILED_MARK = ".some_jobs_failed"
 
 
@@ -138,19 +61,41 @@ class JobRecords(Callback):
             gather(sweep_dir)
 
 
+def job_record(job_dir: Path) -> dict | None:
+    """What a job folder says of its job: its job.json; else, for a folder Hydra started (it
+    holds .hydra/overrides.yaml), completed when its summary.json is whole (the job was stopped
+    between writing its results and its record) and incomplete otherwise (killed, or still
+    running); None for any other folder."""
+    if (job_dir / RECORD).is_file():
+        return json.loads((job_dir / RECORD).read_text())
+    overrides = job_dir / ".hydra" / "overrides.yaml"
+    if not overrides.is_file():
+        return None
+    finished = (job_dir / "summary.json").is_file()
+    return {
+        "overrides": list(OmegaConf.load(overrides)),
+        "status": "completed" if finished else "incomplete",
+        "error": None if finished else "no job.json: the job was killed or is still running",
+    }
+
+
 def gather(sweep_dir: Path) -> pd.DataFrame:
     """One table for a sweep: every job's scorecard rows, one row per failed job, and one row per
     job that started (Hydra wrote its .hydra folder) but never ended: killed, or still running."""
     rows = []
-    for record_path in sorted(Path(sweep_dir).rglob(RECORD)):
-        record = json.loads(record_path.read_text())
+    job_dirs = {p.parent for p in Path(sweep_dir).rglob(RECORD)}
+    job_dirs |= {p.parent for p in Path(sweep_dir).rglob(".hydra")}
+    for job_dir in sorted(job_dirs):
+        record = job_record(job_dir)
+        if record is None:
+            continue
         base = {
-            "job": str(record_path.parent.relative_to(sweep_dir)),
+            "job": str(job_dir.relative_to(sweep_dir)),
             "status": record["status"],
             "overrides": " ".join(record["overrides"]),
             "error": record["error"],
         }
-        summary_path = record_path.parent / "summary.json"
+        summary_path = job_dir / "summary.json"
         if record["status"] != "completed" or not summary_path.is_file():
             rows.append({**base, "scenario": None, "metric": None, "value": None})
             continue
@@ -167,21 +112,6 @@ def gather(sweep_dir: Path) -> pd.DataFrame:
                         "value": m["value"],
                     }
                 )
-    for hydra_dir in sorted(Path(sweep_dir).rglob(".hydra")):
-        job_dir = hydra_dir.parent
-        if (job_dir / RECORD).is_file() or not (hydra_dir / "overrides.yaml").is_file():
-            continue
-        rows.append(
-            {
-                "job": str(job_dir.relative_to(sweep_dir)),
-                "status": "incomplete",
-                "overrides": " ".join(OmegaConf.load(hydra_dir / "overrides.yaml")),
-                "error": "no job.json: the job was killed or is still running",
-                "scenario": None,
-                "metric": None,
-                "value": None,
-            }
-        )
     table = pd.DataFrame(rows)
     partial = Path(sweep_dir) / f".sweep.{os.getpid()}.parquet"
     table.to_parquet(partial, index=False)

@@ -169,8 +169,8 @@ def free_port() -> int:
 @pytest.fixture
 def local_ray_cluster():
     """A Ray head on 127.0.0.1 for this test alone (own port, own temp folder), killed after."""
-    if importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None:
-        pytest.skip("hydra-ray-launcher is not installed: pip install -e '.[ray]'")
+    # The test extra brings Ray; only a head that cannot start is a reason to skip.
+    assert importlib.util.find_spec("hydra_plugins.hydra_ray_launcher"), "pip install -e '.[test]'"
     port = free_port()
     # Short: Ray puts Unix sockets below it, whose paths may not exceed 107 characters.
     temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")
@@ -258,7 +258,7 @@ def test_sweeps_share_the_cores_among_the_jobs_running_at_once(args, at_once):
 
 
 def test_thread_caps_leave_what_the_environment_already_says():
-    from sim.sweep import cap_threads
+    from sim.launchers import cap_threads
 
     bare = {}
     cap_threads(bare, 1)
@@ -320,3 +320,22 @@ def test_the_table_is_gathered_once_unless_a_job_failed(tmp_path):
     }
     records.on_multirun_start(sweep_cfg)  # a new multirun (resume) starts without the mark
     assert not (tmp_path / FAILED_MARK).exists()
+
+
+def test_a_job_stopped_after_its_results_counts_as_completed(tmp_path):
+    """Killed between summary.json and job.json: its results are whole (resume skips it), so the
+    table has it completed; a job killed earlier is incomplete."""
+    import json
+
+    from omegaconf import OmegaConf
+
+    from sim.sweep import gather
+
+    for job in ("0", "1"):
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        OmegaConf.save(OmegaConf.create([f"seed={job}"]), tmp_path / job / ".hydra/overrides.yaml")
+    card = {"decentralized": [{"aspect": 1, "name": "betweenness", "value": 0.03}]}
+    (tmp_path / "0" / "summary.json").write_text(json.dumps({"seed": 0, "scorecard": card}))
+    table = gather(tmp_path).set_index("job")
+    assert table.loc["0", "status"] == "completed" and table.loc["0", "value"] == 0.03
+    assert table.loc["1", "status"] == "incomplete" and table.loc["1", "overrides"] == "seed=1"
