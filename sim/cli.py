@@ -146,6 +146,20 @@ def app(cfg: DictConfig) -> None:
     print(run_dir.resolve(), flush=True)
 
 
+def first_job(args: list[str]) -> list[str]:
+    """The overrides of a sweep's first job: every fixed override, each swept key at its first
+    value."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides([a for a in args if not a.startswith("-")])
+    return [
+        f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()))}"
+        if o.is_sweep_override()
+        else o.input_line
+        for o in parsed
+    ]
+
+
 def sweep_threads_per_job(args: list[str]) -> int | None:
     """Threads for each job of a sweep, from the launcher its non-swept overrides choose (a
     preset's joblib included); None when the jobs do not share this machine's cores or the
@@ -177,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
-    if "-m" in args or "--multirun" in args:
+    multirun = "-m" in args or "--multirun" in args
+    if multirun:
         threads = sweep_threads_per_job(args)
         if threads is not None:
             launchers.cap_threads(os.environ, threads)
@@ -185,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         launchers.check_launcher(args)
         if not any(a.startswith("-") for a in args):
             preflight(args)
+        elif multirun and all(a in ("-m", "--multirun") for a in args if a.startswith("-")):
+            # A typo in a key would fail every job: check the first job before any starts (a
+            # value that only some jobs take is checked, and recorded, by those jobs).
+            preflight(first_job(args))
     except ConfigError as error:
         print(f"deai-sim: error: {error}", file=sys.stderr)
         return 2

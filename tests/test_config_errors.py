@@ -86,3 +86,22 @@ def test_launcher_without_its_plugin_names_the_extra(tmp_path, monkeypatch, caps
         "pip install 'deai-sim[ray]' (or pip install -e '.[ray]' in a checkout)"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_with_a_misspelt_key_stops_before_any_job(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["-m", "seed=0,1,2", "consensus=yuma,bft", "epochz=3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("deai-sim: error: epochz: unknown key")
+    assert list(tmp_path.iterdir()) == []  # no sweep folder, no job
+
+
+def test_a_sweep_checks_its_first_job_with_each_swept_key_at_its_first_value():
+    from sim.cli import first_job
+
+    assert first_job(["-m", "seed=range(3,9)", "+x=a,b", "consensus=choice(yuma,bft)", "y=1"]) == [
+        "seed=3",
+        "+x=a",
+        "consensus=yuma",
+        "y=1",
+    ]
