@@ -161,19 +161,13 @@ def first_job(args: list[str]) -> list[str]:
 
 
 def sweep_threads_per_job(args: list[str]) -> int | None:
-    """Threads for each job of a sweep, from the launcher its non-swept overrides choose (a
+    """Threads for each job of a sweep, from the launcher its first job's overrides choose (a
     preset's joblib included); None when the jobs do not share this machine's cores or the
-    overrides do not compose (the jobs then report what is wrong)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
+    overrides do not compose (the up-front check then names what is wrong)."""
     try:
-        parsed = OverridesParser.create().parse_overrides(
-            [a for a in args if not a.startswith("-")]
-        )
-        fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
         GlobalHydra.instance().clear()
         with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            cfg = hydra.compose("config", overrides=fixed, return_hydra_config=True)
+            cfg = hydra.compose("config", overrides=first_job(args), return_hydra_config=True)
         cores = len(os.sched_getaffinity(0))
         at_once = launchers.jobs_at_once(
             cfg.hydra.launcher, cfg.hydra.sweeper.get("max_batch_size"), cores

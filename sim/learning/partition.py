@@ -54,21 +54,24 @@ def _per_part_mixes(
     labels: np.ndarray, classes: np.ndarray, n_parts: int, alpha: float, rng: np.random.Generator
 ) -> list[np.ndarray]:
     """Equal-sized parts, each filled from its own class mix p_i ~ Dirichlet(α·π)."""
-    pools = [list(rng.permutation(np.flatnonzero(labels == k))) for k in classes]
-    prior = np.array([len(pool) for pool in pools], dtype=float) / len(labels)
+    pools = [rng.permutation(np.flatnonzero(labels == k)) for k in classes]
+    left = np.array([len(pool) for pool in pools])
+    prior = left / len(labels)
     sizes = [len(chunk) for chunk in np.array_split(np.arange(len(labels)), n_parts)]
     result: list[np.ndarray] = [np.empty(0, dtype=int)] * n_parts
     for part in rng.permutation(n_parts):
         # Tiny α underflows to an all-zero mix; a floor keeps it a distribution.
         mix = np.maximum(rng.dirichlet(np.full(len(classes), alpha) * prior), 1e-12)
-        taken: list[int] = []
-        while len(taken) < sizes[part]:
-            left = np.array([len(pool) for pool in pools], dtype=float)
+        taken: list[np.ndarray] = []
+        missing = sizes[part]
+        while missing:
             weights = mix * (left > 0)
-            counts = rng.multinomial(sizes[part] - len(taken), weights / weights.sum())
-            for k, count in enumerate(np.minimum(counts, left.astype(int))):
-                taken += [pools[k].pop() for _ in range(count)]
-        result[part] = np.sort(np.array(taken, dtype=int))
+            counts = np.minimum(rng.multinomial(missing, weights / weights.sum()), left)
+            for k in np.flatnonzero(counts):
+                taken.append(pools[k][left[k] - counts[k] : left[k]])  # take from the end
+            left -= counts
+            missing -= int(counts.sum())
+        result[part] = np.sort(np.concatenate(taken))
     return result
 
 
