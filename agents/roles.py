@@ -49,6 +49,27 @@ class ModelBuilder(Participant):
             return wanted
         return np.minimum(wanted, np.maximum(balances, 0) / price)
 
+    @staticmethod
+    def local_steps(units: np.ndarray, steps_per_unit: float, max_steps: int) -> np.ndarray:
+        """Whole local training steps from the compute units each builder received.
+
+        The market divides compute finely (pro-rata rationing hands 100 builders 0.55 units
+        each), but a builder trains in whole steps.  Flooring each share separately would throw
+        the fractions away, and below one step a share vanishes: compute sold, nothing trained.
+        The steps the units pay for in total, ⌊Σ_b u_b · s⌋, are instead apportioned by the
+        largest-remainder (Hamilton) method: each builder gets ⌊u_b · s⌋ and the steps left go
+        one each to the largest fractional parts (ties to the lower position).  So no more than
+        one step's worth of compute is lost per epoch, and a builder gets a step whenever its
+        share is among those that complete one.  Capped at ``max_steps`` per builder.
+        """
+        exact = np.asarray(units, dtype=np.float64) * steps_per_unit
+        steps = np.floor(exact + 1e-9)
+        left = int(np.floor(exact.sum() + 1e-9) - steps.sum())
+        if left > 0:
+            order = np.argsort(-(exact - steps), kind="stable")[:left]
+            steps[order] += 1
+        return np.minimum(steps, max_steps).astype(np.int64)
+
 
 def honest_weights(scores: np.ndarray, baseline: np.ndarray, tolerance: float) -> np.ndarray:
     """An honest evaluator's weights: its measured score for every submission that scores at

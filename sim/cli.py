@@ -8,6 +8,7 @@ check each job the same way when it starts.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
@@ -36,24 +37,38 @@ def _key(override: str) -> str:
     return override.lstrip("+~").split("=", 1)[0].split("@", 1)[0]
 
 
+# Keys that belong to one scenario alone: its mechanisms, its scenario block, and the keys that
+# say what is run beside what.
+SCENARIO_OWN_KEYS = (*FAMILIES, "scenario", "baseline", "experiment")
+
+
 def baseline_overrides(overrides: list[str], baseline: str) -> list[str]:
     """The baseline shares everything with the chosen scenario except its mechanisms and its
     scenario block: drop overrides of mechanism families, ``scenario``, ``baseline`` and
     ``experiment`` (the baseline is always one plain run)."""
-    own = (*FAMILIES, "scenario", "baseline", "experiment")
-    shared = [o for o in overrides if _key(o).split(".")[0] not in own]
+    shared = [o for o in overrides if _key(o).split(".")[0] not in SCENARIO_OWN_KEYS]
     return [*shared, f"scenario={baseline}", "baseline=null"]
 
 
 def compose_scenarios(cfg: DictConfig, overrides: list[str]) -> dict[str, DictConfig]:
-    """The chosen scenario and, if ``baseline`` names another, the baseline composed beside it."""
+    """The chosen scenario and, if ``baseline`` names another, the baseline composed beside it.
+
+    The baseline takes its scenario block and mechanisms from its own preset and every other
+    key (population, learning, economy, faults, adversaries, output, seed, epochs) from the
+    chosen scenario's composed config, so an experiment preset's settings reach both sides.
+    """
     configs = {cfg.scenario.name: cfg}
     baseline = cfg.baseline
     if baseline and baseline != cfg.scenario.name:
         try:
-            configs[baseline] = _compose(baseline_overrides(overrides, baseline))
+            composed = _compose(baseline_overrides(overrides, baseline))
         except ConfigError as error:
             raise ConfigError(f"baseline: {error}") from error
+        with open_dict(composed):
+            for key in cfg:
+                if key not in SCENARIO_OWN_KEYS:
+                    composed[key] = copy.deepcopy(cfg[key])
+        configs[baseline] = composed
     return configs
 
 

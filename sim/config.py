@@ -104,6 +104,9 @@ class LearningConfig:
     learning_rate: float = 0.5
     max_local_steps: int = 10
     steps_per_unit: float = 2.0  # local steps one compute unit pays for
+    # Held-out records each evaluator scores on at least; fewer evaluators than the validation
+    # pool can serve at this size share overlapping samples of it.
+    min_validation_records: int = 20
 
     def __post_init__(self):
         if self.dataset not in ("digits", "gaussian_mixture", "npz"):
@@ -142,6 +145,7 @@ class LearningConfig:
         if self.learning_rate <= 0:
             raise ConfigError(f"learning.learning_rate: must be > 0, got {self.learning_rate}")
         _at_least("learning.max_local_steps", self.max_local_steps, 1)
+        _at_least("learning.min_validation_records", self.min_validation_records, 1)
         if self.steps_per_unit <= 0:
             raise ConfigError(f"learning.steps_per_unit: must be > 0, got {self.steps_per_unit}")
 

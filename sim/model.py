@@ -131,6 +131,7 @@ class EconomyModel(mesa.Model):
             partition_kind=learning.partition,
             shards_per_part=learning.shards_per_provider,
             quantity_beta=learning.quantity_beta,
+            min_validation_records=learning.min_validation_records,
         )
         self.consensus_state = self.consensus.init(n_evaluators, n_builders)
         # Gossip rules keep one model per builder (decentralized SGD); others share θ.
@@ -285,6 +286,8 @@ class EconomyModel(mesa.Model):
             "supply",
             "minted",
             "burned",
+            "compute_sold",
+            "trained",
             "submitted",
             "accepted",
             "committed",
@@ -325,6 +328,7 @@ class EconomyModel(mesa.Model):
         self._account_profits(start_balances, bought)
         self.test_accuracy = self.engine.test_accuracy()
         self.available_epochs += int(outcome.committed and paid)
+        self.record.update(compute_sold=float(bought.sum()), trained=float((steps > 0).sum()))
         self._record(submitted, outcome, updated, paid, coordinator_up)
         self.datacollector.collect(self)
         self.epoch += 1
@@ -464,9 +468,9 @@ class EconomyModel(mesa.Model):
         bought[providers] = allocation.sold
         self.utilisation.append(allocation.sold.sum() / max(p.capacity[providers].sum(), 1e-12))
         positions = p.position(Role.BUILDER, builders)
-        steps[positions] = np.minimum(
-            np.floor(allocation.units * learning.steps_per_unit), learning.max_local_steps
-        ).astype(np.int64)
+        steps[positions] = ModelBuilder.local_steps(
+            allocation.units, learning.steps_per_unit, learning.max_local_steps
+        )
         return steps, bought
 
     def _copies_work(self, slots: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from sim.metrics.adversaries import adversary_report
 from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
 from sim.outputs import write_outputs
+from sim.stalls import StallWatch
 
 
 def check_population_fits_data(cfg, n_train: int) -> None:
@@ -55,7 +56,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     splits = load_data(first)
     for cfg in typed.values():
         check_population_fits_data(cfg, len(splits.y_train))
-    frames, scorecards, adversaries, timing = {}, {}, {}, {}
+    frames, scorecards, adversaries, timing, stalls = {}, {}, {}, {}, {}
     for name, cfg in typed.items():
         started = time.perf_counter()
         model = EconomyModel(
@@ -65,10 +66,13 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key),
             run_dir / "ledger" / f"{name}.jsonl",
         )
+        watch = StallWatch(name)
         for _ in tqdm(
             range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
         ):
             model.step()
+            watch.observe(model.record)
+        stalls[name] = watch.message
         scorecards[name] = [m.as_dict() for m in score(model)]
         adversaries[name] = adversary_report(model)
         model.finish()
@@ -85,6 +89,8 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         },
         "scorecard": scorecards,
         "adversaries": adversaries,
+        # The first stretch of epochs in which a scenario could not learn, and why (null: none).
+        "stalls": stalls,
         "seconds": timing,
     }
     write_outputs(run_dir, summary, frames, figures=first.output.figures)

@@ -49,7 +49,7 @@ class JobRecords(Callback):
         (run_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
         if job_return.hydra_cfg is None or job_return.hydra_cfg.hydra.mode.name != "MULTIRUN":
             return
-        sweep_dir = Path(job_return.hydra_cfg.hydra.sweep.dir)
+        sweep_dir = job_sweep_dir(run_dir, job_return.hydra_cfg.hydra.sweep.subdir)
         if failed:
             (sweep_dir / FAILED_MARK).touch()
         if (sweep_dir / FAILED_MARK).is_file():
@@ -59,6 +59,15 @@ class JobRecords(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if sweep_dir.is_dir():
             gather(sweep_dir)
+
+
+def job_sweep_dir(job_dir: Path, subdir: str) -> Path:
+    """The sweep folder a job's folder lies in: the job folder less its ``hydra.sweep.subdir``.
+
+    Not ``hydra.sweep.dir`` read again: a default sweep folder is named by ``${now:…}``, which a
+    job's config can resolve to a later time than the one the sweep was created with.
+    """
+    return Path(job_dir).parents[len(Path(str(subdir)).parts) - 1]
 
 
 def job_record(job_dir: Path) -> dict | None:

@@ -188,6 +188,24 @@ def _correlations(rows: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.divide(rows @ target, norms, out=np.zeros(len(rows)), where=norms > 0)
 
 
+def validation_pools(
+    n_records: int, n_evaluators: int, minimum: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Each evaluator's held-out records: disjoint IID pools while every pool keeps at least
+    ``minimum`` records, else an independent random sample of ``minimum`` records each
+    (without replacement within a pool; pools overlap).
+
+    Splitting 270 records among 500 validators would leave most of them none, and an evaluator
+    with no data scores every model 0, so nothing is ever accepted.  Real validators draw their
+    evaluation batches from a shared public dataset (Bittensor subnets sample from one corpus),
+    so overlapping samples are the faithful fallback, not a disjoint split.
+    """
+    if n_evaluators * minimum <= n_records:
+        return np.array_split(rng.permutation(n_records), n_evaluators)
+    size = min(minimum, n_records)
+    return [np.sort(rng.choice(n_records, size, replace=False)) for _ in range(n_evaluators)]
+
+
 def make_engine(
     splits: Splits,
     rng: np.random.Generator,
@@ -202,13 +220,15 @@ def make_engine(
     partition_kind: str = "dirichlet",
     shards_per_part: int = 2,
     quantity_beta: float = 0.5,
+    min_validation_records: int = 20,
 ) -> LearningEngine:
-    """Partition the train pool among data-provider slots (Dirichlet(α) by default) and the validation pool
-    among evaluators (IID), and size builders' batches to ``licenses_per_builder`` full shards."""
+    """Partition the train pool among data-provider slots (Dirichlet(α) by default), give every
+    evaluator its held-out records (``validation_pools``), and size builders' batches to
+    ``licenses_per_builder`` full shards."""
     shards = partition(
         partition_kind, splits.y_train, n_data_slots, rng, alpha, shards_per_part, quantity_beta
     )
-    pools = np.array_split(rng.permutation(len(splits.y_validation)), n_evaluators)
+    pools = validation_pools(len(splits.y_validation), n_evaluators, min_validation_records, rng)
     width = licenses_per_builder * max(len(s) for s in shards)
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden)
     init_key = jax.random.PRNGKey(int(rng.integers(2**31)))

@@ -1,0 +1,65 @@
+"""Experiment presets: every setting a preset makes reaches every scenario of its runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from sim.cli import CONFIG_DIR, SCENARIO_OWN_KEYS, first_job, preflight
+
+PRESETS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
+
+
+def preset_first_job(name: str) -> list[str]:
+    """The overrides of a preset's first job, as ``deai-sim -m experiment=NAME`` runs it."""
+    preset = OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml")
+    swept = OmegaConf.select(preset, "hydra.sweeper.params", default={}) or {}
+    return first_job([f"experiment={name}", *(f"{k}={v}" for k, v in swept.items())])
+
+
+def preset_settings(name: str) -> dict[str, object]:
+    """Every leaf a preset sets, outside Hydra's own block, as dotted key → value."""
+    preset = OmegaConf.to_container(
+        OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml")
+    )
+    leaves = {}
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                leaves[f"{prefix}{key}"] = value
+
+    walk({k: v for k, v in preset.items() if k not in ("defaults", "hydra")}, "")
+    return leaves
+
+
+def plain(node):
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_preset_settings_reach_every_scenario(name):
+    # Presets that run one scenario alone are checked beside the centralized baseline too: the
+    # rule must not depend on whether a baseline happens to be configured.
+    configs = preflight([*preset_first_job(name), "baseline=centralized"])
+    assert set(configs) == {"decentralized", "centralized"}
+    chosen, baseline = configs["decentralized"], configs["centralized"]
+    shared = [key for key in chosen if key not in SCENARIO_OWN_KEYS]
+    for key in shared:
+        assert plain(chosen[key]) == plain(baseline[key]), key
+    for key, value in preset_settings(name).items():
+        if key.split(".")[0] in SCENARIO_OWN_KEYS:
+            continue
+        for scenario, cfg in configs.items():
+            assert OmegaConf.select(cfg, key) == value, (scenario, key)
+
+
+def test_resilience_preset_takes_the_platform_down(tmp_path):
+    """The preset's outage start reaches the centralized baseline (it once stayed at −1)."""
+    configs = preflight(preset_first_job("resilience"))
+    assert configs["centralized"].faults.coordinator_outage_start == 10
+    assert configs["decentralized"].faults.coordinator_outage_start == 10
