@@ -25,6 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
 from sim import launchers  # also registers the local_job_cap resolver
+from sim import sweep as sweep_records
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 
 # The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
@@ -130,6 +131,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def app(cfg: DictConfig) -> None:
     from sim.run import run_scenarios
+    from sim.sweep import write_record
 
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
@@ -144,20 +146,26 @@ def app(cfg: DictConfig) -> None:
         # Bars of jobs running side by side would interleave into one garbled line; the
         # launcher reports those jobs instead (joblib's verbose count of finished jobs).
         progress = progress and hydra_cfg.launcher._target_.endswith(".BasicLauncher")
-    if cfg.experiment.name == "comparison_table":
-        from experiments.comparison import run_comparison
+    try:
+        if cfg.experiment.name == "comparison_table":
+            from experiments.comparison import run_comparison
 
-        run_comparison(
-            overrides,
-            cfg.experiment.seeds,
-            cfg.epochs,
-            run_dir,
-            progress=progress,
-            resume=cfg.resume,
-        )
-    else:
-        configs = compose_scenarios(cfg, overrides)
-        run_scenarios(configs, run_dir, progress=progress)
+            run_comparison(
+                overrides,
+                cfg.experiment.seeds,
+                cfg.epochs,
+                run_dir,
+                progress=progress,
+                resume=cfg.resume,
+            )
+        else:
+            configs = compose_scenarios(cfg, overrides)
+            run_scenarios(configs, run_dir, progress=progress)
+    except KeyboardInterrupt:
+        # Hydra's job-end hook does not see an interrupt: record it here, then let main() end
+        # the command with one line.
+        write_record(run_dir, overrides, "interrupted", "interrupted by the user (Ctrl-C)")
+        raise
     print(run_dir.resolve(), flush=True)
 
 
@@ -217,7 +225,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"deai-sim: error: {error}", file=sys.stderr)
         return 2
     sys.argv = [sys.argv[0], *args]
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        where = sweep_records.started.get("dir")
+        print(
+            f"deai-sim: interrupted; the partial run is in {where}"
+            if where
+            else "deai-sim: interrupted",
+            file=sys.stderr,
+        )
+        return 130
+    except SystemExit:
+        # Hydra exits with status 1 after a failed sweep job; the sweep folder, holding the
+        # other jobs and the failure's record, is still the last line.
+        if multirun and "dir" in sweep_records.started:
+            print(sweep_records.started["dir"], flush=True)
+        raise
+    if multirun and "dir" in sweep_records.started:
+        print(sweep_records.started["dir"], flush=True)
     return 0
 
 

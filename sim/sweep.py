@@ -27,8 +27,16 @@ RECORD = "job.json"
 FAILED_MARK = ".some_jobs_failed"
 
 
+# The folder of the run or sweep this process started (the command's last line names it).
+started: dict[str, Path] = {}
+
+
 class JobRecords(Callback):
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        started["dir"] = Path(config.hydra.run.dir).resolve()
+
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        started["dir"] = Path(config.hydra.sweep.dir).resolve()
         Path(config.hydra.sweep.dir, FAILED_MARK).unlink(missing_ok=True)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
@@ -36,17 +44,12 @@ class JobRecords(Callback):
         if job_return.hydra_cfg is not None:
             run_dir = Path(job_return.hydra_cfg.hydra.runtime.output_dir)
         failed = job_return.status == JobStatus.FAILED
-        record = {
-            "job": run_dir.name,
-            "overrides": list(job_return.overrides or []),
-            "status": "failed" if failed else "completed",
-            "error": None,
-        }
+        error = None
         if failed:
-            error = job_return._return_value
-            record["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+            raised = job_return._return_value
+            error = "".join(traceback.format_exception_only(type(raised), raised)).strip()
+        overrides = list(job_return.overrides or [])
+        write_record(run_dir, overrides, "failed" if failed else "completed", error)
         if job_return.hydra_cfg is None or job_return.hydra_cfg.hydra.mode.name != "MULTIRUN":
             return
         sweep_dir = job_sweep_dir(run_dir, job_return.hydra_cfg.hydra.sweep.subdir)
@@ -59,6 +62,13 @@ class JobRecords(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if sweep_dir.is_dir():
             gather(sweep_dir)
+
+
+def write_record(run_dir: Path, overrides: list[str], status: str, error: str | None) -> None:
+    """A job's job.json: its status (completed, failed, interrupted), overrides and error."""
+    record = {"job": run_dir.name, "overrides": overrides, "status": status, "error": error}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
 
 
 def job_sweep_dir(job_dir: Path, subdir: str) -> Path:

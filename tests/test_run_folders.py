@@ -1,0 +1,94 @@
+"""Run and sweep folders from the command line: unique per run, named by the last line, kept
+whole on Ctrl-C and after a failed sweep job."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from sim.ledger import verify_run
+from tests.conftest import SMALL
+
+COMMAND = [sys.executable, "-m", "sim"]
+
+
+def test_two_runs_started_at_once_write_two_folders_that_verify(tmp_path):
+    runs = [
+        subprocess.Popen(
+            [*COMMAND, *SMALL, "epochs=2"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    folders = []
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        folders.append(Path(out.strip().splitlines()[-1]))
+    assert folders[0] != folders[1]
+    for folder in folders:
+        assert folder.parent.parent == tmp_path / "outputs"
+        assert all(result.ok for result in verify_run(folder)), folder
+
+
+def test_ctrl_c_ends_with_one_line_naming_the_partial_run(tmp_path):
+    run = subprocess.Popen(
+        [*COMMAND, *SMALL, "epochs=500"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ledgers = []
+    for _ in range(600):  # at most a minute for the imports and the first epoch
+        ledgers = list(tmp_path.glob("outputs/*/*/ledger/*.jsonl"))
+        if ledgers or run.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert ledgers, "the run never started"
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    folder = ledgers[0].parent.parent
+    assert run.returncode == 130
+    assert err.strip() == f"deai-sim: interrupted; the partial run is in {folder}"
+    record = json.loads((folder / "job.json").read_text())
+    assert record["status"] == "interrupted"
+    assert not (folder / "summary.json").exists()  # a partial run never looks finished
+
+
+def test_a_failed_job_in_a_default_sweep_folder_still_yields_the_table(tmp_path):
+    done = subprocess.run(
+        [*COMMAND, "-m", "epochs=2,-1", "baseline=null", *SMALL[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    (sweep_dir,) = list(tmp_path.glob("multirun/*/*"))
+    assert done.stdout.strip().splitlines()[-1] == str(sweep_dir)
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert table.groupby("job")["status"].first().to_dict() == {"0": "completed", "1": "failed"}
+
+
+def test_a_sweep_ends_with_its_folder(tmp_path):
+    done = subprocess.run(
+        [*COMMAND, "-m", "seed=0,1", "epochs=1", "baseline=null", *SMALL[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (sweep_dir,) = list(tmp_path.glob("multirun/*/*"))
+    assert done.stdout.strip().splitlines()[-1] == str(sweep_dir)
+    assert (sweep_dir / "sweep.parquet").is_file()
