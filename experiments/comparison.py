@@ -3,9 +3,12 @@ intervals and a verdict per metric and per row of the table.
 
 Seeds are paired: a seed gives both scenarios the same participants, data and random streams
 (common random numbers), so each metric's difference decentralized − centralized is compared
-seed by seed.  A metric favours a side when the 95 % t-interval of the paired difference excludes
-zero, in that metric's better direction; a row's verdict is the side all its significant metrics
-favour, "mixed" when they disagree, and "no significant difference" when none is significant.
+seed by seed with a paired t-test.  Structural metrics (fixed by a scenario's definition) are
+reported apart and never tested.  The p-values of the measured metrics are adjusted together by
+Holm's step-down procedure, so the chance of any false "favours" in a report stays at 5 %; a
+measured metric favours a side when its adjusted p-value is below 0.05, in that metric's better
+direction.  A row's verdict is the side all its significant measured metrics favour, "mixed" when
+they disagree, and "no significant difference" when none is significant.
 
     deai-sim experiment=comparison_table            # 5 seeds, small default sizes
     deai-sim experiment=comparison_table experiment.seeds=10 epochs=50
@@ -22,46 +25,48 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from sim.metrics.scorecard import ASPECTS
+from sim.metrics.scorecard import ASPECTS, HEADLINES
 
-# Two-sided 95 % Student-t quantiles t_{0.975, df} (df 1–30); beyond, the normal 1.96.
-T_975 = [
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-]
+ALPHA = 0.05  # family-wise error rate of a run's verdicts (Holm) and 1 − the CIs' coverage
 
 
 def t_quantile(df: int) -> float:
-    return T_975[df - 1] if 1 <= df <= len(T_975) else 1.96
+    """Two-sided 95 % Student-t quantile t_{0.975, df} (12.706 at 1, 2.040 at 31, → 1.960)."""
+    return float(stats.t.ppf(1 - ALPHA / 2, df))
+
+
+def paired_p_value(differences) -> float:
+    """Two-sided p-value of the paired t-test of mean difference 0 (Student 1908).
+
+    Differences that are all equal give p = 1 when they are 0 and p = 0 otherwise (the t
+    statistic is then infinite); NaN with fewer than two finite differences.
+    """
+    d = np.asarray([v for v in differences if v is not None and math.isfinite(v)], dtype=float)
+    if len(d) < 2:
+        return float("nan")
+    if np.ptp(d) == 0:
+        return 1.0 if d[0] == 0 else 0.0
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(len(d)))
+    return float(2 * stats.t.sf(abs(t), len(d) - 1))
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (Holm, "A simple sequentially rejective multiple test
+    procedure", Scand. J. Statistics 6, 1979): with the m finite p-values sorted ascending,
+    p̃_(i) = max_{j ≤ i} min(1, (m − j + 1) · p_(j)).  Rejecting p̃ < α controls the
+    family-wise error rate at α.  NaN p-values stay NaN and do not count in m."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = len(finite)
+    if m == 0:
+        return adjusted
+    order = finite[np.argsort(p[finite], kind="stable")]
+    scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted
 
 
 def mean_ci(values) -> tuple[float, float]:
@@ -90,6 +95,8 @@ def collect(summaries: dict[int, dict]) -> pd.DataFrame:
                         "aspect_name": m["aspect_name"],
                         "metric": m["name"],
                         "better": m["better"],
+                        # Summaries written before metrics had kinds count as measured.
+                        "kind": m.get("kind", "measured"),
                         "value": m["value"],
                     }
                 )
@@ -99,96 +106,188 @@ def collect(summaries: dict[int, dict]) -> pd.DataFrame:
 def summarise(
     table: pd.DataFrame, a: str = "decentralized", b: str = "centralized"
 ) -> pd.DataFrame:
-    """Per metric: both means ± CI, the paired difference a − b ± CI and which side it favours."""
+    """Per metric: both means ± CI, the paired difference a − b ± CI, its paired-t p-value and,
+    for measured metrics, the Holm-adjusted p-value across all measured metrics and which side
+    it favours.  A metric is structural when either scenario's definition fixes its value;
+    structural metrics get no p-value adjustment and favour nobody."""
     rows = []
     for (aspect, metric), group in table.groupby(["aspect", "metric"], sort=True):
         wide = group.pivot(index="seed", columns="scenario", values="value")
-        better = group["better"].iloc[0]
+        differences = (wide[a] - wide[b]).tolist()
         mean_a, ci_a = mean_ci(wide[a])
         mean_b, ci_b = mean_ci(wide[b])
-        diff, ci_d = mean_ci((wide[a] - wide[b]).tolist())
-        if not math.isfinite(ci_d) or abs(diff) <= ci_d or (ci_d == 0 and diff == 0):
-            favours = "none"
-        else:
-            a_higher = diff > 0
-            favours = a if a_higher == (better == "higher") else b
+        diff, ci_d = mean_ci(differences)
         rows.append(
             {
                 "aspect": aspect,
                 "aspect_name": ASPECTS[aspect - 1],
                 "metric": metric,
-                "better": better,
+                "better": group["better"].iloc[0],
+                "kind": "structural" if (group["kind"] == "structural").any() else "measured",
                 f"{a}_mean": mean_a,
                 f"{a}_ci": ci_a,
                 f"{b}_mean": mean_b,
                 f"{b}_ci": ci_b,
                 "difference": diff,
                 "difference_ci": ci_d,
-                "favours": favours,
+                "p_value": paired_p_value(differences),
             }
         )
-    return pd.DataFrame(rows)
+    summary = pd.DataFrame(rows)
+    measured = (summary["kind"] == "measured").to_numpy()
+    summary["p_holm"] = np.nan
+    summary.loc[measured, "p_holm"] = holm(summary.loc[measured, "p_value"])
+    significant = measured & (summary["p_holm"] < ALPHA).to_numpy()
+    a_higher = summary["difference"] > 0
+    a_wins = a_higher == (summary["better"] == "higher")
+    summary["favours"] = np.where(significant, np.where(a_wins, a, b), "none")
+    return summary
 
 
 def verdicts(summary: pd.DataFrame) -> dict[int, str]:
+    """Per aspect: the side every significant measured metric favours, "mixed" when they
+    disagree, "no significant difference" when none is significant, and "structural only" when
+    the aspect has no measured metric."""
     out = {}
     for aspect, group in summary.groupby("aspect"):
-        sides = set(group["favours"]) - {"none"}
-        out[aspect] = (
-            sides.pop() if len(sides) == 1 else ("mixed" if sides else "no significant difference")
-        )
+        measured = group[group["kind"] == "measured"]
+        sides = set(measured["favours"]) - {"none"}
+        if measured.empty:
+            out[aspect] = "structural only"
+        elif len(sides) == 1:
+            out[aspect] = sides.pop()
+        else:
+            out[aspect] = "mixed" if sides else "no significant difference"
     return out
 
 
 def _fmt(mean: float, ci: float) -> str:
     if not math.isfinite(mean):
         return "n/a"
+    if math.isfinite(ci) and ci < 1e-9 * max(1.0, abs(mean)):
+        ci = 0.0  # rounding noise of identical values
     return f"{mean:.3g} ± {ci:.2g}" if math.isfinite(ci) else f"{mean:.3g}"
 
 
+def _fmt_p(p: float) -> str:
+    if not math.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def write_report(out: Path, summary: pd.DataFrame, seeds: int, epochs: int) -> Path:
+    """report.md of a comparison table."""
+    path = out / "report.md"
+    path.write_text("\n".join(report_lines(summary, seeds, epochs)))
+    return path
+
+
+def report_lines(summary: pd.DataFrame, seeds: int, epochs: int) -> list[str]:
+    """The comparison report as markdown lines: measured metrics with paired and
+    Holm-adjusted p-values, structural metrics apart, row verdicts, the headline figure."""
     verdict = verdicts(summary)
+    measured = summary[summary["kind"] == "measured"]
+    structural = summary[summary["kind"] == "structural"]
     lines = [
         "# Centralized vs decentralized AI: the comparison table, measured",
         "",
-        f"{seeds} paired seeds × {epochs} epochs per scenario; mean ± 95 % t-interval over seeds. "
-        "A metric favours a side when the interval of the paired difference excludes zero in "
-        "its better direction (↑ higher is better, ↓ lower).",
+        f"{seeds} paired seeds × {epochs} epochs per scenario; mean ± 95 % t-interval over seeds "
+        "(↑ higher is better, ↓ lower).",
         "",
-        "| # | aspect | metric | decentralized | centralized | favours | row verdict |",
-        "|---|---|---|---|---|---|---|",
+        "## Measured metrics",
+        "",
+        f"Outcomes of the runs.  p is the paired t-test of decentralized − centralized; "
+        f"p (Holm) adjusts it for the {int(measured['p_value'].notna().sum())} measured metrics "
+        f"tested (Holm 1979), and a metric favours a side when p (Holm) < {ALPHA} in its better "
+        "direction.  A row's verdict is the side all its significant measured metrics favour.",
+        "",
+        "| # | aspect | metric | decentralized | centralized | difference | p | p (Holm) "
+        "| favours | row verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for aspect, group in summary.groupby("aspect", sort=True):
+    for aspect, group in measured.groupby("aspect", sort=True):
         for i, row in enumerate(group.itertuples()):
             arrow = "↑" if row.better == "higher" else "↓"
             lines.append(
                 f"| {aspect if i == 0 else ''} | {row.aspect_name if i == 0 else ''} | "
                 f"{row.metric} {arrow} | {_fmt(row.decentralized_mean, row.decentralized_ci)} | "
-                f"{_fmt(row.centralized_mean, row.centralized_ci)} | {row.favours} | "
-                f"{verdict[aspect] if i == 0 else ''} |"
+                f"{_fmt(row.centralized_mean, row.centralized_ci)} | "
+                f"{_fmt(row.difference, row.difference_ci)} | {_fmt_p(row.p_value)} | "
+                f"{_fmt_p(row.p_holm)} | {row.favours} | {verdict[aspect] if i == 0 else ''} |"
             )
-    lines += ["", "![first metric per aspect](figures/comparison.png)", ""]
-    path = out / "report.md"
-    path.write_text("\n".join(lines))
-    return path
+    lines += [
+        "",
+        "## Structural metrics",
+        "",
+        "Fixed by how a scenario is defined (its topology, one evaluator, a data lake, an owner "
+        "deciding alone, a private ledger): they describe the designs compared, not findings, "
+        "and no verdict counts them.",
+        "",
+        "| # | aspect | metric | decentralized | centralized |",
+        "|---|---|---|---|---|",
+    ]
+    for row in structural.itertuples():
+        arrow = "↑" if row.better == "higher" else "↓"
+        lines.append(
+            f"| {row.aspect} | {row.aspect_name} | {row.metric} {arrow} | "
+            f"{_fmt(row.decentralized_mean, row.decentralized_ci)} | "
+            f"{_fmt(row.centralized_mean, row.centralized_ci)} |"
+        )
+    lines += [
+        "",
+        "## Row verdicts",
+        "",
+        "| # | aspect | verdict |",
+        "|---|---|---|",
+        *(f"| {a} | {ASPECTS[a - 1]} | {v} |" for a, v in sorted(verdict.items())),
+        "",
+        "![headline metric per aspect](figures/comparison.png)",
+        "",
+    ]
+    return lines
 
 
 def draw(out: Path, summary: pd.DataFrame) -> None:
+    """One panel per aspect: its headline metric (the scorecard's first for that aspect), both
+    sides' means with 95 % CIs and value labels; structural metrics are drawn hatched and grey,
+    an undefined mean is left empty and labelled n/a."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    first = summary.groupby("aspect", sort=True).head(1)
+    headline = summary[summary["metric"].isin(HEADLINES.values())].set_index("aspect")
     fig, axes = plt.subplots(4, 4, figsize=(14, 12), layout="constrained")
-    for ax, row in zip(axes.ravel(), first.itertuples(), strict=False):
-        means = [row.decentralized_mean, row.centralized_mean]
-        cis = [np.nan_to_num(row.decentralized_ci), np.nan_to_num(row.centralized_ci)]
-        ax.bar(["decentralized", "centralized"], means, yerr=cis, capsize=4, color=["C0", "C1"])
-        arrow = "↑" if row.better == "higher" else "↓"
-        ax.set_title(f"{row.aspect}. {row.aspect_name}\n{row.metric} ({arrow} better)", fontsize=9)
+    for ax, aspect in zip(axes.ravel(), range(1, 17), strict=True):
+        if aspect not in headline.index:
+            ax.set_axis_off()
+            continue
+        row = headline.loc[aspect]
+        means = np.array([row["decentralized_mean"], row["centralized_mean"]], dtype=float)
+        cis = np.nan_to_num([row["decentralized_ci"], row["centralized_ci"]])
+        structural = row["kind"] == "structural"
+        colours = ["0.6", "0.8"] if structural else ["C0", "C1"]
+        bars = ax.bar(
+            ["decentralized", "centralized"],
+            np.nan_to_num(means),
+            yerr=np.where(np.isfinite(means), cis, 0),
+            capsize=4,
+            color=colours,
+            hatch="//" if structural else None,
+        )
+        labels = [f"{m:.3g}" if np.isfinite(m) else "n/a" for m in means]
+        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
+        arrow = "↑" if row["better"] == "higher" else "↓"
+        kind = " — structural" if structural else ""
+        ax.set_title(
+            f"{aspect}. {row['aspect_name']}{kind}\n{row['metric']} ({arrow} better)", fontsize=9
+        )
         ax.tick_params(labelsize=8)
-    fig.suptitle("Comparison table: mean ± 95 % CI over seeds (first metric per aspect)")
+        ax.margins(y=0.15)
+    fig.suptitle(
+        "Comparison table: headline metric per aspect, mean ± 95 % CI over seeds "
+        "(grey, hatched: structural)"
+    )
     (out / "figures").mkdir(parents=True, exist_ok=True)
     fig.savefig(out / "figures" / "comparison.png", dpi=120)
     plt.close(fig)

@@ -1,15 +1,20 @@
-"""Collect every run of a sweep into one table and write report.md with its figures.
+"""Collect every run of a sweep into one table and write sweep_report.md with its figures.
 
-    deai-sim-report SWEEP_DIR        (or: python -m experiments.report SWEEP_DIR)
+    deai-sim-report SWEEP_DIR [--metric NAME]   (or: python -m experiments.report SWEEP_DIR)
 
 A run is any directory below SWEEP_DIR holding a summary.json (Hydra multirun jobs, the seed-k
 folders of experiment=comparison_table, single runs).  Runs are grouped by their settings other
-than the seed; within a group, seeds are paired and each metric is summarised with
-experiments.comparison (mean ± 95 % CI, the side the paired difference favours, a verdict per
-row).  Everything in the report is computed from the runs' own files:
+than the seed, listed in the sweep's own order (Hydra's job numbers).  Everything in the report is
+computed from the runs' own files:
 
+- settings.parquet and the report's first table: one row per setting and scenario, the headline
+  metric of every aspect and the final test accuracy as columns, mean ± 95 % CI over seeds;
+- figures/settings_<metric>.png: the settings compared on one metric (``--metric``: any scorecard
+  metric or metrics.parquet column, its final-epoch value; final test accuracy by default);
+- sweep_details.md: per setting, the full comparison (experiments.comparison: measured metrics
+  with Holm-adjusted paired tests, structural metrics apart, row verdicts) and its figures;
 - scorecard.parquet: one row per run, scenario and metric; timeseries.parquet: every epoch;
-- figures/radar.png: the 16 aspects (first metric each), normalised so that outward is better;
+- figures/radar.png: the 16 aspects (headline metric each), normalised so that outward is better;
 - figures/accuracy_ci.png: test accuracy over epochs, mean and 95 % band over seeds;
 - figures/lorenz.png: Lorenz curves of the rewards each account received (from the ledgers);
 - for a Hydra sweep, a Jobs section from sweep.parquet: completed, failed and unfinished jobs, and
@@ -26,12 +31,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.comparison import collect, mean_ci, summarise, verdicts, write_report
-from sim.metrics.scorecard import ASPECTS
+from experiments.comparison import collect, mean_ci, report_lines, summarise, verdicts
+from sim.metrics.scorecard import ASPECTS, HEADLINES
+
+REPORT = "sweep_report.md"  # not report.md: a comparison table's own report keeps that name
+DETAILS = "sweep_details.md"
+DEFAULT_METRIC = "test_accuracy"
+
+
+def sweep_order(path: Path) -> tuple:
+    """Sort key that puts job 2 before job 10 (Hydra numbers jobs 0, 1, …, 10, …)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.parts)
 
 
 def find_runs(sweep_dir: Path) -> list[Path]:
-    runs = sorted(p.parent for p in Path(sweep_dir).rglob("summary.json"))
+    runs = sorted((p.parent for p in Path(sweep_dir).rglob("summary.json")), key=sweep_order)
     if not runs:
         raise FileNotFoundError(f"no run (summary.json) below {sweep_dir}")
     return runs
@@ -78,13 +92,19 @@ def load(sweep_dir: Path):
         card.insert(0, "run", str(run.relative_to(sweep_dir)))
         card.insert(1, "setting", setting)
         cards.append(card)
+        warmup = summary.get("warmup_seconds", {})
         for scenario, seconds in summary.get("seconds", {}).items():
+            first = warmup.get(scenario, float("nan"))
             timing.append(
                 {
                     "run": str(run.relative_to(sweep_dir)),
                     "setting": setting,
                     "scenario": scenario,
-                    "seconds_per_epoch": seconds / summary["epochs"],
+                    "warmup_seconds": first,
+                    # After the first epoch, which compiles; set-up and scoring count in neither.
+                    "seconds_per_epoch": (seconds - first) / (summary["epochs"] - 1)
+                    if summary["epochs"] > 1
+                    else float("nan"),
                 }
             )
         frame = pd.read_parquet(run / "metrics.parquet")
@@ -116,36 +136,49 @@ def rewards_by_account(run: Path) -> dict[str, np.ndarray]:
 
 
 def radar(summary: pd.DataFrame, path: Path) -> None:
+    """The headline metric of each aspect as a ratio to the better of the two sides (outward is
+    better).  An undefined value is a gap in the line, never a point at the rim; structural
+    aspects are labelled as such."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    first = summary.groupby("aspect", sort=True).head(1).reset_index(drop=True)
-    scores = {}
-    for side in ("decentralized", "centralized"):
-        values = first[f"{side}_mean"].to_numpy(dtype=float)
-        scores[side] = values
+    chosen = summary[summary["metric"].isin(HEADLINES.values())].sort_values("aspect")
+    chosen = chosen.reset_index(drop=True)
+    values = np.vstack(
+        [chosen[f"{side}_mean"].to_numpy(dtype=float) for side in ("decentralized", "centralized")]
+    )
     # Ratio to the better of the two (higher-is-better: v / max; lower-is-better: min / v), so
     # near-equal values sit together near the rim and a large gap shows as one.
-    both = np.clip(np.vstack([scores["decentralized"], scores["centralized"]]), 0, None)
-    lower = (first["better"] == "lower").to_numpy()
-    angles = np.linspace(0, 2 * np.pi, len(first), endpoint=False)
+    both = np.clip(values, 0, None)
+    lower = (chosen["better"] == "lower").to_numpy()
+    defined = np.isfinite(both).all(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        best_high = both.max(axis=0)  # NaN where a side is undefined
+        best_low = both.min(axis=0)
+        up = np.where(best_high > 0, both / best_high, 1.0)  # both 0: equal
+        down = np.where(both > 0, best_low / both, 1.0)  # a value of 0 is the best possible
+    normalised = np.where(lower, down, up)
+    normalised[:, ~defined] = np.nan
+    angles = np.linspace(0, 2 * np.pi, len(chosen), endpoint=False)
     fig, ax = plt.subplots(figsize=(8, 8), subplot_kw={"projection": "polar"}, layout="constrained")
+    closed_angles = np.append(angles, angles[0])
     for row, (side, color) in enumerate((("decentralized", "C0"), ("centralized", "C1"))):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            up = both[row] / both.max(axis=0)
-            down = np.where(both[row] > 0, both.min(axis=0) / both[row], 1.0)
-        normalised = np.nan_to_num(np.where(lower, down, up), nan=1.0)
-        closed = np.append(normalised, normalised[0])
-        ax.plot(np.append(angles, angles[0]), closed, color=color, label=side)
-        ax.fill(np.append(angles, angles[0]), closed, color=color, alpha=0.15)
+        closed = np.append(normalised[row], normalised[row, 0])
+        ax.plot(closed_angles, closed, color=color, marker="o", label=side)
     ax.set_xticks(angles)
-    ax.set_xticklabels([f"{a}. {ASPECTS[a - 1]}" for a in first["aspect"]], fontsize=8)
+    labels = [
+        f"{r.aspect}. {ASPECTS[r.aspect - 1]}"
+        + (" (structural)" if r.kind == "structural" else "")
+        + ("" if ok else " (n/a)")
+        for r, ok in zip(chosen.itertuples(), defined, strict=True)
+    ]
+    ax.set_xticklabels(labels, fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_yticks([0.25, 0.5, 0.75, 1])
     ax.set_yticklabels(["", "0.5", "", "1"], fontsize=7)
-    ax.set_title("16 aspects, first metric each, as a ratio to the better side (rim = better)")
+    ax.set_title("16 aspects, headline metric each, as a ratio to the better side (rim = better)")
     ax.legend(loc="lower right", bbox_to_anchor=(1.1, -0.05))
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -204,22 +237,155 @@ def lorenz(runs: list[Path], path: Path) -> None:
     plt.close(fig)
 
 
-def report(sweep_dir: Path) -> Path:
+def run_values(cards: pd.DataFrame, series: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One value per run and scenario of ``metric``: a scorecard metric's value, or a
+    metrics.parquet column's value at the last epoch.  Columns: run, setting, scenario, value."""
+    if metric in set(cards["metric"]):
+        chosen = cards[cards["metric"] == metric]
+        return chosen[["run", "setting", "scenario", "value"]].reset_index(drop=True)
+    if metric in series.columns and pd.api.types.is_numeric_dtype(series[metric]):
+        last = series.sort_values("epoch").groupby(["run", "scenario"], sort=False).tail(1)
+        return last[["run", "setting", "scenario", metric]].rename(columns={metric: "value"})
+    raise KeyError(metric)
+
+
+def metric_names(cards: pd.DataFrame, series: pd.DataFrame) -> list[str]:
+    columns = [c for c in series.columns if pd.api.types.is_numeric_dtype(series[c])]
+    skip = {"seed", "epoch"}
+    return sorted(set(cards["metric"]) | {c for c in columns if c not in skip})
+
+
+def settings_table(
+    cards: pd.DataFrame, series: pd.DataFrame, order: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Settings as rows (sweep order, then scenario), the final test accuracy and every
+    aspect's headline metric as columns: mean and 95 % CI half-width over seeds.  Returns the
+    numeric table and its markdown lines (mean ± CI per cell)."""
+    metrics = [DEFAULT_METRIC, *HEADLINES.values()]
+    values = {m: run_values(cards, series, m) for m in metrics}
+    scenarios = list(dict.fromkeys(cards["scenario"]))
+    rows, lines = [], []
+    header = ["setting", "scenario", "seeds", "final test_accuracy", *HEADLINES.values()]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for setting in order:
+        for scenario in scenarios:
+            mine = cards[(cards["setting"] == setting) & (cards["scenario"] == scenario)]
+            if mine.empty:
+                continue
+            row = {"setting": setting, "scenario": scenario, "seeds": mine["seed"].nunique()}
+            cells = []
+            for metric in metrics:
+                v = values[metric]
+                mean, half = mean_ci(
+                    v[(v["setting"] == setting) & (v["scenario"] == scenario)]["value"].tolist()
+                )
+                row[f"{metric}_mean"], row[f"{metric}_ci"] = mean, half
+                cells.append(_mean_ci_text(mean, half))
+            rows.append(row)
+            lines.append(
+                f"| {setting or '(defaults)'} | {scenario} | {row['seeds']} | "
+                + " | ".join(cells)
+                + " |"
+            )
+    return pd.DataFrame(rows), lines
+
+
+def _mean_ci_text(mean: float, half: float) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.3g} ± {half:.2g}" if np.isfinite(half) else f"{mean:.3g}"
+
+
+def compare_settings(
+    cards: pd.DataFrame, series: pd.DataFrame, order: list[str], metric: str, path: Path
+) -> None:
+    """Horizontal bars, one group per setting in the sweep's order (top to bottom), one bar per
+    scenario: mean ± 95 % CI over seeds of ``metric``, labelled with its value; n/a as a gap."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    values = run_values(cards, series, metric)
+    scenarios = list(dict.fromkeys(values["scenario"]))
+    height = 0.8 / max(len(scenarios), 1)
+    fig, ax = plt.subplots(
+        figsize=(9, 1.2 + 0.45 * len(order) * len(scenarios)), layout="constrained"
+    )
+    for k, scenario in enumerate(scenarios):
+        stats = [
+            mean_ci(
+                values[(values["setting"] == s) & (values["scenario"] == scenario)][
+                    "value"
+                ].tolist()
+            )
+            for s in order
+        ]
+        means = np.array([m for m, _ in stats])
+        halves = np.nan_to_num(np.array([h for _, h in stats]))
+        ys = np.arange(len(order)) + k * height
+        bars = ax.barh(
+            ys,
+            np.nan_to_num(means),
+            height=height,
+            xerr=np.where(np.isfinite(means), halves, 0),
+            capsize=3,
+            color=COLORS.get(scenario, f"C{k + 2}"),
+            label=scenario,
+        )
+        ax.bar_label(
+            bars, labels=[f"{m:.3g}" if np.isfinite(m) else "n/a" for m in means], fontsize=7
+        )
+    ax.set_yticks(np.arange(len(order)) + height * (len(scenarios) - 1) / 2)
+    ax.set_yticklabels([s or "(defaults)" for s in order], fontsize=7)
+    ax.invert_yaxis()  # the sweep's first setting on top
+    final = " (final epoch)" if metric not in set(cards["metric"]) else ""
+    ax.set(
+        xlabel=f"{metric}{final}: mean ± 95 % CI over seeds", title=f"Settings compared: {metric}"
+    )
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
+    """Write sweep_report.md (and sweep_details.md, tables and figures) for a sweep folder."""
     sweep_dir = Path(sweep_dir)
     cards, series, groups, timing = load(sweep_dir)
+    known = metric_names(cards, series)
+    if metric not in known:
+        raise ValueError(f"--metric {metric}: unknown metric; choose one of: {', '.join(known)}")
+    order = list(groups)  # first appearance in the sweep's job order
     cards.to_parquet(sweep_dir / "scorecard.parquet", index=False)
     series.to_parquet(sweep_dir / "timeseries.parquet", index=False)
     figures = sweep_dir / "figures"
     figures.mkdir(exist_ok=True)
+    table, table_lines = settings_table(cards, series, order)
+    table.to_parquet(sweep_dir / "settings.parquet", index=False)
+    figure = f"settings_{metric}.png"
+    compare_settings(cards, series, order, metric, figures / figure)
     sections = [
         f"# Sweep report: {len(cards['run'].unique())} runs in {len(groups)} setting(s)",
         "",
     ]
     sections += job_status(sweep_dir)
+    sections += [
+        "## Settings compared",
+        "",
+        "One row per setting (in the sweep's order) and scenario: the final test accuracy and "
+        "each aspect's headline metric, mean ± 95 % t-interval over seeds (settings.parquet). "
+        f"Per-setting comparisons with verdicts are in [{DETAILS}]({DETAILS}).",
+        "",
+        *table_lines,
+        "",
+        f"![{metric} by setting](figures/{figure})",
+        "",
+    ]
+    details = [f"# Sweep details: {len(groups)} setting(s), in the sweep's order", ""]
     for n, (setting, runs) in enumerate(groups.items()):
         card = cards[cards["setting"] == setting]
         if card["scenario"].nunique() < 2:
-            sections += [f"## {setting}", "", *single_scenario_table(card), ""]
+            details += [f"## {setting}", "", *single_scenario_table(card), ""]
             continue
         summary = summarise(card)
         seeds = card["seed"].nunique()
@@ -228,13 +394,12 @@ def report(sweep_dir: Path) -> Path:
         radar(summary, figures / f"radar{tag}.png")
         accuracy_bands(series[series["setting"] == setting], figures / f"accuracy_ci{tag}.png")
         lorenz(runs, figures / f"lorenz{tag}.png")
-        part = write_report(sweep_dir, summary, seeds, epochs).read_text().splitlines()
         decided = verdicts(summary)
         tally = {side: sum(v == side for v in decided.values()) for side in set(decided.values())}
-        sections += [
-            f"## {setting}",
+        details += [
+            f"## {setting or '(defaults)'}",
             "",
-            *part[2:-2],
+            *report_lines(summary, seeds, epochs)[2:-2],
             "Rows by verdict: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())),
             "",
             f"![radar](figures/radar{tag}.png)",
@@ -246,19 +411,28 @@ def report(sweep_dir: Path) -> Path:
         sections += [
             "## Run time",
             "",
-            "Wall-clock seconds per epoch (mean over seeds), as each "
-            "run recorded them on its machine.",
+            "Wall-clock seconds as each run recorded them on its machine, mean over seeds: the "
+            "warm-up (set-up and the first epoch, which compiles the JAX functions) apart from "
+            "the seconds per epoch after it.",
             "",
-            "| setting | scenario | s / epoch |",
-            "|---|---|---|",
+            "| setting | scenario | warm-up s | s / epoch after warm-up |",
+            "|---|---|---|---|",
         ]
-        for (setting, scenario), group in timing.groupby(["setting", "scenario"], sort=True):
-            sections.append(f"| {setting} | {scenario} | {group['seconds_per_epoch'].mean():.3f} |")
+        for setting in order:
+            for scenario, group in timing[timing["setting"] == setting].groupby(
+                "scenario", sort=False
+            ):
+                sections.append(
+                    f"| {setting or '(defaults)'} | {scenario} | "
+                    f"{group['warmup_seconds'].mean():.2f} | "
+                    f"{group['seconds_per_epoch'].mean():.3f} |"
+                )
         sections.append("")
     curve = sensitivity(cards, series, figures / "sensitivity.png")
     if curve:
         sections += ["## Sensitivity", "", curve, "", "![sensitivity](figures/sensitivity.png)", ""]
-    path = sweep_dir / "report.md"
+    (sweep_dir / DETAILS).write_text("\n".join(details))
+    path = sweep_dir / REPORT
     path.write_text("\n".join(sections))
     return path
 
@@ -388,10 +562,16 @@ def sensitivity(cards: pd.DataFrame, series: pd.DataFrame, path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deai-sim-report", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
+    parser.add_argument(
+        "--metric",
+        default=DEFAULT_METRIC,
+        help="metric the settings figure compares: a scorecard metric or a metrics.parquet "
+        f"column (final epoch); default {DEFAULT_METRIC}",
+    )
     args = parser.parse_args(argv)
     try:
-        path = report(args.sweep_dir)
-    except FileNotFoundError as error:
+        path = report(args.sweep_dir, args.metric)
+    except (FileNotFoundError, ValueError) as error:
         print(f"deai-sim-report: error: {error}", file=sys.stderr)
         return 2
     print(path)

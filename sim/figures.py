@@ -8,9 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.metrics.scorecard import ASPECTS  # noqa: E402
+from sim.metrics.scorecard import ASPECTS, HEADLINES  # noqa: E402
 from sim.population import ROLE_ORDER  # noqa: E402
 
 
@@ -18,25 +19,31 @@ def _by_scenario(table: pd.DataFrame):
     return list(table.groupby("scenario", sort=False))
 
 
-def draw_all(out: Path, table: pd.DataFrame, scorecards: dict) -> None:
+def draw_all(out: Path, table: pd.DataFrame, scorecards: dict, data: dict) -> None:
+    """``data`` describes the run's data set (sim.run.describe_data): name, classes, chance."""
     out.mkdir(parents=True, exist_ok=True)
-    accuracy(table).savefig(out / "accuracy.png", dpi=120)
+    accuracy(table, data).savefig(out / "accuracy.png", dpi=120)
     balances(table).savefig(out / "balances.png", dpi=120)
     reward_concentration(table).savefig(out / "reward_concentration.png", dpi=120)
     scorecard(scorecards).savefig(out / "scorecard.png", dpi=120)
     plt.close("all")
 
 
-def accuracy(table: pd.DataFrame):
+def accuracy(table: pd.DataFrame, data: dict):
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     for name, frame in _by_scenario(table):
         ax.plot(frame["epoch"], frame["test_accuracy"], marker=".", label=name)
-    ax.axhline(0.1, color="grey", linestyle=":", label="chance (10 classes)")
+    ax.axhline(
+        data["chance_accuracy"],
+        color="grey",
+        linestyle=":",
+        label=f"chance ({data['classes']} classes, majority class)",
+    )
     ax.set(
         xlabel="epoch",
         ylabel="test accuracy of the network model",
         ylim=(0, 1),
-        title="Learning: digits, held-out test set",
+        title=f"Learning: {data['dataset']}, {data['test_records']} held-out test records",
     )
     ax.legend()
     return fig
@@ -83,20 +90,36 @@ def reward_concentration(table: pd.DataFrame):
 
 
 def scorecard(scorecards: dict):
-    """One panel per aspect with its first metric, one bar per scenario."""
+    """One panel per aspect with its headline metric (``HEADLINES``), one labelled bar per
+    scenario; structural metrics grey and hatched, an undefined value an empty slot marked n/a."""
     names = list(scorecards)
     fig, axes = plt.subplots(4, 4, figsize=(14, 12), layout="constrained")
     for aspect, ax in enumerate(axes.ravel(), start=1):
-        first = {n: next(m for m in scorecards[n] if m["aspect"] == aspect) for n in names}
-        values = [
-            first[n]["value"] if first[n]["value"] is not None else float("nan") for n in names
-        ]
-        ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
-        metric = first[names[0]]
+        chosen = {
+            n: next(m for m in scorecards[n] if m["name"] == HEADLINES[aspect]) for n in names
+        }
+        values = np.array(
+            [chosen[n]["value"] if chosen[n]["value"] is not None else np.nan for n in names],
+            dtype=float,
+        )
+        structural = [chosen[n].get("kind") == "structural" for n in names]
+        colours = ["0.6" if fixed else f"C{i}" for i, fixed in enumerate(structural)]
+        bars = ax.bar(names, np.nan_to_num(values), color=colours)
+        for bar, fixed in zip(bars, structural, strict=True):
+            bar.set_hatch("//" if fixed else None)
+        labels = [f"{v:.3g}" if np.isfinite(v) else "n/a" for v in values]
+        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
+        metric = chosen[names[0]]
         arrow = "↑" if metric["better"] == "higher" else "↓"
+        fixed_in = [n for n, fixed in zip(names, structural, strict=True) if fixed]
+        kind = f" — structural ({', '.join(fixed_in)})" if fixed_in else ""
         ax.set_title(
-            f"{aspect}. {ASPECTS[aspect - 1]}\n{metric['name']} ({arrow} better)", fontsize=9
+            f"{aspect}. {ASPECTS[aspect - 1]}{kind}\n{metric['name']} ({arrow} better)", fontsize=9
         )
         ax.tick_params(labelsize=8)
-    fig.suptitle("Centralized vs decentralized: scorecard (first metric per aspect)")
+        ax.margins(y=0.15)
+    fig.suptitle(
+        "Centralized vs decentralized: scorecard, headline metric per aspect "
+        "(grey, hatched: structural)"
+    )
     return fig

@@ -31,7 +31,7 @@ def write_outputs(run_dir: Path, summary: dict, frames: dict, figures: bool = Tr
     if figures:
         from sim.figures import draw_all
 
-        draw_all(run_dir / "figures", table, summary["scorecard"])
+        draw_all(run_dir / "figures", table, summary["scorecard"], summary["data"])
     partial = run_dir / ".summary.json.partial"
     with partial.open("w", encoding="utf-8") as out:
         json.dump(_json_safe(summary), out, indent=2, sort_keys=False)

@@ -42,6 +42,19 @@ def load_data(cfg):
     )
 
 
+def describe_data(name: str, splits) -> dict:
+    """What figures and reports say of the data: its name, size, classes and the chance level,
+    the test accuracy of always predicting the test set's most frequent class."""
+    counts = np.bincount(splits.y_test, minlength=splits.n_classes)
+    return {
+        "dataset": name,
+        "classes": int(splits.n_classes),
+        "train_records": len(splits.y_train),
+        "test_records": len(splits.y_test),
+        "chance_accuracy": float(counts.max() / counts.sum()),
+    }
+
+
 def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool = True) -> dict:
     """Simulate every scenario with the same seed, population and data; write outputs.
 
@@ -56,7 +69,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     splits = load_data(first)
     for cfg in typed.values():
         check_population_fits_data(cfg, len(splits.y_train))
-    frames, scorecards, adversaries, timing, stalls = {}, {}, {}, {}, {}
+    frames, scorecards, adversaries, timing, stalls, warmup = {}, {}, {}, {}, {}, {}
     for name, cfg in typed.items():
         started = time.perf_counter()
         model = EconomyModel(
@@ -67,11 +80,13 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             run_dir / "ledger" / f"{name}.jsonl",
         )
         watch = StallWatch(name)
-        for _ in tqdm(
+        for epoch in tqdm(
             range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
         ):
             model.step()
             watch.observe(model.record)
+            if epoch == 0:  # the first epoch compiles every JAX function of the run
+                warmup[name] = time.perf_counter() - started
         stalls[name] = watch.message
         scorecards[name] = [m.as_dict() for m in score(model)]
         adversaries[name] = adversary_report(model)
@@ -84,6 +99,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         "seed": first.seed,
         "epochs": first.epochs,
         "scenarios": list(typed),
+        "data": describe_data(first.learning.dataset, splits),
         "config": {
             name: OmegaConf.to_container(cfg, resolve=True) for name, cfg in configs.items()
         },
@@ -91,7 +107,10 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         "adversaries": adversaries,
         # The first stretch of epochs in which a scenario could not learn, and why (null: none).
         "stalls": stalls,
+        # Wall-clock seconds per scenario: the whole run (set-up, epochs, scoring) and its
+        # warm-up (set-up and the first epoch, which compiles the JAX functions).
         "seconds": timing,
+        "warmup_seconds": warmup,
     }
     write_outputs(run_dir, summary, frames, figures=first.output.figures)
     return summary

@@ -6,15 +6,100 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.comparison import mean_ci, run_comparison, summarise, verdicts
+from experiments.comparison import (
+    holm,
+    mean_ci,
+    paired_p_value,
+    run_comparison,
+    summarise,
+    t_quantile,
+    verdicts,
+    write_report,
+)
 from tests.conftest import SMALL
 
 
 def test_mean_ci_uses_student_t():
     mean, half = mean_ci([1.0, 2.0, 3.0, 4.0, 5.0])
     assert mean == 3.0
-    assert half == pytest.approx(2.776 * np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5))
+    assert half == pytest.approx(2.776 * np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5), rel=1e-3)
     assert np.isnan(mean_ci([2.0])[1])
+
+
+@pytest.mark.parametrize(
+    ("df", "quantile"), [(1, 12.706), (4, 2.776), (30, 2.042), (31, 2.040), (120, 1.980)]
+)
+def test_t_quantiles_match_the_published_table(df, quantile):
+    # Two-sided 95 % Student-t critical values as printed in standard tables.
+    assert t_quantile(df) == pytest.approx(quantile, abs=5e-4)
+
+
+def test_holm_adjusts_known_p_values():
+    # Holm (1979) on p = (0.01, 0.04, 0.03, 0.005), m = 4: sorted 0.005, 0.01, 0.03, 0.04 are
+    # scaled by 4, 3, 2, 1 to 0.02, 0.03, 0.06, 0.04, then made monotone: 0.02, 0.03, 0.06, 0.06.
+    adjusted = holm([0.01, 0.04, 0.03, 0.005, float("nan")])
+    np.testing.assert_allclose(adjusted[:4], [0.03, 0.06, 0.06, 0.02])
+    assert np.isnan(adjusted[4])
+    assert holm([0.9, 0.8])[0] == 1.0  # capped at 1
+
+
+def test_paired_p_value_matches_scipy():
+    from scipy import stats
+
+    a, b = np.array([0.3, 0.5, 0.4, 0.6, 0.55]), np.array([0.2, 0.45, 0.41, 0.5, 0.4])
+    assert paired_p_value(a - b) == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert paired_p_value([0.0, 0.0, 0.0]) == 1.0
+    assert paired_p_value([0.2, 0.2]) == 0.0
+
+
+def _known_p_table(p_values, structural=()):
+    """Five seeds per metric whose paired differences have exactly the given two-sided
+    p-values: differences d_i = mean + s·z_i with fixed standardised z, mean = t·s/√5."""
+    from scipy import stats
+
+    z = np.array([-1.2, -0.4, 0.0, 0.5, 1.1])
+    z = (z - z.mean()) / z.std(ddof=1)
+    rows = []
+    for k, p in enumerate(p_values):
+        t = stats.t.isf(p / 2, 4)
+        d = t / np.sqrt(5) + z
+        for seed in range(5):
+            kind = "structural" if k in structural else "measured"
+            rows.append((seed, "decentralized", k + 1, f"m{k}", "higher", 1.0 + d[seed], kind))
+            rows.append((seed, "centralized", k + 1, f"m{k}", "higher", 1.0, kind))
+    return _table(rows)
+
+
+def test_verdicts_use_holm_adjusted_p_values_of_measured_metrics_only():
+    # Unadjusted, all four are below 0.05.  Among the three measured ones Holm gives
+    # 3 · 0.004 = 0.012, max(2 · 0.02, 0.012) = 0.04 and max(0.045, 0.04) = 0.045: all three stay
+    # significant.  Raising the smallest to 0.02 turns them into 0.06, 0.06, 0.06: none.
+    summary = summarise(_known_p_table([0.004, 0.02, 0.045, 0.001], structural={3}))
+    by_metric = summary.set_index("metric")
+    np.testing.assert_allclose(by_metric.loc[["m0", "m1", "m2"], "p_value"], [0.004, 0.02, 0.045])
+    np.testing.assert_allclose(by_metric.loc[["m0", "m1", "m2"], "p_holm"], [0.012, 0.04, 0.045])
+    assert by_metric.loc["m3", "kind"] == "structural"
+    assert np.isnan(by_metric.loc["m3", "p_holm"])
+    assert by_metric.loc["m3", "favours"] == "none"  # structural: never a finding
+    assert verdicts(summary) == {
+        1: "decentralized",
+        2: "decentralized",
+        3: "decentralized",
+        4: "structural only",
+    }
+    weaker = summarise(_known_p_table([0.02, 0.02, 0.045]))
+    np.testing.assert_allclose(weaker["p_holm"], [0.06, 0.06, 0.06])
+    assert set(weaker["favours"]) == {"none"}
+
+
+def test_report_lists_structural_and_measured_metrics_apart(tmp_path):
+    summary = summarise(_known_p_table([0.004, 0.02, 0.045, 0.001], structural={3}))
+    text = write_report(tmp_path, summary, seeds=5, epochs=3).read_text()
+    measured, structural = text.split("## Structural metrics")
+    assert "## Measured metrics" in measured
+    assert "| m0 ↑ |" in measured and "m3 ↑" not in measured
+    assert "| m3 ↑ |" in structural and "m0 ↑" not in structural.split("## Row verdicts")[0]
+    assert "0.012" in measured  # the Holm-adjusted p-value is reported
 
 
 def _table(rows):
@@ -27,9 +112,10 @@ def _table(rows):
                 "aspect_name": "x",
                 "metric": metric,
                 "better": better,
+                "kind": kind[0] if kind else "measured",
                 "value": value,
             }
-            for seed, scenario, aspect, metric, better, value in rows
+            for seed, scenario, aspect, metric, better, value, *kind in rows
         ]
     )
 
@@ -100,7 +186,7 @@ def test_sweep_report_collects_runs_and_draws_from_their_data(tmp_path):
     paid = summary.groupby("scenario")["rewards_paid"].sum()
     for scenario, values in rewards.items():
         assert values.sum() / 1e6 == pytest.approx(paid[scenario], rel=1e-6)
-    assert "Rows by verdict" in (tmp_path / "report.md").read_text()
+    assert "Rows by verdict" in (tmp_path / "sweep_details.md").read_text()
     assert report_main([str(tmp_path / "missing")]) == 2
 
 
@@ -134,7 +220,7 @@ def test_robustness_sweep_report_draws_accuracy_against_attacker_share(tmp_path)
     )
     assert done.returncode == 0, done.stderr
     assert report_main([str(sweep)]) == 0
-    text = (sweep / "report.md").read_text()
+    text = (sweep / "sweep_report.md").read_text()
     assert "Sweep report: 2 runs in 2 setting(s)" in text
     assert "Final test accuracy and availability against `adversaries.sign_flippers`" in text
     assert "0 → " in text and "0.5 → " in text

@@ -1,9 +1,18 @@
 """The 16-aspect scorecard of the Centralized-vs-Decentralized AI comparison table.
 
-Each aspect is scored by one or two measured numbers (shared/specs/metrics.md lists the candidates;
-later work deepens them).  Every metric states which direction is better ("higher" or "lower") and
-the population and window it covers.  Values come from the model's arrays, tallies and time series
-at the end of a run, so the scorecard is a pure function of config and seed.
+Each aspect is scored by one or more numbers (docs/model.md lists them with their sources).  Every
+metric states which direction is better ("higher" or "lower"), the population and window it covers,
+and its kind:
+
+- ``structural``: fixed by how the scenario is defined, whatever happens in the run (a star has
+  degree centralization 1, a platform that publishes nothing has auditability 0, a data lake has
+  raw-data egress 1, an owner holds all governance power).  Such numbers describe the design being
+  compared; they are reported apart and never count as findings in a verdict.
+- ``measured``: an outcome of the run's dynamics.
+
+Values come from the model's arrays, tallies and time series at the end of a run, so the scorecard
+is a pure function of config and seed; metrics that need random draws average many draws from a
+generator seeded by the run's seed.
 """
 
 from __future__ import annotations
@@ -14,11 +23,11 @@ import networkx as nx
 import numpy as np
 
 from agents.base import Role
+from mechanisms.governance.owner import OwnerDecides
 from sim.ledger import UNITS_PER_TOKEN
 from sim.metrics.concentration import gini, hhi, nakamoto_coefficient
 from sim.metrics.resilience import (
     betweenness_centralization,
-    random_failure_curve,
     schneider_robustness,
 )
 from sim.network import degree_centralization
@@ -44,6 +53,26 @@ ASPECTS = (
 )
 
 
+# Each aspect's headline metric: the first the scorecard lists for it, the one figures show.
+HEADLINES = {
+    1: "degree_centralization",
+    2: "compute_nakamoto",
+    3: "decision_nakamoto",
+    4: "raw_data_egress_ratio",
+    5: "single_breach_exposure",
+    6: "peak_node_traffic_kb",
+    7: "auditability_ratio",
+    8: "availability",
+    9: "improver_nakamoto",
+    10: "mean_local_accuracy",
+    11: "compute_utilisation",
+    12: "epochs_to_90pct_accuracy",
+    13: "entry_cost_ratio",
+    14: "governance_gini",
+    15: "take_rate",
+    16: "quality_reward_correlation",
+}
+
 AUDITED_EVENTS = ("consensus", "update", "governance", "reward")
 
 
@@ -54,6 +83,7 @@ class Metric:
     value: float
     better: str  # "higher" or "lower"
     description: str
+    kind: str = "measured"  # or "structural": fixed by the scenario's definition
 
     @property
     def aspect_name(self) -> str:
@@ -100,6 +130,34 @@ def _small(graph, metric):
     return metric(graph) if graph.number_of_nodes() <= EXACT_GRAPH_LIMIT else float("nan")
 
 
+# Draws averaged for the random-failure metric: one draw on a star is 1 − f or ≈ 0 depending
+# on whether it hits the hub; the mean estimates the expected share (standard error ≤ 0.5/√64).
+FAILURE_DRAWS = 64
+
+
+def mean_giant_component(graph, fraction: float, rng: np.random.Generator) -> float:
+    """Mean over ``FAILURE_DRAWS`` independent draws of the largest connected share of the N
+    original nodes after ``round(fraction · N)`` nodes fail at random (the quantity of
+    ``random_failure_curve``, on a sparse adjacency matrix so that 10⁵ nodes stay fast)."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = graph.number_of_nodes()
+    if n == 0:
+        return float("nan")
+    adjacency = nx.to_scipy_sparse_array(graph, format="csr")
+    failed = int(round(fraction * n))
+    shares = []
+    for _ in range(FAILURE_DRAWS):
+        kept = np.ones(n, dtype=bool)
+        kept[rng.choice(n, size=failed, replace=False)] = False
+        if not kept.any():
+            shares.append(0.0)
+            continue
+        _, labels = connected_components(adjacency[kept][:, kept], directed=False)
+        shares.append(np.bincount(labels).max() / n)
+    return float(np.mean(shares))
+
+
 def score(model) -> list[Metric]:
     """Score a finished EconomyModel on all 16 aspects."""
     p = model.population
@@ -111,8 +169,16 @@ def score(model) -> list[Metric]:
     engine = model.engine
     metrics: list[Metric] = []
 
-    def add(aspect, name, value, better, description):
-        metrics.append(Metric(aspect, name, _safe(value), better, f"{description} ({window})"))
+    def add(aspect, name, value, better, description, structural=False):
+        kind = "structural" if structural else "measured"
+        metrics.append(
+            Metric(aspect, name, _safe(value), better, f"{description} ({window})", kind)
+        )
+
+    # The scenario's definition fixes these: the topology (a star, a regular graph), one
+    # evaluator on a platform, an owner deciding governance alone.
+    one_evaluator = model.platform
+    owner_governs = isinstance(model.governance, OwnerDecides)
 
     graph = model.graph
     add(
@@ -121,6 +187,7 @@ def score(model) -> list[Metric]:
         degree_centralization(graph),
         "lower",
         f"Freeman degree centralization of the final communication graph, {graph.number_of_nodes()} nodes",
+        structural=True,
     )
 
     compute = model.total_compute[providers]
@@ -140,6 +207,7 @@ def score(model) -> list[Metric]:
         "higher",
         "share of delivered compute still usable when the most critical node fails "
         "(the coordinator on a platform, the largest provider on a network)",
+        structural=model.platform,
     )
 
     add(
@@ -148,6 +216,7 @@ def score(model) -> list[Metric]:
         np.mean(model.decision_nc) if model.decision_nc else 0,
         "higher",
         "fewest evaluators holding ≥ 50 % of the voting power exercised per committed round (mean)",
+        structural=one_evaluator,
     )
 
     raw_total = max(model.raw_bytes_total, 1)
@@ -157,6 +226,7 @@ def score(model) -> list[Metric]:
         model.raw_bytes_moved / raw_total,
         "lower",
         "raw training bytes that left their owner / all raw training bytes",
+        structural=True,
     )
 
     held = (engine.shard_table >= 0).sum(axis=1).astype(float)
@@ -167,6 +237,7 @@ def score(model) -> list[Metric]:
         exposure,
         "lower",
         "largest share of all training records that one compromised node exposes",
+        structural=model.platform,
     )
 
     add(
@@ -186,6 +257,7 @@ def score(model) -> list[Metric]:
         public / total if total else float("nan"),
         "higher",
         "reward, update and decision events published with their inputs / all such events",
+        structural=True,
     )
 
     add(
@@ -202,6 +274,7 @@ def score(model) -> list[Metric]:
         _small(graph, nx.node_connectivity) if graph.number_of_nodes() > 1 else 0,
         "higher",
         "nodes whose removal disconnects the final graph (1 = single point of failure)",
+        structural=True,
     )
 
     add(
@@ -276,6 +349,7 @@ def score(model) -> list[Metric]:
         gini(power) if power.sum() > 0 else float("nan"),
         "lower",
         "Gini of voting power held over all accounts across proposals",
+        structural=owner_governs,
     )
     add(
         14,
@@ -283,6 +357,7 @@ def score(model) -> list[Metric]:
         nakamoto_coefficient(power),
         "higher",
         "fewest accounts holding ≥ 50 % of governance voting power",
+        structural=owner_governs,
     )
 
     gross = model.gross_revenue
@@ -317,6 +392,7 @@ def score(model) -> list[Metric]:
         _small(graph, betweenness_centralization),
         "lower",
         "Freeman betweenness centralization of the final communication graph (star 1, ring 0)",
+        structural=True,
     )
     add(
         2,
@@ -331,13 +407,16 @@ def score(model) -> list[Metric]:
         _small(graph, schneider_robustness),
         "higher",
         "Schneider R of the final graph under degree-targeted removal (star ≈ 1/N)",
+        structural=True,
     )
     add(
         8,
         "giant_component_after_30pct_failure",
-        random_failure_curve(graph, [0.3], np.random.default_rng(0))[0],
+        mean_giant_component(graph, 0.3, np.random.default_rng(model.cfg.seed)),
         "higher",
-        "largest connected share of nodes after 30 % fail at random",
+        f"largest connected share of nodes after 30 % fail at random (mean of "
+        f"{FAILURE_DRAWS} draws)",
+        structural=True,
     )
     add(
         10,
