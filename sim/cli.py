@@ -113,6 +113,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
         typed = validate(scenario_cfg)
         check_population_fits_data(typed, len(load_data(typed).y_train))
         for family in FAMILIES:
+            check_parameter_types(family, scenario_cfg[family])
             try:
                 instantiate(scenario_cfg[family])
             except Exception as error:  # a mechanism rejecting its parameters
@@ -126,6 +127,28 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
                 raise ConfigError(f"{family}: {message}") from error
     GlobalHydra.instance().clear()
     return configs
+
+
+def check_parameter_types(family: str, node: DictConfig) -> None:
+    """A mechanism parameter whose default is a number (or a flag) must be given as one: name
+    the key, rather than let the mechanism fail on a comparison with a string."""
+    import inspect
+
+    from hydra.utils import get_class
+
+    try:
+        parameters = inspect.signature(get_class(node._target_)).parameters
+    except Exception:  # an unknown target: instantiate() names it
+        return
+    for key, value in node.items():
+        default = parameters[key].default if key in parameters else None
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{family}.{key}: expected true or false, got {value!r}")
+        elif isinstance(default, int | float) and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            raise ConfigError(f"{family}.{key}: expected a number, got {value!r}")
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")

@@ -113,6 +113,11 @@ class LearningConfig:
             raise ConfigError(
                 f"learning.dataset: must be one of: digits, gaussian_mixture, npz; got {self.dataset!r}"
             )
+        if self.data_path is not None and self.dataset != "npz":
+            raise ConfigError(
+                f"learning.data_path: is read only with learning.dataset=npz, not "
+                f"{self.dataset!r}; add learning.dataset=npz or drop learning.data_path"
+            )
         if self.dataset == "npz":
             from sim.learning.data import load_npz
 
@@ -286,6 +291,25 @@ class Config:
     def __post_init__(self):
         _at_least("seed", self.seed, 0)
         _at_least("epochs", self.epochs, 1)
+        # A fault scheduled after the last epoch would be silently ignored.
+        faults = self.faults
+        scheduled = {
+            "faults.coordinator_outage_start": (
+                faults.coordinator_outage_start,
+                faults.coordinator_outage_length > 0,
+            ),
+            "faults.partition_start": (faults.partition_start, faults.partition_length > 0),
+            "faults.targeted_removal_epoch": (
+                faults.targeted_removal_epoch,
+                faults.targeted_removal_fraction > 0,
+            ),
+        }
+        for key, (epoch, active) in scheduled.items():
+            if active and epoch >= self.epochs:
+                raise ConfigError(
+                    f"{key}: epoch {epoch} is after the last epoch ({self.epochs - 1}) and would "
+                    f"never happen; use at most {self.epochs - 1} or raise epochs"
+                )
 
 
 def register_schema() -> None:

@@ -300,7 +300,10 @@ def test_the_table_is_gathered_once_unless_a_job_failed(tmp_path):
                 "hydra": {
                     "runtime": {"output_dir": str(tmp_path / job)},
                     "mode": RunMode.MULTIRUN,
-                    "sweep": {"dir": str(tmp_path)},
+                    # As a job resolves it: a default sweep folder named by ${now:…} can come out
+                    # later than the folder the sweep created; the job folder less its subdir is
+                    # the sweep folder whatever this says.
+                    "sweep": {"dir": str(tmp_path / "re-resolved"), "subdir": job},
                 }
             }
         )
