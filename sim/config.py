@@ -265,6 +265,13 @@ class ExperimentConfig:
 class OutputConfig:
     figures: bool = True
     progress: bool = True
+    # full: every movement and decision; summary: per-epoch totals and closing balances (for
+    # very large runs, whose full ledgers grow by megabytes per epoch).
+    ledger: str = "full"
+
+    def __post_init__(self):
+        if self.ledger not in ("full", "summary"):
+            raise ConfigError(f"output.ledger: must be one of: full, summary; got {self.ledger!r}")
 
 
 @dataclass

@@ -14,7 +14,16 @@ entry without its hash)``: editing, inserting or deleting any line breaks every 
 
 Verification (``deai-sim-verify RUN_DIR`` or ``python -m sim.ledger verify RUN_DIR``) recomputes the
 chain, replays every token entry into balances, and checks that no balance went negative, that the
-supply equals mints minus burns, and that the replayed balances equal the closing ones.
+supply equals mints minus burns, and that the replayed balances equal the closing ones.  RUN_DIR
+may hold several runs (a comparison table's seed folders, a sweep): every ledger below it is
+checked.
+
+A ledger written with ``detail="summary"`` (``output.ledger=summary``, for very large runs) keeps
+the chain, the header, one ``epoch`` entry per epoch with the units minted, burned and transferred
+per reason and the supply after the epoch, and the closing balances; its verification checks the
+chain, that every epoch's supply is the previous one plus its mints minus its burns, and that the
+closing balances are non-negative and add up to the supply.  Individual movements are not kept, so
+they cannot be replayed.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import numpy as np
 UNITS_PER_TOKEN = 1_000_000
 GENESIS_HASH = "0" * 64
 TOKEN_KINDS = ("mint", "burn", "transfer")
+DETAIL_LEVELS = ("full", "summary")
 
 
 def to_units(tokens: float) -> int:
@@ -91,18 +101,32 @@ class Ledger:
     token amounts change, so the model's wallets are views of it.
     """
 
-    def __init__(self, path: Path, n_accounts: int, header: dict):
+    def __init__(self, path: Path, n_accounts: int, header: dict, detail: str = "full"):
+        if detail not in DETAIL_LEVELS:
+            raise ValueError(f"detail must be one of: {', '.join(DETAIL_LEVELS)}; got {detail!r}")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("w", encoding="utf-8")
         self.balances = np.zeros(n_accounts, dtype=np.int64)
         self.minted = 0
         self.burned = 0
-        self.epoch = 0
+        self._epoch = 0
         self._seq = 0
         self._prev = GENESIS_HASH
+        self.summary = detail == "summary"
+        self._pending: dict[str, dict[str, int]] = _empty_tally()
         self.counts: dict[str, dict[bool, int]] = {}  # reason -> {public?: entries}
-        self._append("open", "header", [], [], [], public=True, detail=header)
+        self._append("open", "header", [], [], [], public=True, detail={**header, "ledger": detail})
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @epoch.setter
+    def epoch(self, value: int) -> None:
+        if value != self._epoch:
+            self._flush_epoch()
+        self._epoch = value
 
     # -- token movements -------------------------------------------------------------------
     def mint(self, dst: Iterable[int], amount: Iterable[int], reason: str, public=True, **detail):
@@ -136,6 +160,7 @@ class Ledger:
         self._append("decision", reason, [], [], [], public, detail)
 
     def close(self) -> None:
+        self._flush_epoch()
         live = np.flatnonzero(self.balances)
         self._append(
             "close",
@@ -174,9 +199,27 @@ class Ledger:
             raise ValueError(f"{reason}: account {short} would go negative")
         self.balances = after
 
+    def _flush_epoch(self) -> None:
+        """In summary mode, write the epoch's totals as one entry (nothing if nothing moved)."""
+        if not self.summary or not any(self._pending.values()):
+            return
+        totals, self._pending = self._pending, _empty_tally()
+        self._write("epoch", "totals", [], [], [], True, {**totals, "supply": self.supply})
+
     def _append(self, kind, reason, src, dst, amount, public, detail):
         if kind in TOKEN_KINDS and len(amount) == 0:
             return
+        tally = self.counts.setdefault(reason, {True: 0, False: 0})
+        tally[bool(public)] += 1
+        if self.summary and kind in (*TOKEN_KINDS, "decision"):
+            moved = self._pending[kind]
+            moved[reason] = moved.get(reason, 0) + (
+                1 if kind == "decision" else int(np.sum(amount))
+            )
+            return
+        self._write(kind, reason, src, dst, amount, public, detail)
+
+    def _write(self, kind, reason, src, dst, amount, public, detail):
         body = {
             "seq": self._seq,
             "epoch": self.epoch,
@@ -193,8 +236,11 @@ class Ledger:
         self._file.write(json.dumps({**body, "hash": digest}, default=_plain) + "\n")
         self._prev = digest
         self._seq += 1
-        tally = self.counts.setdefault(reason, {True: 0, False: 0})
-        tally[bool(public)] += 1
+
+
+def _empty_tally() -> dict[str, dict[str, int]]:
+    """Units moved per kind and reason in one epoch (decisions count entries, not units)."""
+    return {kind: {} for kind in (*TOKEN_KINDS, "decision")}
 
 
 @dataclass
@@ -217,6 +263,8 @@ def verify_ledger(path: Path) -> Verification:
     balances: dict[int, int] = {}
     prev = GENESIS_HASH
     closed = None
+    summary = False
+    supply = 0  # running supply in a summary ledger
     with Path(path).open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             try:
@@ -232,7 +280,21 @@ def verify_ledger(path: Path) -> Verification:
             result.entries += 1
             kind = entry["kind"]
             amounts = [int(a) for a in entry["amount"]]
-            if kind == "mint":
+            if kind == "open":
+                summary = entry["detail"].get("ledger") == "summary"
+            elif kind == "epoch":
+                minted = sum(entry["detail"]["mint"].values())
+                burned = sum(entry["detail"]["burn"].values())
+                result.minted += minted
+                result.burned += burned
+                supply += minted - burned
+                if entry["detail"]["supply"] != supply:
+                    result.problems.append(
+                        f"line {number}: epoch {entry['epoch']} supply "
+                        f"{entry['detail']['supply']} is not the previous supply plus mints "
+                        f"minus burns ({supply})"
+                    )
+            elif kind == "mint":
                 result.minted += sum(amounts)
                 for dst, a in zip(entry["dst"], amounts, strict=True):
                     balances[dst] = balances.get(dst, 0) + a
@@ -248,6 +310,10 @@ def verify_ledger(path: Path) -> Verification:
                     result.problems.append(f"line {number}: a balance goes negative")
             elif kind == "close":
                 closed = dict(zip(entry["dst"], (int(a) for a in entry["amount"]), strict=True))
+    if summary and closed is not None:
+        balances = dict(closed)  # movements are not kept: the closing balances are the replay
+        if any(b < 0 for b in closed.values()):
+            result.problems.append("a closing balance is negative")
     result.supply = sum(balances.values())
     if result.problems:
         return result
@@ -263,8 +329,9 @@ def verify_ledger(path: Path) -> Verification:
 
 
 def verify_run(run_dir: Path) -> list[Verification]:
-    """Verify every ledger of a run directory (``ledger/*.jsonl``)."""
-    paths = sorted(Path(run_dir).glob("ledger/*.jsonl"))
+    """Verify every ledger below a folder (``**/ledger/*.jsonl``): one run, the seed folders of
+    a comparison table, or a whole sweep."""
+    paths = sorted(Path(run_dir).glob("**/ledger/*.jsonl"))
     if not paths:
         raise FileNotFoundError(f"no ledger/*.jsonl under {run_dir}")
     return [verify_ledger(p) for p in paths]
@@ -288,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         status = "OK" if r.ok else "FAILED"
         print(
-            f"{status} {r.path.name}: {r.entries} entries, supply {r.supply / UNITS_PER_TOKEN:,.6f}"
+            f"{status} {r.path.relative_to(args.run_dir)}: {r.entries} entries, supply {r.supply / UNITS_PER_TOKEN:,.6f}"
             f" = minted {r.minted / UNITS_PER_TOKEN:,.6f} − burned {r.burned / UNITS_PER_TOKEN:,.6f}"
         )
         for problem in r.problems:

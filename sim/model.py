@@ -110,6 +110,7 @@ class EconomyModel(mesa.Model):
                     for r, b in self.population.blocks.items()
                 },
             },
+            detail=cfg.output.ledger,
         )
         population_rng = np.random.default_rng(population_seed)
         self._draw_traits(population_rng)

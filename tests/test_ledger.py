@@ -94,5 +94,80 @@ def test_truncated_ledger_reported(tmp_path):
 def test_verify_command(tmp_path, capsys):
     _small_ledger(tmp_path / "ledger" / "x.jsonl")
     assert main(["verify", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.startswith("OK x.jsonl")
+    assert capsys.readouterr().out.startswith("OK ledger/x.jsonl")
     assert main([str(tmp_path / "missing")]) == 2
+
+
+def _summary_ledger(path):
+    ledger = Ledger(path, 4, header={"scenario": "test"}, detail="summary")
+    ledger.mint([0, 1], [1000, 500], "genesis")
+    ledger.transfer([1], [2, 3], [100, 50], "reward")
+    ledger.epoch = 1
+    ledger.burn([0], [300], "registration")
+    ledger.decision("consensus", accepted=[2])
+    ledger.decision("consensus", accepted=[3])
+    ledger.close()
+    return ledger
+
+
+def test_a_summary_ledger_keeps_epoch_totals_and_verifies(tmp_path):
+    path = tmp_path / "l.jsonl"
+    ledger = _summary_ledger(path)
+    assert ledger.balances.tolist() == [700, 350, 100, 50]
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [e["kind"] for e in entries] == ["open", "epoch", "epoch", "close"]
+    first, second = entries[1]["detail"], entries[2]["detail"]
+    assert first["mint"] == {"genesis": 1500} and first["transfer"] == {"reward": 150}
+    assert first["supply"] == 1500
+    assert second["burn"] == {"registration": 300} and second["decision"] == {"consensus": 2}
+    assert second["supply"] == 1200
+    assert ledger.counts["consensus"] == {True: 2, False: 0}  # the scorecard still sees events
+    result = verify_ledger(path)
+    assert result.ok, result.problems
+    assert (result.minted, result.burned, result.supply) == (1500, 300, 1200)
+
+
+def test_a_summary_ledger_whose_totals_disagree_fails(tmp_path):
+    path = tmp_path / "l.jsonl"
+    _summary_ledger(path)
+    lines = path.read_text().splitlines()
+    # Re-chain a forged ledger whose second epoch burns less than its supply implies.
+    from sim.ledger import GENESIS_HASH, _digest
+
+    prev, forged = GENESIS_HASH, []
+    for line in lines:
+        entry = json.loads(line)
+        entry.pop("hash")
+        if entry["kind"] == "epoch" and entry["epoch"] == 1:
+            entry["detail"]["burn"] = {"registration": 200}
+        entry["prev"] = prev
+        prev = _digest(prev, entry)
+        forged.append(json.dumps({**entry, "hash": prev}))
+    path.write_text("\n".join(forged) + "\n")
+    problems = verify_ledger(path).problems
+    assert any("previous supply plus mints minus burns" in p for p in problems), problems
+
+
+def test_verify_checks_every_ledger_below_a_folder(tmp_path, capsys):
+    for seed in ("seed-0", "seed-1"):
+        _small_ledger(tmp_path / seed / "ledger" / "decentralized.jsonl")
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "OK seed-0/ledger/decentralized.jsonl" in out
+    assert "OK seed-1/ledger/decentralized.jsonl" in out
+    broken = tmp_path / "seed-1" / "ledger" / "decentralized.jsonl"
+    broken.write_text(broken.read_text().replace('"reward"', '"wage"', 1))
+    assert main([str(tmp_path)]) == 1
+
+
+def test_a_run_with_summary_ledgers_verifies_and_scores_the_same(compose, tmp_path):
+    from sim.ledger import verify_run
+    from sim.run import run_scenarios
+
+    full = run_scenarios(compose(), tmp_path / "full", progress=False)
+    brief = run_scenarios(compose("output.ledger=summary"), tmp_path / "brief", progress=False)
+    assert all(r.ok for r in verify_run(tmp_path / "brief"))
+    for scenario in full["scenarios"]:
+        size = (tmp_path / "brief" / "ledger" / f"{scenario}.jsonl").stat().st_size
+        assert size < (tmp_path / "full" / "ledger" / f"{scenario}.jsonl").stat().st_size / 2
+    assert brief["scorecard"] == full["scorecard"]  # the ledger's detail changes no number
