@@ -2,19 +2,25 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# `make run` needs the runtime alone; the test extras (pytest, Ray, submitit) come with `make test`.
+RUNTIME := $(VENV)/.installed-runtime
+STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-record clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(RUNTIME): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/deai-sim $(ARGS)
 
 test: $(STAMP)
@@ -28,11 +34,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Results go to benchmarks/local/ (untracked); bench-record replaces the recorded ones in
+# benchmarks/results/ for this machine.
+BENCHMARKS := learning yuma model sweep
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/learning.py
-	$(BIN)/python benchmarks/yuma.py
-	$(BIN)/python benchmarks/model.py
-	$(BIN)/python benchmarks/sweep.py
+	for b in $(BENCHMARKS); do $(BIN)/python benchmarks/$$b.py || exit 1; done
+
+bench-record: $(STAMP)
+	for b in $(BENCHMARKS); do BENCH_RESULTS=benchmarks/results $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

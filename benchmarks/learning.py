@@ -10,13 +10,15 @@ Each configuration runs in a fresh process so that its peak resident memory is i
     python benchmarks/learning.py                               # the full table
     python benchmarks/learning.py --builders 100 1000 --models logreg
 
-Results are printed and written to benchmarks/results/learning-<machine>.json.
+Results are printed and written to $BENCH_RESULTS/learning-<machine>.json
+(benchmarks/local/ by default; benchmarks/results/ with `make bench-record`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -34,7 +36,9 @@ from sim.learning.models import make_model
 from sim.learning.partition import dirichlet_partition
 from sim.learning.training import LocalTrainer
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# `make bench` writes here (untracked); `make bench-record` sets BENCH_RESULTS to results/, the
+# measurements kept in the repository.
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 
 
 def machine_name() -> str:

@@ -7,20 +7,24 @@ participants × 100 epochs in under 10 minutes and 4 GB on 2 cores; cost per epo
 
     python benchmarks/model.py [--sizes 100 1000 10000 100000] [--epochs 100]
 
-Prints a table and writes benchmarks/results/model-<machine>.json.
+Prints a table and writes $BENCH_RESULTS/model-<machine>.json
+(benchmarks/local/ by default; benchmarks/results/ with `make bench-record`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# `make bench` writes here (untracked); `make bench-record` sets BENCH_RESULTS to results/, the
+# measurements kept in the repository.
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 

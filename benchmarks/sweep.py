@@ -7,7 +7,8 @@ job per core at once), timed side by side in one run, beside the machine's paral
 
 Runs every arm once per round (rounds interleave the arms, so that drift in the machine's speed
 touches all of them alike) and keeps each arm's fastest round; prints the wall times and
-speed-ups over the basic launcher; writes benchmarks/results/sweep-<machine>-<jobs>x<epochs>.json
+speed-ups over the basic launcher; writes $BENCH_RESULTS/sweep-<machine>-<jobs>x<epochs>.json
+(benchmarks/local/ by default; benchmarks/results/ with `make bench-record`)
 with every round's times.
 """
 
@@ -22,7 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# `make bench` writes here (untracked); `make bench-record` sets BENCH_RESULTS to results/, the
+# measurements kept in the repository.
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sim.launchers import THREAD_VARIABLES, cap_threads  # noqa: E402

@@ -3,13 +3,15 @@
     python benchmarks/yuma.py [--validators 256] [--miners 4096] [--repeats 20]
 
 Prints a table (classic, Yuma 3, Yuma 3 with liquid alpha, each with and without chain precision)
-and writes benchmarks/results/yuma-<machine>.json.
+and writes $BENCH_RESULTS/yuma-<machine>.json
+(benchmarks/local/ by default; benchmarks/results/ with `make bench-record`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -19,7 +21,9 @@ import numpy as np
 
 from mechanisms.consensus.yuma import Yuma
 
-RESULTS = Path(__file__).resolve().parent / "results"
+# `make bench` writes here (untracked); `make bench-record` sets BENCH_RESULTS to results/, the
+# measurements kept in the repository.
+RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learning import machine_name  # noqa: E402  (one machine name for every benchmark)
 

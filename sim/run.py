@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
 from sim.outputs import write_outputs
 from sim.stalls import StallWatch
+
+log = logging.getLogger(__name__)
 
 
 def check_population_fits_data(cfg, n_train: int) -> None:
@@ -79,6 +82,13 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key),
             run_dir / "ledger" / f"{name}.jsonl",
         )
+        log.info(
+            "%s: %d epochs, %d participants at the start, seed %d",
+            name,
+            cfg.epochs,
+            int(model.population.active.sum()),
+            cfg.seed,
+        )
         watch = StallWatch(name)
         for epoch in tqdm(
             range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
@@ -95,6 +105,14 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         frame.insert(0, "scenario", name)
         frames[name] = frame
         timing[name] = time.perf_counter() - started
+        log.info(
+            "%s: final test accuracy %.3f, %d of %d epochs available, %.1f s",
+            name,
+            frame["test_accuracy"].iloc[-1],
+            int(frame["available"].sum()),
+            cfg.epochs,
+            timing[name],
+        )
     summary = {
         "seed": first.seed,
         "epochs": first.epochs,
@@ -113,4 +131,5 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         "warmup_seconds": warmup,
     }
     write_outputs(run_dir, summary, frames, figures=first.output.figures)
+    log.info("outputs written to %s", run_dir)
     return summary

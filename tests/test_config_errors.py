@@ -33,11 +33,20 @@ from sim.cli import main
         ("incentive.builder_share=0.9", "incentive: builder_share + validator_share + data_share"),
         ("scenario.topology=mesh", "scenario.topology: Invalid value 'mesh'"),
         ("population.builders=0", "population.builders: must be ≥ 1, got 0"),
+        ("consensus.threshold=high", "consensus.threshold: expected a number, got 'high'"),
+        ("incentive.emission_per_epoch=lots", "incentive.emission_per_epoch: expected a number"),
+        ("learning.data_path=x.npz", "learning.data_path: is read only with learning.dataset=npz"),
+        ("learning.min_validation_records=0", "learning.min_validation_records: must be ≥ 1"),
+        ("output.ledger=some", "output.ledger: must be one of: full, summary; got 'some'"),
+        (
+            "faults.partition_start=30 faults.partition_length=2",
+            "faults.partition_start: epoch 30 is after the last epoch (29)",
+        ),
     ],
 )
 def test_bad_config_gives_one_clear_line(override, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert main([override]) == 2
+    assert main(override.split()) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
@@ -105,3 +114,16 @@ def test_a_sweep_checks_its_first_job_with_each_swept_key_at_its_first_value():
         "consensus=yuma",
         "y=1",
     ]
+
+
+def test_help_explains_the_main_keys_and_lists_every_group(capsys):
+    from mechanisms import FAMILIES
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    for key in ("seed=0", "epochs=30", "baseline=", "experiment=NAME", "adversaries.", "faults."):
+        assert key in text
+    for group in (*FAMILIES, "scenario", "experiment", "scale"):
+        assert f"\n{group}: " in text, group

@@ -38,6 +38,8 @@ def test_two_runs_started_at_once_write_two_folders_that_verify(tmp_path):
     for folder in folders:
         assert folder.parent.parent == tmp_path / "outputs"
         assert all(result.ok for result in verify_run(folder)), folder
+        log = (folder / "cli.log").read_text()  # the run's own log, not another run's
+        assert log.count("final test accuracy") == 2 and f"outputs written to {folder}" in log
 
 
 def test_ctrl_c_ends_with_one_line_naming_the_partial_run(tmp_path):
