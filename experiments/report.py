@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -309,8 +310,10 @@ def compare_settings(
     values = run_values(cards, series, metric)
     scenarios = list(dict.fromkeys(values["scenario"]))
     height = 0.8 / max(len(scenarios), 1)
+    lines_per_label = max(textwrap.fill(s or "-", 45).count("\n") + 1 for s in order)
     fig, ax = plt.subplots(
-        figsize=(9, 1.2 + 0.45 * len(order) * len(scenarios)), layout="constrained"
+        figsize=(11, 1.5 + 0.3 * len(order) * max(len(scenarios), lines_per_label)),
+        layout="constrained",
     )
     for k, scenario in enumerate(scenarios):
         stats = [
@@ -337,7 +340,7 @@ def compare_settings(
             bars, labels=[f"{m:.3g}" if np.isfinite(m) else "n/a" for m in means], fontsize=7
         )
     ax.set_yticks(np.arange(len(order)) + height * (len(scenarios) - 1) / 2)
-    ax.set_yticklabels([s or "(defaults)" for s in order], fontsize=7)
+    ax.set_yticklabels([textwrap.fill(s or "(defaults)", 45) for s in order], fontsize=7)
     ax.invert_yaxis()  # the sweep's first setting on top
     final = " (final epoch)" if metric not in set(cards["metric"]) else ""
     ax.set(

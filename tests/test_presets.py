@@ -63,3 +63,26 @@ def test_resilience_preset_takes_the_platform_down(tmp_path):
     configs = preflight(preset_first_job("resilience"))
     assert configs["centralized"].faults.coordinator_outage_start == 10
     assert configs["decentralized"].faults.coordinator_outage_start == 10
+
+
+def test_an_outage_takes_the_platform_down_for_exactly_its_length(compose, tmp_path):
+    import pandas as pd
+
+    from sim.run import run_scenarios
+
+    overrides = (
+        "epochs=8",
+        "faults.offline_probability=0",
+        "faults.coordinator_outage_start=2",
+        "faults.coordinator_outage_length=3",
+    )
+    run_scenarios(compose(*overrides), tmp_path)
+    table = pd.read_parquet(tmp_path / "metrics.parquet")
+    available = {
+        scenario: frame.sort_values("epoch")["available"].astype(int).tolist()
+        for scenario, frame in table.groupby("scenario")
+    }
+    assert available["centralized"] == [1, 1, 0, 0, 0, 1, 1, 1]
+    assert available["decentralized"] == [1] * 8
+    frozen = table[table["scenario"] == "centralized"].sort_values("epoch")["test_accuracy"]
+    assert frozen.iloc[1] == frozen.iloc[2] == frozen.iloc[3] == frozen.iloc[4]  # nothing learns
