@@ -67,27 +67,40 @@ def overrides_of(run: Path) -> dict[str, str]:
     return {k.lstrip("+~"): v for k, v in pairs if not k.lstrip("+~").startswith(IGNORED)}
 
 
-def _setting(run: Path, summary: dict) -> str:
-    """A run's settings other than the seed, as one readable key: its overrides when Hydra
-    recorded them, else its mechanisms."""
+def _settings_of(run: Path, summary: dict) -> dict[str, str]:
+    """A run's settings other than the seed: its overrides when Hydra recorded them, else its
+    mechanisms and length."""
     overrides = overrides_of(run)
     if overrides:
-        return ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+        return overrides
     config = next(iter(summary["config"].values()))
-    parts = [
-        f"{family}={config[family]['_target_'].rsplit('.', 1)[-1]}"
+    settings = {
+        family: config[family]["_target_"].rsplit(".", 1)[-1]
         for family in ("consensus", "incentive", "aggregation")
-    ]
-    return ", ".join(parts) + f", epochs={summary['epochs']}"
+    }
+    return {**settings, "epochs": str(summary["epochs"])}
+
+
+def setting_labels(settings: list[dict[str, str]]) -> tuple[list[str], dict[str, str]]:
+    """Each run's label, made of the settings that differ between runs (in the order the
+    overrides were typed), and the settings every run shares."""
+    keys = list(dict.fromkeys(k for s in settings for k in s))
+    varying = [k for k in keys if len({s.get(k) for s in settings}) > 1]
+    shared = {k: settings[0][k] for k in keys if k not in varying}
+    labels = [", ".join(f"{k}={s.get(k, '(default)')}" for k in varying) for s in settings]
+    return labels, shared
 
 
 def load(sweep_dir: Path):
     """Scorecard table, time-series table, the run folders of each setting, and run times."""
     cards, series, groups = [], [], {}
     timing = []
-    for run in find_runs(sweep_dir):
-        summary = json.loads((run / "summary.json").read_text())
-        setting = _setting(run, summary)
+    runs = find_runs(sweep_dir)
+    summaries = [json.loads((run / "summary.json").read_text()) for run in runs]
+    labels, shared = setting_labels(
+        [_settings_of(run, summary) for run, summary in zip(runs, summaries, strict=True)]
+    )
+    for run, summary, setting in zip(runs, summaries, labels, strict=True):
         groups.setdefault(setting, []).append(run)
         card = collect({summary["seed"]: summary})
         card.insert(0, "run", str(run.relative_to(sweep_dir)))
@@ -118,6 +131,7 @@ def load(sweep_dir: Path):
         pd.concat(series, ignore_index=True),
         groups,
         pd.DataFrame(timing),
+        shared,
     )
 
 
@@ -136,15 +150,10 @@ def rewards_by_account(run: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def radar(summary: pd.DataFrame, path: Path) -> None:
-    """The headline metric of each aspect as a ratio to the better of the two sides (outward is
-    better).  An undefined value is a gap in the line, never a point at the rim; structural
-    aspects are labelled as such."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def radar_values(summary: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The radar's rows (headline metric per aspect), its (2, 16) values as a ratio to the
+    better side (decentralized first; 1 = the better or equal side) and which aspects are
+    defined on both sides.  Undefined values stay NaN, which the radar draws as a gap."""
     chosen = summary[summary["metric"].isin(HEADLINES.values())].sort_values("aspect")
     chosen = chosen.reset_index(drop=True)
     values = np.vstack(
@@ -162,6 +171,19 @@ def radar(summary: pd.DataFrame, path: Path) -> None:
         down = np.where(both > 0, best_low / both, 1.0)  # a value of 0 is the best possible
     normalised = np.where(lower, down, up)
     normalised[:, ~defined] = np.nan
+    return chosen, normalised, defined
+
+
+def radar(summary: pd.DataFrame, path: Path) -> None:
+    """The headline metric of each aspect as a ratio to the better of the two sides (outward is
+    better).  An undefined value is a gap in the line, never a point at the rim; structural
+    aspects are labelled as such."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chosen, normalised, defined = radar_values(summary)
     angles = np.linspace(0, 2 * np.pi, len(chosen), endpoint=False)
     fig, ax = plt.subplots(figsize=(8, 8), subplot_kw={"projection": "polar"}, layout="constrained")
     closed_angles = np.append(angles, angles[0])
@@ -284,7 +306,7 @@ def settings_table(
                 cells.append(_mean_ci_text(mean, half))
             rows.append(row)
             lines.append(
-                f"| {setting or '(defaults)'} | {scenario} | {row['seeds']} | "
+                f"| {setting or '(one setting)'} | {scenario} | {row['seeds']} | "
                 + " | ".join(cells)
                 + " |"
             )
@@ -340,7 +362,7 @@ def compare_settings(
             bars, labels=[f"{m:.3g}" if np.isfinite(m) else "n/a" for m in means], fontsize=7
         )
     ax.set_yticks(np.arange(len(order)) + height * (len(scenarios) - 1) / 2)
-    ax.set_yticklabels([textwrap.fill(s or "(defaults)", 45) for s in order], fontsize=7)
+    ax.set_yticklabels([textwrap.fill(s or "(one setting)", 45) for s in order], fontsize=7)
     ax.invert_yaxis()  # the sweep's first setting on top
     final = " (final epoch)" if metric not in set(cards["metric"]) else ""
     ax.set(
@@ -354,7 +376,7 @@ def compare_settings(
 def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
     """Write sweep_report.md (and sweep_details.md, tables and figures) for a sweep folder."""
     sweep_dir = Path(sweep_dir)
-    cards, series, groups, timing = load(sweep_dir)
+    cards, series, groups, timing, shared = load(sweep_dir)
     known = metric_names(cards, series)
     if metric not in known:
         raise ValueError(f"--metric {metric}: unknown metric; choose one of: {', '.join(known)}")
@@ -372,6 +394,11 @@ def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
         "",
     ]
     sections += job_status(sweep_dir)
+    if shared:
+        sections += [
+            "Every run shares: " + ", ".join(f"`{k}={v}`" for k, v in shared.items()) + ".",
+            "",
+        ]
     sections += [
         "## Settings compared",
         "",
@@ -388,7 +415,7 @@ def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
     for n, (setting, runs) in enumerate(groups.items()):
         card = cards[cards["setting"] == setting]
         if card["scenario"].nunique() < 2:
-            details += [f"## {setting}", "", *single_scenario_table(card), ""]
+            details += [f"## {setting or '(one setting)'}", "", *single_scenario_table(card), ""]
             continue
         summary = summarise(card)
         seeds = card["seed"].nunique()
@@ -400,7 +427,7 @@ def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
         decided = verdicts(summary)
         tally = {side: sum(v == side for v in decided.values()) for side in set(decided.values())}
         details += [
-            f"## {setting or '(defaults)'}",
+            f"## {setting or '(one setting)'}",
             "",
             *report_lines(summary, seeds, epochs)[2:-2],
             "Rows by verdict: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())),
@@ -426,7 +453,7 @@ def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
                 "scenario", sort=False
             ):
                 sections.append(
-                    f"| {setting or '(defaults)'} | {scenario} | "
+                    f"| {setting or '(one setting)'} | {scenario} | "
                     f"{group['warmup_seconds'].mean():.2f} | "
                     f"{group['seconds_per_epoch'].mean():.3f} |"
                 )

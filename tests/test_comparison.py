@@ -173,7 +173,10 @@ def test_sweep_report_collects_runs_and_draws_from_their_data(tmp_path):
     from experiments.report import rewards_by_account
 
     run_comparison([*SMALL, "epochs=3"], seeds=2, epochs=3, out=tmp_path, progress=False)
+    own_report = (tmp_path / "report.md").read_text()
     assert report_main([str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").read_text() == own_report  # the table's report is kept
+    assert (tmp_path / "sweep_report.md").is_file()
     cards = pd.read_parquet(tmp_path / "scorecard.parquet")
     assert set(cards["run"]) == {"seed-0", "seed-1"}
     series = pd.read_parquet(tmp_path / "timeseries.parquet")

@@ -1,0 +1,157 @@
+"""Figures and sweep reports show what the scorecard and the data say."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.report import radar_values, sweep_order
+from sim.figures import accuracy, scorecard
+from sim.metrics.scorecard import ASPECTS, HEADLINES
+
+
+def test_accuracy_figure_names_the_dataset_and_its_chance_level():
+    table = pd.DataFrame({"scenario": ["a", "a"], "epoch": [0, 1], "test_accuracy": [0.3, 0.6]})
+    data = {"dataset": "gaussian_mixture", "classes": 4, "test_records": 80, "chance_accuracy": 0.3}
+    ax = accuracy(table, data).axes[0]
+    assert "gaussian_mixture" in ax.get_title() and "80" in ax.get_title()
+    chance = next(line for line in ax.get_lines() if "chance" in line.get_label())
+    assert set(chance.get_ydata()) == {0.3}
+    assert "4 classes" in chance.get_label()
+
+
+def _scorecards(nan_aspect: int):
+    cards = {}
+    for side in ("decentralized", "centralized"):
+        metrics = []
+        for aspect in range(1, 17):
+            # A decoy metric listed first, alphabetically before every headline.
+            metrics.append(
+                {"aspect": aspect, "name": "aaa_decoy", "value": 99.0, "better": "higher"}
+            )
+            value = None if aspect == nan_aspect else 0.25 * (1 + (side == "centralized"))
+            kind = "structural" if aspect == 1 else "measured"
+            metrics.append(
+                {
+                    "aspect": aspect,
+                    "name": HEADLINES[aspect],
+                    "value": value,
+                    "better": "higher",
+                    "kind": kind,
+                }
+            )
+        cards[side] = metrics
+    return cards
+
+
+def test_scorecard_figure_draws_headlines_with_values_and_gaps():
+    fig = scorecard(_scorecards(nan_aspect=3))
+    axes = fig.axes
+    for aspect, ax in enumerate(axes, start=1):
+        assert HEADLINES[aspect] in ax.get_title() and ASPECTS[aspect - 1] in ax.get_title()
+    labels = [t.get_text() for t in axes[1].texts]
+    assert labels == ["0.25", "0.5"]  # value labels on the bars
+    assert [t.get_text() for t in axes[2].texts] == ["n/a", "n/a"]  # undefined: empty slot
+    assert [bar.get_height() for bar in axes[2].patches] == [0, 0]
+    assert "structural" in axes[0].get_title() and "structural" not in axes[1].get_title()
+    assert all(bar.get_hatch() == "//" for bar in axes[0].patches)
+
+
+def test_radar_leaves_undefined_values_as_gaps_not_at_the_rim():
+    rows = []
+    for aspect in range(1, 17):
+        d, c = (float("nan"), 0.5) if aspect == 5 else (0.4, 0.8)
+        rows.append(
+            {
+                "aspect": aspect,
+                "metric": HEADLINES[aspect],
+                "better": "lower" if aspect == 2 else "higher",
+                "kind": "measured",
+                "decentralized_mean": d,
+                "centralized_mean": c,
+            }
+        )
+    _, values, defined = radar_values(pd.DataFrame(rows))
+    assert not defined[4] and np.isnan(values[:, 4]).all()
+    np.testing.assert_allclose(values[:, 0], [0.5, 1.0])  # higher better: v / max
+    np.testing.assert_allclose(values[:, 1], [1.0, 0.5])  # lower better: min / v
+
+
+def test_sweep_order_follows_job_numbers():
+    paths = [Path("10"), Path("2"), Path("1"), Path("seed-1"), Path("seed-0")]
+    assert [str(p) for p in sorted(paths, key=sweep_order)] == ["1", "2", "10", "seed-0", "seed-1"]
+
+
+@pytest.fixture(scope="module")
+def two_setting_sweep(tmp_path_factory):
+    import subprocess
+    import sys
+
+    from tests.conftest import SMALL
+
+    sweep = tmp_path_factory.mktemp("sweep") / "sweep"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "-m",
+            "seed=0,1",
+            "epochs=2",
+            *SMALL[1:],
+            "population.builders=8,4",  # sweep order: 8 first, though 4 sorts first
+            f"hydra.sweep.dir={sweep}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return sweep
+
+
+def test_sweep_report_compares_settings_in_one_wide_table(two_setting_sweep):
+    from experiments.report import main
+
+    assert main([str(two_setting_sweep), "--metric", "availability"]) == 0
+    text = (two_setting_sweep / "sweep_report.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| setting |"))
+    assert all(name in header for name in HEADLINES.values())
+    compared = text.split("## Settings compared")[1].split("## Run time")[0]
+    rows = [line for line in compared.splitlines() if line.startswith("| population.builders=")]
+    assert [r.split(" | ")[0:2] for r in rows] == [
+        ["| population.builders=8", "decentralized"],
+        ["| population.builders=8", "centralized"],
+        ["| population.builders=4", "decentralized"],
+        ["| population.builders=4", "centralized"],
+    ]
+    table = pd.read_parquet(two_setting_sweep / "settings.parquet")
+    assert list(table["setting"]) == [r.split(" | ")[0][2:] for r in rows]
+    assert (table["seeds"] == 2).all()
+    assert (two_setting_sweep / "figures" / "settings_availability.png").stat().st_size > 10_000
+    assert "warm-up s" in text  # compilation reported apart from the per-epoch time
+    assert "Every run shares: `epochs=2`" in text  # fixed settings once, not in every row
+    assert "Rows by verdict" in (two_setting_sweep / "sweep_details.md").read_text()
+
+
+def test_sweep_report_refuses_an_unknown_metric_before_writing(two_setting_sweep, capsys):
+    from experiments.report import main
+
+    before = sorted(p.name for p in two_setting_sweep.iterdir())
+    assert main([str(two_setting_sweep), "--metric", "acuracy"]) == 2
+    err = capsys.readouterr().err
+    assert "--metric acuracy: unknown metric; choose one of:" in err and "availability" in err
+    assert sorted(p.name for p in two_setting_sweep.iterdir()) == before
+
+
+def test_summary_reports_warm_up_apart(two_setting_sweep):
+    import json
+
+    summary = json.loads((two_setting_sweep / "0" / "summary.json").read_text())
+    for scenario in summary["scenarios"]:
+        assert 0 < summary["warmup_seconds"][scenario] < summary["seconds"][scenario]
+    assert math.isclose(summary["data"]["chance_accuracy"], summary["data"]["chance_accuracy"])
