@@ -71,6 +71,9 @@ class PopulationConfig:
     newcomer_slots: int = 4  # extra slots per role for participants who join during the run
     arrival_rate: float = 0.5  # expected applicants per role per epoch (Poisson)
     patience: int = 5  # consecutive loss-making epochs before a participant leaves
+    # Epochs in which the coordinator is down do not count toward patience (false: they do,
+    # and an outage as long as the patience empties a platform for good).
+    wait_out_outages: bool = True
     entry_horizon: int = 20  # epochs over which an applicant spreads its entry cost
     endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
     endowment_sigma: float = 1.0

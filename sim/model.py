@@ -326,7 +326,7 @@ class EconomyModel(mesa.Model):
         paid = self._rewards(outcome, records, coordinator_up)
         if (self.epoch + 1) % self.cfg.economy.governance_interval == 0:
             self._governance()
-        self._account_profits(start_balances, bought)
+        self._account_profits(start_balances, bought, coordinator_up)
         self.test_accuracy = self.engine.test_accuracy()
         self.available_epochs += int(outcome.committed and paid)
         self.record.update(compute_sold=float(bought.sum()), trained=float((steps > 0).sum()))
@@ -769,7 +769,8 @@ class EconomyModel(mesa.Model):
         buys = Consumer.buys(p.value[consumers], self.test_accuracy, self.consumer_price, balances)
         if not coordinator_up:
             buys[:] = False
-        p.loss_streak[consumers] = np.where(buys, 0, p.loss_streak[consumers] + 1)
+        if self._counts_toward_exit(coordinator_up):
+            p.loss_streak[consumers] = np.where(buys, 0, p.loss_streak[consumers] + 1)
         price = to_units(self.consumer_price)
         buyers = consumers[buys]
         self.ledger.transfer(buyers, [TREASURY], np.full(len(buyers), price), "access fee")
@@ -834,14 +835,27 @@ class EconomyModel(mesa.Model):
             self._set_parameter(parameter, proposed)
 
     # 10. bookkeeping
-    def _account_profits(self, start_balances: np.ndarray, bought: np.ndarray) -> None:
-        """Profit = change of balance − operating cost − cost of compute sold; update streaks."""
+    def _account_profits(
+        self, start_balances: np.ndarray, bought: np.ndarray, coordinator_up: bool
+    ) -> None:
+        """Profit = change of balance − operating cost − cost of compute sold; update streaks
+        (unless the participants wait out a coordinator outage: ``_counts_toward_exit``)."""
         p = self.population
         delta = (self.ledger.balances - start_balances) / UNITS_PER_TOKEN
         profit = delta - p.operating_cost * p.online - p.unit_cost * bought
         suppliers = np.isin(p.role, [int(r) for r in SUPPLIER_ROLES]) & p.active
         p.profit[suppliers] = profit[suppliers]
-        p.loss_streak[suppliers] = np.where(profit[suppliers] < 0, p.loss_streak[suppliers] + 1, 0)
+        if self._counts_toward_exit(coordinator_up):
+            losing = profit[suppliers] < 0
+            p.loss_streak[suppliers] = np.where(losing, p.loss_streak[suppliers] + 1, 0)
+
+    def _counts_toward_exit(self, coordinator_up: bool) -> bool:
+        """Whether this epoch's losses count toward leaving (``population.patience``).  With
+        ``population.wait_out_outages`` (the default) an epoch in which the coordinator was
+        down does not: everyone can see the outage, and it says nothing about whether taking
+        part pays.  Without it, an outage as long as the participants' patience empties the
+        platform for good (every supplier and consumer leaves in the same epoch)."""
+        return coordinator_up or not self.cfg.population.wait_out_outages
 
     def _record(self, submitted, outcome, updated, paid, coordinator_up) -> None:
         p, r = self.population, self.record

@@ -86,3 +86,28 @@ def test_an_outage_takes_the_platform_down_for_exactly_its_length(compose, tmp_p
     assert available["decentralized"] == [1] * 8
     frozen = table[table["scenario"] == "centralized"].sort_values("epoch")["test_accuracy"]
     assert frozen.iloc[1] == frozen.iloc[2] == frozen.iloc[3] == frozen.iloc[4]  # nothing learns
+
+
+def test_participants_wait_out_an_outage_unless_told_not_to(compose, tmp_path):
+    import pandas as pd
+
+    from sim.run import run_scenarios
+
+    overrides = (
+        "epochs=12",
+        "baseline=null",
+        "scenario=centralized",
+        "faults.offline_probability=0",
+        "faults.coordinator_outage_start=2",
+        "faults.coordinator_outage_length=6",  # longer than population.patience (5)
+    )
+    for wait in ("true", "false"):
+        run_scenarios(compose(*overrides, f"population.wait_out_outages={wait}"), tmp_path / wait)
+    waited = pd.read_parquet(tmp_path / "true" / "metrics.parquet").set_index("epoch")
+    left = pd.read_parquet(tmp_path / "false" / "metrics.parquet").set_index("epoch")
+    assert waited["available"].astype(int).tolist() == [1, 1] + [0] * 6 + [1] * 4
+    assert waited.loc[2:8, "active_builder"].min() >= waited.loc[1, "active_builder"]  # none left
+    # Counting the outage as losses: builders and consumers all leave after 5 epochs of it,
+    # and the platform stays down after the coordinator is back.
+    assert left.loc[7, "active_builder"] == 0 and left.loc[7, "active_consumer"] == 0
+    assert left.loc[8:, "available"].sum() == 0
