@@ -55,6 +55,20 @@ def test_scorecard_covers_all_sixteen_aspects(finished_run):
     assert by_name["decentralized"]["raw_data_egress_ratio"] == 0.0
     assert by_name["centralized"]["decision_nakamoto"] == 1
     assert by_name["decentralized"]["decision_nakamoto"] >= 1
+    kind = {
+        s: {m["name"]: m["kind"] for m in metrics} for s, metrics in summary["scorecard"].items()
+    }
+    structural_both = ("degree_centralization", "raw_data_egress_ratio", "auditability_ratio")
+    for name in structural_both:
+        assert kind["centralized"][name] == kind["decentralized"][name] == "structural", name
+    # Fixed by one evaluator and an owner on the platform, outcomes of the run on the network.
+    for name in ("decision_nakamoto", "governance_nakamoto", "single_breach_exposure"):
+        assert (kind["centralized"][name], kind["decentralized"][name]) == (
+            "structural",
+            "measured",
+        ), name
+    for name in ("availability", "mean_local_accuracy", "take_rate", "compute_nakamoto"):
+        assert kind["centralized"][name] == kind["decentralized"][name] == "measured", name
 
 
 def test_token_supply_is_conserved_in_both_scenarios(finished_run):

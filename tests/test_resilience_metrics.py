@@ -48,3 +48,25 @@ def test_erdos_renyi_loses_its_giant_component_near_three_quarters():
     assert s[1] == pytest.approx(theory(0.5), abs=0.02)  # 0.398
     assert 0.03 < s[2] < 0.2  # 0.094 in theory; near f_c finite-N fluctuations are large
     assert s[3] < 0.01 and s[4] < 0.01  # beyond f_c = 0.75 only small clusters remain
+
+
+def test_mean_giant_component_averages_draws_of_the_random_failure_curve():
+    from sim.metrics.scorecard import FAILURE_DRAWS, mean_giant_component
+
+    graph = nx.erdos_renyi_graph(300, 0.02, seed=1)
+    rng = np.random.default_rng(0)
+    draws = [random_failure_curve(graph, [0.3], rng)[0] for _ in range(FAILURE_DRAWS)]
+    assert mean_giant_component(graph, 0.3, np.random.default_rng(0)) == pytest.approx(
+        np.mean(draws)
+    )
+
+
+def test_mean_giant_component_of_a_star_is_the_chance_the_hub_survives():
+    from sim.metrics.scorecard import FAILURE_DRAWS, mean_giant_component
+
+    # The hub survives w.p. 0.7 and then the 70 % of nodes left stay connected: E ≈ 0.49; a
+    # single draw is 0.7 or ≈ 0.  The mean of the draws has standard error ≈ 0.32 / √draws.
+    star = nx.star_graph(999)
+    value = mean_giant_component(star, 0.3, np.random.default_rng(5))
+    assert abs(value - 0.49) < 4 * 0.7 * np.sqrt(0.21 / FAILURE_DRAWS)
+    assert 0.05 < value < 0.69  # neither extreme of a single draw
