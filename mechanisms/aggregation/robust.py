@@ -13,6 +13,11 @@ class CoordinateMedian:
     attackers are fewer than half.  Weights are ignored.  Source: Yin, Chen, Ramchandran &
     Bartlett, "Byzantine-Robust Distributed Learning", ICML 2018."""
 
+    @staticmethod
+    def tolerated(n: int) -> int:
+        """Arbitrary updates among n it withstands: fewer than half, ⌈n/2⌉ − 1."""
+        return (n - 1) // 2
+
     def __call__(self, updates, weights=None):
         updates, _ = check_updates(updates, weights)
         if updates.shape[0] == 0:
@@ -29,6 +34,10 @@ class TrimmedMean:
         if not 0.0 <= beta < 0.5:
             raise ValueError(f"beta must lie in [0, 0.5), got {beta}")
         self.beta = beta
+
+    def tolerated(self, n: int) -> int:
+        """Arbitrary updates among n it withstands: the ⌊βn⌋ it trims from each side."""
+        return int(np.floor(self.beta * n))
 
     def __call__(self, updates, weights=None):
         updates, _ = check_updates(updates, weights)
@@ -65,6 +74,11 @@ class Krum:
             raise ValueError("f must be ≥ 0 and multi ≥ 1")
         self.f = f
         self.multi = multi
+
+    def tolerated(self, n: int) -> int:
+        """Arbitrary updates among n it withstands: f when 2f + 2 < n and the m averaged
+        updates can all be honest (m ≤ n − f), else none guaranteed."""
+        return self.f if 2 * self.f + 2 < n and self.multi <= n - self.f else 0
 
     def __call__(self, updates, weights=None):
         updates, weights = check_updates(updates, weights)

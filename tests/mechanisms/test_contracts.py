@@ -6,12 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechanisms.access.base import AccessMechanism
+from mechanisms.access.base import AccessMechanism, Admission
 from mechanisms.aggregation.base import AggregationRule
-from mechanisms.consensus.base import ConsensusMechanism
-from mechanisms.governance.base import GovernanceMechanism
-from mechanisms.incentive.base import Contributions, IncentiveMechanism
-from mechanisms.market.base import MarketMechanism
+from mechanisms.consensus.base import ConsensusMechanism, halted
+from mechanisms.contracts import ContractViolation, check
+from mechanisms.governance.base import GovernanceMechanism, GovernanceOutcome
+from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
+from mechanisms.market.base import Allocation, MarketMechanism
 from sim.ledger import UNITS_PER_TOKEN
 from tests.mechanisms.registry import ids, members
 
@@ -200,3 +201,69 @@ def test_governance_contract(name, governance, seed, n):
     out = governance.decide(rng.integers(-1, 2, n), balances, owner)
     assert 0 <= out.turnout <= 1
     assert out.yes + out.no <= out.power.sum() + 1e-9
+
+
+FAMILIES_CHECKED = ("market", "access", "incentive", "consensus", "aggregation", "governance")
+
+
+@pytest.mark.parametrize(
+    "family,name,mechanism",
+    [(f, name, m) for f in FAMILIES_CHECKED for name, m in members(f)],
+    ids=[f"{f}-{name}" for f in FAMILIES_CHECKED for name in ids(f)],
+)
+def test_every_member_does_its_job(family, name, mechanism):
+    check(family, mechanism)
+
+
+class _DoesNothing:
+    """One object that is a do-nothing member of every family."""
+
+    price = 1.0
+
+    def allocate(self, *args):
+        if len(args) == 3:
+            demand, capacity, _ = args
+            return Allocation(
+                np.zeros(len(demand)), np.zeros(len(capacity)), np.ones(len(capacity))
+            )
+        c = args[0]
+        zeros = lambda x: np.zeros(len(x), dtype=np.int64)  # noqa: E731
+        return Rewards(zeros(c.builders), zeros(c.validators), zeros(c.data_providers), 0, 0)
+
+    def admit(self, budgets, free_slots, active_count):
+        return Admission(np.zeros(len(budgets), bool), np.zeros(len(budgets), np.int64), 0.0)
+
+    def init(self, n_validators, n_builders):
+        return None
+
+    def step(self, state, stake, weights, active=None):
+        return state, halted(*weights.shape)
+
+    def __call__(self, updates, weights=None):
+        return np.zeros(np.asarray(updates).shape[1])
+
+    def decide(self, votes, balances, owner):
+        return GovernanceOutcome(False, np.zeros(len(votes)), 0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("family", FAMILIES_CHECKED)
+def test_a_do_nothing_member_fails_every_family_contract(family):
+    with pytest.raises(ContractViolation):
+        check(family, _DoesNothing())
+
+
+ROBUST = [(n, r) for n, r in members("aggregation") if getattr(r, "tolerated", lambda n: 0)(15)]
+
+
+def test_the_robust_rules_are_the_ones_that_claim_tolerance():
+    assert sorted(name for name, _ in ROBUST) == ["krum", "median", "multi_krum", "trimmed_mean"]
+
+
+@pytest.mark.parametrize("name,rule", ROBUST, ids=[name for name, _ in ROBUST])
+def test_a_robust_rule_replaced_by_the_mean_breaks_its_contract(name, rule):
+    from mechanisms.aggregation.fedavg import FedAvg
+
+    mean = FedAvg()
+    mean.tolerated = rule.tolerated  # the claim without the rule
+    with pytest.raises(ContractViolation, match="outside the honest range"):
+        check("aggregation", mean)
