@@ -299,6 +299,7 @@ class EconomyModel(mesa.Model):
             "raw_bytes_moved",
             "model_bytes_moved",
             "revenue",
+            "emission_minted",
             "rewards_paid",
             "reward_gini",
             "reward_nakamoto",
@@ -695,6 +696,7 @@ class EconomyModel(mesa.Model):
     def _rewards(self, outcome, records, coordinator_up) -> bool:
         p = self.population
         revenue = self._consumer_payments(coordinator_up)
+        self.record["emission_minted"] = 0.0
         if not (outcome.committed and coordinator_up):
             self.record["rewards_paid"] = 0.0
             self.last_rewards = np.zeros(p.size)
@@ -730,6 +732,8 @@ class EconomyModel(mesa.Model):
             )
         )
         self.ledger.mint([TREASURY], [rewards.minted], "emission")
+        # What the incentive mechanism says it minted, kept apart from the ledger's own count.
+        self.record["emission_minted"] = rewards.minted / UNITS_PER_TOKEN
         self.emission_total += rewards.minted
         if rewards.builder_burns is not None:
             burns = np.minimum(rewards.builder_burns, self.ledger.balances[builder_slots])

@@ -74,3 +74,22 @@ def test_bad_npz_stops_the_run_with_one_line(tmp_path, monkeypatch, capsys, cont
     err = capsys.readouterr().err.strip()
     assert err.startswith("deai-sim: error: learning.data_path: ") and message in err
     assert not (tmp_path / "outputs").exists()
+
+
+def test_npz_features_stay_with_their_labels(tmp_path):
+    # Each record's label is encoded in its own features: any misalignment of X and y (in
+    # loading, label remapping or the three-way split) breaks the relation.
+    path = tmp_path / "aligned.npz"
+    rng = np.random.default_rng(1)
+    labels = rng.choice([10, 20, 30, 40], 200)
+    features = np.column_stack([labels, labels * 2.0, rng.normal(size=200)])
+    np.savez(path, X=features, y=labels)
+    x, y, _ = load_npz(path)
+    np.testing.assert_array_equal(np.unique(x[:, 0], return_inverse=True)[1], y)
+    splits = load_splits("npz", rng, 0.2, 0.2, str(path))
+    for xs, ys in (
+        (splits.x_train, splits.y_train),
+        (splits.x_validation, splits.y_validation),
+        (splits.x_test, splits.y_test),
+    ):
+        np.testing.assert_array_equal((xs[:, 0] / 10).round().astype(int) - 1, ys)

@@ -172,3 +172,52 @@ def test_a_run_with_summary_ledgers_verifies_and_scores_the_same(compose, tmp_pa
         assert size < (tmp_path / "full" / "ledger" / f"{scenario}.jsonl").stat().st_size / 2
     # The ledger's detail changes no number (compared as text: NaN != NaN as floats).
     assert json.dumps(brief["scorecard"]) == json.dumps(full["scorecard"])
+
+
+def _chained(path, entries):
+    """Write ``(kind, reason, src, dst, amount, detail)`` entries as a correctly hashed ledger."""
+    from sim.ledger import GENESIS_HASH, _digest
+
+    prev, lines = GENESIS_HASH, []
+    for seq, (kind, reason, src, dst, amount, detail) in enumerate(entries):
+        body = {
+            "seq": seq,
+            "epoch": 0,
+            "kind": kind,
+            "reason": reason,
+            "src": src,
+            "dst": dst,
+            "amount": amount,
+            "public": True,
+            "detail": detail,
+            "prev": prev,
+        }
+        prev = _digest(prev, body)
+        lines.append(json.dumps({**body, "hash": prev}))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_forged_but_hash_consistent_ledger_with_a_negative_balance_fails(tmp_path):
+    # A chain whose every hash is right, in which account 1 pays out more than it ever held.
+    entries = [
+        ("open", "header", [], [], [], {}),
+        ("mint", "genesis", [], [0, 1], [1000, 10], {}),
+        ("transfer", "reward", [1], [2], [50], {}),
+        ("transfer", "reward", [0], [1], [40], {}),  # back to 0 by the end
+        ("close", "final balances", [], [0, 2], [960, 50], {"supply": 1010}),
+    ]
+    path = _chained(tmp_path / "forged.jsonl", entries)
+    problems = verify_ledger(path).problems
+    assert problems == ["line 3: a balance goes negative"]
+
+
+def test_closing_balances_that_differ_from_the_replay_fail(tmp_path):
+    entries = [
+        ("open", "header", [], [], [], {}),
+        ("mint", "genesis", [], [0, 1], [100, 100], {}),
+        # The close claims 150 / 50 although nothing moved: the supply still adds up.
+        ("close", "final balances", [], [0, 1], [150, 50], {"supply": 200}),
+    ]
+    path = _chained(tmp_path / "forged.jsonl", entries)
+    assert verify_ledger(path).problems == ["replayed balances differ from the closing balances"]
