@@ -1,6 +1,8 @@
 """The comparison experiment: paired-seed statistics, verdicts and the report."""
 
 import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -228,3 +230,43 @@ def test_robustness_sweep_report_draws_accuracy_against_attacker_share(tmp_path)
     assert "Final test accuracy and availability against `adversaries.sign_flippers`" in text
     assert "0 → " in text and "0.5 → " in text
     assert (sweep / "figures" / "sensitivity.png").stat().st_size > 10_000
+
+
+def test_a_verdict_that_needs_pairing():
+    # Seeds differ a lot (0.2 to 0.8) but within each seed decentralized is ahead by 0.01:
+    # the paired difference is significant, an unpaired comparison of the means would not be.
+    rows = []
+    for seed, level in enumerate([0.2, 0.35, 0.5, 0.65, 0.8]):
+        jitter = 0.001 * (-1) ** seed
+        rows += [
+            (seed, "decentralized", 1, "acc", "higher", level + 0.01 + jitter),
+            (seed, "centralized", 1, "acc", "higher", level),
+        ]
+    summary = summarise(_table(rows))
+    assert summary.loc[0, "favours"] == "decentralized"
+    assert summary.loc[0, "p_value"] < 1e-4
+    from scipy import stats
+
+    unpaired = stats.ttest_ind([r[-1] for r in rows[::2]], [r[-1] for r in rows[1::2]])
+    assert unpaired.pvalue > 0.5
+
+
+def test_sensitivity_reads_the_last_epoch():
+    from experiments.report import sensitivity
+
+    series = pd.DataFrame(
+        [
+            {
+                "run": f"{share}",
+                "setting": f"adversaries.sign_flippers={share}",
+                "scenario": "decentralized",
+                "epoch": epoch,
+                "test_accuracy": accuracy,
+                "available": 1.0,
+            }
+            for share, curve in ((0.0, [0.1, 0.5, 0.9]), (0.5, [0.1, 0.3, 0.2]))
+            for epoch, accuracy in enumerate(curve)
+        ]
+    ).sample(frac=1.0, random_state=0)  # rows in no particular order
+    text = sensitivity(pd.DataFrame(), series, Path(tempfile.mkdtemp()) / "s.png")
+    assert "0 → 0.900" in text and "0.5 → 0.200" in text

@@ -319,3 +319,37 @@ def test_fault_processes(compose, tmp_path):
     m.step()
     assert m.population.online.sum() == m.population.active.sum()
     m.finish()
+
+
+def test_scorecard_values_agree_with_the_runs_own_records(finished_run):
+    """Metrics recomputed from metrics.parquet and the ledgers, independently of the scorecard
+    code (which reads the live model)."""
+    import json as _json
+
+    from sim.metrics.concentration import nakamoto_coefficient
+
+    run_dir, summary = finished_run
+    table = pd.read_parquet(run_dir / "metrics.parquet")
+    for scenario, frame in table.groupby("scenario"):
+        card = {m["name"]: m["value"] for m in summary["scorecard"][scenario]}
+        frame = frame.sort_values("epoch")
+        assert card["availability"] == pytest.approx(frame["available"].mean())
+        accuracy = frame["test_accuracy"].to_numpy()
+        first = int(np.flatnonzero(accuracy >= 0.9 * accuracy[-1])[0]) + 1
+        assert card["epochs_to_90pct_accuracy"] == first
+        rewards, fees, emission = {}, 0, 0
+        for line in (run_dir / "ledger" / f"{scenario}.jsonl").read_text().splitlines():
+            entry = _json.loads(line)
+            if entry["kind"] == "transfer" and entry["reason"] == "reward":
+                for account, amount in zip(entry["dst"], entry["amount"], strict=True):
+                    rewards[account] = rewards.get(account, 0) + amount
+            fees += sum(entry["amount"]) if entry["reason"] == "access fee" else 0
+            emission += sum(entry["amount"]) if entry["reason"] == "emission" else 0
+        paid = np.array(list(rewards.values()), dtype=float)
+        assert card["reward_nakamoto_accounts"] == nakamoto_coefficient(paid)
+        assert card["contributor_value_share"] == pytest.approx(paid.sum() / (fees + emission))
+        if scenario == "decentralized":  # peers' submissions only: no raw data moves
+            model_kb = (64 * 10 + 10) * 4 / 1e3  # logistic regression on digits, float32
+            assert card["peak_node_traffic_kb"] == pytest.approx(
+                frame["submitted"].mean() * model_kb
+            )

@@ -155,3 +155,13 @@ def test_summary_reports_warm_up_apart(two_setting_sweep):
     for scenario in summary["scenarios"]:
         assert 0 < summary["warmup_seconds"][scenario] < summary["seconds"][scenario]
     assert math.isclose(summary["data"]["chance_accuracy"], summary["data"]["chance_accuracy"])
+
+
+def test_a_two_scenario_sweep_table_keeps_both_scenarios_of_every_job(two_setting_sweep):
+    table = pd.read_parquet(two_setting_sweep / "sweep.parquet")
+    per_job = table.groupby("job")["scenario"].apply(lambda s: sorted(set(s)))
+    assert per_job.to_dict() == dict.fromkeys(
+        ["0", "1", "2", "3"], ["centralized", "decentralized"]
+    )
+    counts = table.groupby(["job", "scenario"])["metric"].nunique()
+    assert counts.nunique() == 1 and counts.iloc[0] > 30  # every scenario's full scorecard

@@ -7,10 +7,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sim.ledger import verify_run
 from tests.conftest import SMALL
@@ -50,13 +50,13 @@ def test_ctrl_c_ends_with_one_line_naming_the_partial_run(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    ledgers = []
-    for _ in range(600):  # at most a minute for the imports and the first epoch
-        ledgers = list(tmp_path.glob("outputs/*/*/ledger/*.jsonl"))
-        if ledgers or run.poll() is not None:
+    # The run logs its start once the economy (and its ledger) exists: interrupt it then.
+    for line in run.stdout:
+        if "participants at the start" in line:
             break
-        time.sleep(0.1)
-    assert ledgers, "the run never started"
+    else:
+        pytest.fail("the run ended before it logged its start")
+    ledgers = list(tmp_path.glob("outputs/*/*/ledger/*.jsonl"))
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
     folder = ledgers[0].parent.parent
