@@ -81,13 +81,14 @@ def seeds_sweep(tmp_path, *extra):
 def launch(tmp_path, launcher_args, cores: set[int] | None = None):
     """Run the 4-job seeds sweep; ``cores`` pins the sweep's process (and its jobs) to them."""
     tmp_path.mkdir(parents=True, exist_ok=True)
+    # taskset, not preexec_fn: forking a process that runs JAX's threads can deadlock.
+    pin = [] if cores is None else ["taskset", "-c", ",".join(map(str, sorted(cores)))]
     done = subprocess.run(
-        seeds_sweep(tmp_path, *launcher_args),
+        [*pin, *seeds_sweep(tmp_path, *launcher_args)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=600,
-        preexec_fn=None if cores is None else (lambda: os.sched_setaffinity(0, cores)),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     table = pd.read_parquet(tmp_path / "sweep" / "sweep.parquet")
