@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench bench-record clean
+.PHONY: run test lint format bench bench-record mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,18 @@ bench: $(STAMP)
 bench-record: $(STAMP)
 	for b in $(BENCHMARKS); do BENCH_RESULTS=benchmarks/results $(BIN)/python benchmarks/$$b.py || exit 1; done
 
+# Mutation testing: the hand-written mutants of benchmarks/named_mutants.py (minutes), then mutmut
+# (hours on two cores; resumes where it stopped; ARGS='--sample 0.2' for an estimate). Results go
+# to benchmarks/results/.
+MUTANTS := $(VENV)/.installed-mutants
+
+$(MUTANTS): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,mutants]"
+	touch $(MUTANTS)
+
+mutants: $(MUTANTS)
+	$(BIN)/python benchmarks/named_mutants.py
+	$(BIN)/python benchmarks/mutants.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache
+	rm -rf $(VENV) outputs multirun mutants .pytest_cache .ruff_cache

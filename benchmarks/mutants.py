@@ -1,0 +1,231 @@
+"""Mutation testing: how many deliberately broken versions of the code the tests catch.
+
+Runs mutmut (https://github.com/boxed/mutmut) over the modules named in pyproject's
+``[tool.mutmut]`` (the mechanism library, the ledger and its verifier, the scorecard metrics, the
+report statistics), then prints a table per module and writes
+
+- ``<results>/mutants.json``: counts per module and status, the kill rate, mutmut's version;
+- ``<results>/mutants-survivors.md``: every surviving mutant with its diff, grouped by module.
+
+Kill rate = (killed + timeout) / (mutants checked − skipped). A survivor is a mutant that every
+selected test passes: either a gap in the tests or an equivalent mutant (one that cannot change
+behaviour); the survivors file is the list to read.
+
+    python benchmarks/mutants.py                 # run (resumes: mutmut keeps finished results)
+    python benchmarks/mutants.py --report-only   # tabulate what mutants/ holds
+    python benchmarks/mutants.py 'mechanisms.*'  # only mutants whose names match
+    python benchmarks/mutants.py --sample 0.2    # a random fifth of each module's mutants
+
+The whole set takes hours on two cores and is not part of CI. ``--sample`` estimates the kill
+rate from a seeded random sample stratified by module (mutant sampling: Acree et al. 1979,
+"Mutation Analysis", Georgia Tech GIT-ICS-79/08; Wong & Mathur, J. Systems and Software 31(3),
+1995); the rate is reported with its Wilson 95 % interval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import fnmatch
+import json
+import math
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import norm
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "benchmarks" / "results"))
+
+# mutmut's exit-code convention (mutmut.stats.status_by_exit_code), restated so that reading the
+# results does not depend on mutmut's internals.
+STATUS_BY_EXIT_CODE = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    2: "interrupted",
+    None: "not checked",
+    34: "skipped",
+    35: "suspicious",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    37: "caught by type check",
+    -11: "segfault",
+    -9: "segfault",
+}
+CAUGHT = ("killed", "timeout", "caught by type check", "segfault")
+
+
+def module_of(mutant: str) -> str:
+    """``mechanisms.market.double_auction.xǁDoubleAuctionǁclear__mutmut_3`` → its module."""
+    return mutant.rsplit(".", 1)[0]
+
+
+def read_statuses(mutants_dir: Path) -> dict[str, str]:
+    statuses = {}
+    for meta in sorted(mutants_dir.rglob("*.meta")):
+        exit_codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        for name, code in exit_codes.items():
+            statuses[name] = STATUS_BY_EXIT_CODE.get(code, "suspicious")
+    return statuses
+
+
+def wilson_interval(caught: int, checked: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson, JASA 22, 1927)."""
+    if checked == 0:
+        return (math.nan, math.nan)
+    z = norm.ppf(0.5 + level / 2)
+    p = caught / checked
+    centre = (p + z * z / (2 * checked)) / (1 + z * z / checked)
+    half = z * math.sqrt(p * (1 - p) / checked + z * z / (4 * checked**2)) / (1 + z * z / checked)
+    return (round(centre - half, 4), round(centre + half, 4))
+
+
+def stratified_sample(names: list[str], fraction: float, seed: int) -> list[str]:
+    """ceil(fraction × n) mutants drawn without replacement from each module's n."""
+    rng = np.random.default_rng(seed)
+    by_module: dict[str, list[str]] = collections.defaultdict(list)
+    for name in sorted(names):
+        by_module[module_of(name)].append(name)
+    chosen = []
+    for module in sorted(by_module):
+        pool = by_module[module]
+        k = math.ceil(fraction * len(pool))
+        chosen += [pool[i] for i in sorted(rng.choice(len(pool), size=k, replace=False))]
+    return chosen
+
+
+def generate(mutmut: Path) -> None:
+    """Have mutmut write its mutants (and test coverage) without testing any of them."""
+    # mutmut generates every mutant before it filters by name; a filter that matches nothing
+    # stops it right there.
+    subprocess.run([str(mutmut), "run", "__generate_only__"], cwd=ROOT, capture_output=True)
+
+
+def tabulate(statuses: dict[str, str]) -> dict[str, dict]:
+    by_module: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for name, status in statuses.items():
+        by_module[module_of(name)][status] += 1
+    table = {}
+    for module, counts in sorted(by_module.items()):
+        caught = sum(counts[s] for s in CAUGHT)
+        checked = caught + counts["survived"] + counts["suspicious"] + counts["no tests"]
+        table[module] = {
+            **dict(sorted(counts.items())),
+            "kill_rate": round(caught / checked, 4) if checked else None,
+        }
+    return table
+
+
+def total(statuses: dict[str, str]) -> dict:
+    counts = collections.Counter(statuses.values())
+    caught = sum(counts[s] for s in CAUGHT)
+    checked = caught + counts["survived"] + counts["suspicious"] + counts["no tests"]
+    return {
+        **dict(sorted(counts.items())),
+        "kill_rate": round(caught / checked, 4) if checked else None,
+        "kill_rate_95ci": wilson_interval(caught, checked),
+    }
+
+
+def survivor_diffs(names: list[str]) -> str:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant  # mutmut's own reader of mutants/
+
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        sections, current = [], None
+        for name in names:
+            module = module_of(name)
+            if module != current:
+                sections.append(f"\n## {module}\n")
+                current = module
+            sections.append(f"### {name}\n\n```diff\n{get_diff_for_mutant(name)}\n```\n")
+        return "\n".join(sections)
+    finally:
+        os.chdir(cwd)
+
+
+def print_table(table: dict[str, dict], overall: dict) -> None:
+    print(f"{'module':52} {'mutants':>8} {'killed':>7} {'survived':>9} {'no tests':>9} {'rate':>6}")
+    for module, row in {**table, "all": overall}.items():
+        n = sum(v for k, v in row.items() if not k.startswith("kill_rate"))
+        rate = "" if row["kill_rate"] is None else f"{row['kill_rate']:.1%}"
+        print(
+            f"{module:52} {n:8d} {row.get('killed', 0) + row.get('timeout', 0):7d} "
+            f"{row.get('survived', 0):9d} {row.get('no tests', 0):9d} {rate:>6}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="mutant name patterns (fnmatch), as mutmut takes")
+    parser.add_argument("--report-only", action="store_true", help="tabulate mutants/ as it is")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--sample", type=float, help="fraction of each module's mutants, in (0, 1]")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    args = parser.parse_args(argv)
+    if args.sample is not None and not 0 < args.sample <= 1:
+        parser.error(f"--sample must be in (0, 1], got {args.sample}")
+
+    mutmut = Path(sys.executable).with_name("mutmut")
+    if args.sample is not None and not read_statuses(ROOT / "mutants"):
+        generate(mutmut)
+    selected = sorted(read_statuses(ROOT / "mutants"))
+    if args.names:
+        selected = [n for n in selected if any(fnmatch.fnmatch(n, p) for p in args.names)]
+    if args.sample is not None:
+        selected = stratified_sample(selected, args.sample, args.seed)
+
+    if not args.report_only:
+        names = selected if args.sample is not None else args.names
+        command = [str(mutmut), "run", "--max-children", str(args.max_children), *names]
+        done = subprocess.run(command, cwd=ROOT)
+        if done.returncode not in (0, 1):
+            return done.returncode
+
+    statuses = read_statuses(ROOT / "mutants")
+    if args.names or args.sample is not None:
+        chosen = set(selected)
+        statuses = {name: status for name, status in statuses.items() if name in chosen}
+    if not statuses:
+        print(
+            "no mutation results under mutants/; run without --report-only first", file=sys.stderr
+        )
+        return 2
+    table, overall = tabulate(statuses), total(statuses)
+    print_table(table, overall)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "mutants.json").write_text(
+        json.dumps(
+            {
+                "mutmut": version("mutmut"),
+                "selection": {"names": args.names, "sample": args.sample, "seed": args.seed},
+                "all": overall,
+                "modules": table,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    survivors = sorted(name for name, status in statuses.items() if status == "survived")
+    (RESULTS / "mutants-survivors.md").write_text(
+        f"# Surviving mutants ({len(survivors)})\n\nEach passes every selected test: a gap in "
+        "the tests, or a mutant that cannot change behaviour.\n" + survivor_diffs(survivors)
+    )
+    print(f"\nwrote {RESULTS / 'mutants.json'} and {RESULTS / 'mutants-survivors.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
