@@ -90,6 +90,21 @@ def wilson_interval(caught: int, checked: int, level: float = 0.95) -> tuple[flo
     return (round(centre - half, 4), round(centre + half, 4))
 
 
+def forget_survivors(mutants_dir: Path, names: set[str]) -> int:
+    """Mark surviving mutants among ``names`` unchecked, so that the next run tries them against
+    the tests as they are now (mutmut keeps a finished mutant's verdict otherwise)."""
+    forgotten = 0
+    for meta in sorted(mutants_dir.rglob("*.meta")):
+        data = json.loads(meta.read_text())
+        exit_codes = data.get("exit_code_by_key", {})
+        for name, code in exit_codes.items():
+            if name in names and STATUS_BY_EXIT_CODE.get(code) == "survived":
+                exit_codes[name] = None
+                forgotten += 1
+        meta.write_text(json.dumps(data, indent=4))
+    return forgotten
+
+
 def stratified_sample(names: list[str], fraction: float, seed: int) -> list[str]:
     """ceil(fraction × n) mutants drawn without replacement from each module's n."""
     rng = np.random.default_rng(seed)
@@ -173,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sample", type=float, help="fraction of each module's mutants, in (0, 1]")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    parser.add_argument(
+        "--recheck-survivors",
+        action="store_true",
+        help="try the selected survivors again against the current tests",
+    )
     args = parser.parse_args(argv)
     if args.sample is not None and not 0 < args.sample <= 1:
         parser.error(f"--sample must be in (0, 1], got {args.sample}")
@@ -186,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample is not None:
         selected = stratified_sample(selected, args.sample, args.seed)
 
+    if args.recheck_survivors:
+        print(f"{forget_survivors(ROOT / 'mutants', set(selected))} survivors to check again")
     if not args.report_only:
         names = selected if args.sample is not None else args.names
         command = [str(mutmut), "run", "--max-children", str(args.max_children), *names]

@@ -74,6 +74,18 @@ def test_editing_one_line_breaks_verification(tmp_path, edit):
     assert "line 3" in result.problems[0]
 
 
+def test_verify_command_marks_a_tampered_ledger_failed(tmp_path, capsys):
+    path = tmp_path / "ledger" / "x.jsonl"
+    _small_ledger(path)
+    lines = path.read_text().splitlines()
+    entry = json.loads(lines[2])
+    entry["amount"] = [a + 1 for a in entry["amount"]]
+    lines[2] = json.dumps(entry)
+    path.write_text("\n".join(lines) + "\n")
+    assert main([str(tmp_path)]) == 1
+    assert capsys.readouterr().out.startswith("FAILED ledger/x.jsonl")
+
+
 def test_deleting_a_line_breaks_verification(tmp_path):
     path = tmp_path / "l.jsonl"
     _small_ledger(path)

@@ -72,3 +72,18 @@ def test_norm_clipping_bounds_one_updates_pull():
     np.testing.assert_allclose(
         NormClipping(100.0)(round_with(10, 0)), round_with(10, 0).mean(axis=0)
     )
+
+
+@pytest.mark.parametrize(
+    ("f", "multi", "n", "tolerated"),
+    [
+        (2, 1, 6, 0),  # 2f + 2 = n: Krum's condition 2f + 2 < n fails
+        (2, 1, 7, 2),
+        (1, 1, 5, 1),  # 2f + 2 = 4 < 5; a 3f + 2 rule would give 0
+        (2, 5, 7, 2),  # m = n − f: every averaged update can be honest
+        (2, 6, 7, 0),  # m > n − f: one of them must be an attacker's
+    ],
+)
+def test_krum_tolerates_f_only_under_its_conditions(f, multi, n, tolerated):
+    """Blanchard et al., NeurIPS 2017, Prop. 1 (2f + 2 < n); Multi-Krum averages m updates."""
+    assert Krum(f=f, multi=multi).tolerated(n) == tolerated

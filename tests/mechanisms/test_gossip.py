@@ -53,3 +53,9 @@ def test_gossip_rule_returns_the_mean():
     np.testing.assert_allclose(Gossip(nx.path_graph(4))(updates), updates.mean(axis=0))
     with pytest.raises(ValueError):
         Gossip(nx.path_graph(3)).mix(updates)
+
+
+def test_spectral_gap_of_two_nodes_is_one_minus_the_second_eigenvalue():
+    # [[3/4, 1/4], [1/4, 3/4]] has eigenvalues 1 and 1/2.
+    assert spectral_gap(np.array([[0.75, 0.25], [0.25, 0.75]])) == pytest.approx(0.5)
+    assert spectral_gap(np.array([[1.0]])) == 1.0

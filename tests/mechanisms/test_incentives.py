@@ -147,3 +147,11 @@ def test_ocean_data_farming_by_hand():
         )
     )
     assert out.data_providers.tolist() == [1_571_700, 785_850]
+
+
+def test_exact_shapley_values_refuse_more_than_twenty_players_before_enumerating():
+    def value(mask):
+        raise AssertionError("no coalition may be valued")
+
+    with pytest.raises(ValueError, match=r"2\^n coalitions; n = 21 is too many"):
+        shapley_values(value, 21)

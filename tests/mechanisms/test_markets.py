@@ -132,3 +132,10 @@ def test_double_auction_class_trades_efficiently_between_cost_and_value():
     realised = np.sum(out.sold * (1.0 - cost))
     best = np.sum(capacity * (1.0 - cost))
     assert realised / best > 0.9
+
+
+def test_efficiency_when_buyers_outnumber_sellers():
+    # One seller at 5 and buyers at 10, 8, 6: only one unit can trade, the best surplus is 5.
+    values, costs = np.array([10.0, 8.0, 6.0]), np.array([5.0])
+    assert allocative_efficiency(values, costs, np.array([0]), np.array([0])) == 1.0
+    assert allocative_efficiency(values, costs, np.array([2]), np.array([0])) == pytest.approx(0.2)

@@ -150,6 +150,10 @@ def test_quadratic_funding_by_hand():
     np.testing.assert_allclose(quadratic_funding(c, pool=100.0), [16.0, 4.0])
     # A pool of 6 covers half of the 12 of subsidy needed.
     np.testing.assert_allclose(quadratic_funding(c, pool=6.0), [4.0 + 6.0, 4.0])
+    # An empty pool is allowed: contributions alone.
+    np.testing.assert_allclose(quadratic_funding(c, pool=0.0), [4.0, 4.0])
+    with pytest.raises(ValueError, match="non-negative"):
+        quadratic_funding(c, pool=-1.0)
 
 
 def test_quadratic_voting_counts_square_roots():
