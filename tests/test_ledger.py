@@ -77,13 +77,36 @@ def test_editing_one_line_breaks_verification(tmp_path, edit):
 def test_verify_command_marks_a_tampered_ledger_failed(tmp_path, capsys):
     path = tmp_path / "ledger" / "x.jsonl"
     _small_ledger(path)
+    assert main([str(tmp_path)]) == 0
+    assert capsys.readouterr().out == (
+        "OK ledger/x.jsonl: 6 entries, supply 0.001200 = minted 0.001500 − burned 0.000300\n"
+    )
     lines = path.read_text().splitlines()
     entry = json.loads(lines[2])
     entry["amount"] = [a + 1 for a in entry["amount"]]
     lines[2] = json.dumps(entry)
     path.write_text("\n".join(lines) + "\n")
     assert main([str(tmp_path)]) == 1
-    assert capsys.readouterr().out.startswith("FAILED ledger/x.jsonl")
+    assert capsys.readouterr().out == (
+        "FAILED ledger/x.jsonl: 2 entries, supply 0.001500 = minted 0.001500 − burned 0.000000\n"
+        "  line 3: hash chain broken (entry edited or moved)\n"
+    )
+
+
+def test_verify_command_reads_its_arguments_and_explains_itself(tmp_path, capsys, monkeypatch):
+    _small_ledger(tmp_path / "ledger" / "x.jsonl")
+    monkeypatch.setattr("sys.argv", ["deai-sim-verify", str(tmp_path)])
+    assert main() == 0
+    assert capsys.readouterr().out.startswith("OK ledger/x.jsonl")
+    assert main([str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr() == ("", f"error: no ledger/*.jsonl under {tmp_path / 'missing'}\n")
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: deai-sim-verify [-h] run_dir")
+    assert "Recompute a run's ledger chain and token supply." in help_text
+    assert "run directory holding ledger/*.jsonl" in help_text
 
 
 def test_deleting_a_line_breaks_verification(tmp_path):
