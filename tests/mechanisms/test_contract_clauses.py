@@ -146,6 +146,16 @@ def test_each_incentive_clause_rejects_the_member_that_breaks_it(message):
     assert str(caught.value) == message
 
 
+def test_an_incentive_paying_a_single_unit_meets_its_contract():
+    def one_unit(out):
+        builders = np.zeros_like(out.builders)
+        builders[0] = 1
+        zero_v, zero_d = np.zeros_like(out.validators), np.zeros_like(out.data_providers)
+        return _with(out, builders=builders, validators=zero_v, data_providers=zero_d, minted=0)
+
+    check("incentive", Incentive(one_unit))
+
+
 def test_an_incentive_paying_out_exactly_what_came_in_meets_its_contract():
     def everything(out):
         builders = np.zeros_like(out.builders)
@@ -232,12 +242,71 @@ class Inside(MeanClaimingTolerance):
         return honest.min(axis=0)
 
 
+class Off(MeanClaimingTolerance):
+    """Claims (n − 1) // 2 and answers ``shift`` beyond one side of the honest range."""
+
+    def __init__(self, shift, side):
+        self.shift, self.side = shift, side
+
+    def __call__(self, updates, weights=None):
+        updates = np.asarray(updates)
+        if np.ptp(updates, axis=0).max() == 0:
+            return updates[0]
+        honest = updates[self.tolerated(len(updates)) :]
+        edge = honest.max(axis=0) if self.side > 0 else honest.min(axis=0)
+        return edge + self.side * self.shift
+
+
+class AtTheGlobalMaximum(Off):
+    """Every coordinate at the largest honest value of any coordinate: outside the honest range
+    of all the others."""
+
+    def __init__(self):
+        super().__init__(0.0, 1)
+
+    def __call__(self, updates, weights=None):
+        updates = np.asarray(updates)
+        if np.ptp(updates, axis=0).max() == 0:
+            return updates[0]
+        return np.full(updates.shape[1], updates[self.tolerated(len(updates)) :].max())
+
+
+class MeanClaimingOne(Mean):
+    def tolerated(self, n):
+        return 1
+
+
 AGGREGATION = {
     "clients in full agreement were overruled": Zero(),
     "7 of 15 extreme updates moved the result outside the honest range, although the rule "
     "claims to tolerate 7": MeanClaimingTolerance(),
     "the aggregate is longer than the clipping norm": MeanClaimingAClip(),
 }
+OUTSIDE = "{k} of 15 extreme updates moved the result outside the honest range, although the rule claims to tolerate {k}"
+AGGREGATES_OUTSIDE = {
+    "half a unit above": (Off(0.5, +1), 7),
+    "half a unit below": (Off(0.5, -1), 7),
+    "at the largest value of any coordinate": (AtTheGlobalMaximum(), 7),
+    "the mean, claiming one": (MeanClaimingOne(), 1),
+}
+
+
+@pytest.mark.parametrize("case", AGGREGATES_OUTSIDE)
+def test_an_aggregate_outside_the_honest_range_by_any_margin_breaks_the_tolerance(case):
+    rule, k = AGGREGATES_OUTSIDE[case]
+    with pytest.raises(ContractViolation) as caught:
+        check("aggregation", rule)
+    assert str(caught.value) == OUTSIDE.format(k=k)
+
+
+class WeightsRequired:
+    """The coordinate median, insisting on the family's full call ``rule(updates, weights)``."""
+
+    def __call__(self, updates, weights):
+        return np.median(np.asarray(updates), axis=0)
+
+    def tolerated(self, n):
+        return (n - 1) // 2
 
 
 @pytest.mark.parametrize("message", AGGREGATION)
@@ -247,7 +316,11 @@ def test_each_aggregation_clause_rejects_the_member_that_breaks_it(message):
     assert str(caught.value) == message
 
 
-@pytest.mark.parametrize("rule", [MeanAtTheClip(), Inside()], ids=["at-the-clip", "on-the-edge"])
+@pytest.mark.parametrize(
+    "rule",
+    [MeanAtTheClip(), Inside(), WeightsRequired()],
+    ids=["at-the-clip", "on-the-edge", "weights-required"],
+)
 def test_an_aggregate_on_the_boundary_meets_its_contract(rule):
     check("aggregation", rule)
 
