@@ -270,3 +270,107 @@ def test_sensitivity_reads_the_last_epoch():
     ).sample(frac=1.0, random_state=0)  # rows in no particular order
     text = sensitivity(pd.DataFrame(), series, Path(tempfile.mkdtemp()) / "s.png")
     assert "0 → 0.900" in text and "0.5 → 0.200" in text
+
+
+def test_mean_ci_skips_missing_values_and_has_no_interval_below_two():
+    # Two values 1 and 3: s = √2, half-width t(0.975, 1) · s / √2 = 12.706.
+    assert mean_ci([1.0, None, float("nan"), 3.0]) == pytest.approx((2.0, 12.706), abs=1e-3)
+    assert all(np.isnan(v) for v in mean_ci([]))
+    assert all(np.isnan(v) for v in mean_ci([None, float("nan")]))
+    mean, half = mean_ci([None, 4.0])
+    assert mean == 4.0 and np.isnan(half)
+
+
+def test_paired_p_value_needs_two_finite_differences():
+    assert np.isnan(paired_p_value([0.3]))
+    assert np.isnan(paired_p_value([0.3, None, float("nan")]))
+    assert paired_p_value([0.1, None, 0.3, float("nan")]) == pytest.approx(
+        paired_p_value([0.1, 0.3])
+    )
+    assert paired_p_value([-0.2, -0.2, -0.2]) == 0.0
+
+
+def test_holm_of_no_finite_p_values_is_all_nan_and_ties_keep_their_order():
+    assert np.isnan(holm([float("nan"), float("nan")])).all()
+    assert holm([]).shape == (0,)
+    # m = 3; the tie at 0.01 is scaled by 3 and 2 (→ 0.03, 0.02), made monotone: both 0.03.
+    np.testing.assert_allclose(holm([0.01, 0.01, 0.2]), [0.03, 0.03, 0.2])
+
+
+def _verdict_rows(favours_by_metric):
+    return pd.DataFrame(
+        [
+            {"aspect": 1, "metric": m, "kind": "measured", "favours": f}
+            for m, f in favours_by_metric.items()
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("favours", "verdict"),
+    [
+        ({"a": "decentralized", "b": "none"}, "decentralized"),
+        ({"a": "centralized", "b": "centralized"}, "centralized"),
+        ({"a": "decentralized", "b": "centralized"}, "mixed"),
+        ({"a": "none", "b": "none"}, "no significant difference"),
+    ],
+)
+def test_an_aspects_verdict_follows_its_significant_measured_metrics(favours, verdict):
+    assert verdicts(_verdict_rows(favours)) == {1: verdict}
+
+
+def test_collect_reads_every_scenario_and_counts_metrics_without_a_kind_as_measured():
+    from experiments.comparison import collect
+
+    metric = {"aspect": 2, "aspect_name": "Compute", "name": "m", "better": "higher", "value": 1.5}
+    summaries = {
+        0: {"scorecard": {"decentralized": [metric], "centralized": [{**metric, "value": 2.5}]}},
+        1: {"scorecard": {"decentralized": [{**metric, "kind": "structural"}]}},
+    }
+    table = collect(summaries)
+    assert table[["seed", "scenario", "value", "kind"]].values.tolist() == [
+        [0, "decentralized", 1.5, "measured"],
+        [0, "centralized", 2.5, "measured"],
+        [1, "decentralized", 1.5, "structural"],
+    ]
+    assert set(table.columns) == {
+        "seed",
+        "scenario",
+        "aspect",
+        "aspect_name",
+        "metric",
+        "better",
+        "kind",
+        "value",
+    }
+    assert table[["aspect", "aspect_name", "metric", "better"]].iloc[0].tolist() == [
+        2,
+        "Compute",
+        "m",
+        "higher",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mean", "ci", "text"),
+    [
+        (0.12345, 0.0123, "0.123 ± 0.012"),
+        (0.5, float("nan"), "0.5"),
+        (float("nan"), 0.1, "n/a"),
+        (1000.0, 1e-7, "1e+03 ± 0"),  # rounding noise of identical values shows as 0
+        (1000.0, 1e-5, "1e+03 ± 1e-05"),
+    ],
+)
+def test_mean_and_interval_format(mean, ci, text):
+    from experiments.comparison import _fmt
+
+    assert _fmt(mean, ci) == text
+
+
+@pytest.mark.parametrize(
+    ("p", "text"), [(0.0004, "< 0.001"), (0.001, "0.001"), (0.0456, "0.046"), (float("nan"), "n/a")]
+)
+def test_p_value_format(p, text):
+    from experiments.comparison import _fmt_p
+
+    assert _fmt_p(p) == text
