@@ -119,11 +119,28 @@ def stratified_sample(names: list[str], fraction: float, seed: int) -> list[str]
     return chosen
 
 
+def single_threaded(environ) -> dict:
+    """One thread per mutant: mutmut's timeouts are limits on CPU time, which a test's thread
+    pools (XLA, BLAS) would otherwise multiply; the children already fill the cores."""
+    return {
+        "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        **environ,
+    }
+
+
 def generate(mutmut: Path) -> None:
     """Have mutmut write its mutants (and test coverage) without testing any of them."""
     # mutmut generates every mutant before it filters by name; a filter that matches nothing
     # stops it right there.
-    subprocess.run([str(mutmut), "run", "__generate_only__"], cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [str(mutmut), "run", "__generate_only__"],
+        cwd=ROOT,
+        capture_output=True,
+        env=single_threaded(os.environ),
+    )
 
 
 def tabulate(statuses: dict[str, str]) -> dict[str, dict]:
@@ -211,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         names = selected if args.sample is not None else args.names
         command = [str(mutmut), "run", "--max-children", str(args.max_children), *names]
-        done = subprocess.run(command, cwd=ROOT)
+        done = subprocess.run(command, cwd=ROOT, env=single_threaded(os.environ))
         if done.returncode not in (0, 1):
             return done.returncode
 
