@@ -210,10 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
     parser.add_argument(
         "--recheck",
-        nargs="+",
+        action="append",
         choices=["survived", "timeout"],
         default=[],
-        help="try the selected mutants with these verdicts again (after new tests, say)",
+        help="try the selected mutants with this verdict again (after new tests, say); repeatable",
     )
     args = parser.parse_args(argv)
     if args.sample is not None and not 0 < args.sample <= 1:
