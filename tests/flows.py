@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.ledger import to_units
-from sim.population import TREASURY
+from sim.population import BONDS, TREASURY
 
 # New supply comes from endowments and emission only; burns from registration, slashing and
 # stake at risk.
@@ -30,7 +30,9 @@ def flow_problems(run_dir: Path, scenario: str) -> list[str]:
       passed governance vote's), and as many pay as the epoch recorded buyers;
     - emission: what was minted as emission each epoch is what the incentive mechanism reported
       minting (``emission_minted``), into the treasury alone;
-    - genesis: after the first epoch, endowments go only to accounts joining in that epoch, once.
+    - genesis: after the first epoch, endowments go only to accounts joining in that epoch, once;
+    - bonds: per account, what is slashed never exceeds what it has locked, and what is returned
+      on exit is exactly what it locked less what was slashed.
     """
     run_dir = Path(run_dir)
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -87,4 +89,36 @@ def flow_problems(run_dir: Path, scenario: str) -> list[str]:
                     f"reported {reported}"
                 )
         price = next_price
+    return problems + bond_problems(entries)
+
+
+def bond_problems(entries: list[dict]) -> list[str]:
+    """Per account, bonds locked = bonds slashed + bonds returned (+ what is still locked): no
+    slash beyond what an account has locked, and a return on exit of exactly the rest."""
+    problems = []
+    locked: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        kind, reason, epoch = entry["kind"], entry["reason"], entry["epoch"]
+        if kind == "transfer" and reason == "bond":
+            for src, dst, amount in zip(entry["src"], entry["dst"], entry["amount"], strict=True):
+                if dst != BONDS:
+                    problems.append(f"epoch {epoch}: a bond paid to {dst}, not the bonds")
+                locked[src] += amount
+        elif kind == "burn" and reason == "slashing":
+            offenders = entry["detail"]["offenders"]
+            for offender, amount in zip(offenders, entry["amount"], strict=True):
+                if amount > locked[offender]:
+                    problems.append(
+                        f"epoch {epoch}: {amount} slashed from {offender}, "
+                        f"which had {locked[offender]} locked"
+                    )
+                locked[offender] -= amount
+        elif kind == "transfer" and reason == "bond returned":
+            for dst, amount in zip(entry["dst"], entry["amount"], strict=True):
+                if amount != locked[dst]:
+                    problems.append(
+                        f"epoch {epoch}: {amount} of a bond returned to {dst}, which had "
+                        f"{locked[dst]} locked after slashing"
+                    )
+                locked[dst] = 0
     return problems
