@@ -106,7 +106,8 @@ def forget(mutants_dir: Path, names: set[str], statuses: set[str]) -> int:
 
 
 def stratified_sample(names: list[str], fraction: float, seed: int) -> list[str]:
-    """ceil(fraction × n) mutants drawn without replacement from each module's n."""
+    """ceil(fraction × n) mutants drawn without replacement from each module's n: the first of a
+    seeded permutation, so that a smaller fraction's sample lies inside a larger one's."""
     rng = np.random.default_rng(seed)
     by_module: dict[str, list[str]] = collections.defaultdict(list)
     for name in sorted(names):
@@ -115,7 +116,7 @@ def stratified_sample(names: list[str], fraction: float, seed: int) -> list[str]
     for module in sorted(by_module):
         pool = by_module[module]
         k = math.ceil(fraction * len(pool))
-        chosen += [pool[i] for i in sorted(rng.choice(len(pool), size=k, replace=False))]
+        chosen += [pool[i] for i in sorted(rng.permutation(len(pool))[:k])]
     return chosen
 
 
