@@ -95,11 +95,7 @@ def test_verify_command_marks_a_tampered_ledger_failed(tmp_path, capsys):
 
 def test_verify_command_reads_its_arguments_and_explains_itself(tmp_path, capsys, monkeypatch):
     _small_ledger(tmp_path / "ledger" / "x.jsonl")
-    monkeypatch.setattr("sys.argv", ["deai-sim-verify", str(tmp_path)])
-    assert main() == 0
-    assert capsys.readouterr().out.startswith("OK ledger/x.jsonl")
-    assert main([str(tmp_path / "missing")]) == 2
-    assert capsys.readouterr() == ("", f"error: no ledger/*.jsonl under {tmp_path / 'missing'}\n")
+    monkeypatch.setattr("sys.argv", ["python -m sim.ledger", "--help"])  # its name is its own
     with pytest.raises(SystemExit) as done:
         main(["--help"])
     assert done.value.code == 0
@@ -107,6 +103,11 @@ def test_verify_command_reads_its_arguments_and_explains_itself(tmp_path, capsys
     assert help_text.startswith("usage: deai-sim-verify [-h] run_dir")
     assert "Recompute a run's ledger chain and token supply." in help_text
     assert "run directory holding ledger/*.jsonl" in help_text
+    monkeypatch.setattr("sys.argv", ["deai-sim-verify", str(tmp_path)])
+    assert main() == 0
+    assert capsys.readouterr().out.startswith("OK ledger/x.jsonl")
+    assert main([str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr() == ("", f"error: no ledger/*.jsonl under {tmp_path / 'missing'}\n")
 
 
 def test_deleting_a_line_breaks_verification(tmp_path):

@@ -87,3 +87,14 @@ def test_norm_clipping_bounds_one_updates_pull():
 def test_krum_tolerates_f_only_under_its_conditions(f, multi, n, tolerated):
     """Blanchard et al., NeurIPS 2017, Prop. 1 (2f + 2 < n); Multi-Krum averages m updates."""
     assert Krum(f=f, multi=multi).tolerated(n) == tolerated
+
+
+def test_krum_scores_are_sums_of_squared_distances_to_the_nearest_others():
+    # n = 4, f = 1: each update's n − f − 2 = 1 nearest other, at squared distance below 1.
+    updates = np.array([[0.0], [0.1], [0.3], [1.0]])
+    np.testing.assert_allclose(krum_scores(updates, f=1), [0.01, 0.01, 0.04, 0.49])
+
+
+def test_norm_clipping_with_no_weight_falls_back_to_the_plain_mean():
+    updates = np.array([[0.2, 0.0], [0.0, 0.4]])
+    np.testing.assert_allclose(NormClipping(max_norm=1.0)(updates, np.zeros(2)), [0.1, 0.2])

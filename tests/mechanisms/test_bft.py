@@ -49,3 +49,17 @@ def test_committee_is_drawn_by_stake_and_reproducible():
     assert not np.array_equal(
         power, BFTQuorum(committee_size=100, seed=8).voting_power(stake, weights)
     )
+
+
+def test_a_quorum_of_stake_below_one_token_still_commits():
+    # Stake is a share, not a count: 0.3 + 0.3 + 0.4 online is all of it.
+    weights = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    _, out = BFTQuorum(quorum=2 / 3).step(None, np.array([0.3, 0.3, 0.4]), weights)
+    assert out.committed and out.accepted.tolist() == [True, False]
+
+
+def test_merit_of_a_round_with_no_voting_power_is_zero():
+    from mechanisms.consensus.base import merit_weights
+
+    merit = merit_weights(np.ones((2, 3)), np.zeros(2), np.ones(3, bool))
+    assert merit.tolist() == [0.0, 0.0, 0.0]

@@ -59,3 +59,9 @@ def test_spectral_gap_of_two_nodes_is_one_minus_the_second_eigenvalue():
     # [[3/4, 1/4], [1/4, 3/4]] has eigenvalues 1 and 1/2.
     assert spectral_gap(np.array([[0.75, 0.25], [0.25, 0.75]])) == pytest.approx(0.5)
     assert spectral_gap(np.array([[1.0]])) == 1.0
+
+
+def test_a_small_overlay_is_complete_and_carries_the_peers_names():
+    graph = Gossip(degree=3).peer_graph([7, 3, 5])
+    assert sorted(graph.nodes) == [3, 5, 7]
+    assert graph.number_of_edges() == 3  # complete on three peers

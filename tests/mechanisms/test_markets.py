@@ -139,3 +139,8 @@ def test_efficiency_when_buyers_outnumber_sellers():
     values, costs = np.array([10.0, 8.0, 6.0]), np.array([5.0])
     assert allocative_efficiency(values, costs, np.array([0]), np.array([0])) == 1.0
     assert allocative_efficiency(values, costs, np.array([2]), np.array([0])) == pytest.approx(0.2)
+
+
+def test_efficiency_is_undefined_when_no_trade_could_gain():
+    values, costs = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    assert np.isnan(allocative_efficiency(values, costs, np.array([], int), np.array([], int)))

@@ -83,6 +83,7 @@ REFUSED = [
     (Yuma, {"kappa": 1.01}, "kappa"),
     (Yuma, {"bonds_penalty": 1.01}, "bonds_penalty"),
     (Yuma, {"bonds_moving_average": -0.01}, "bonds_moving_average"),
+    (Yuma, {"bonds_moving_average": 1.01}, "bonds_moving_average"),
     (Yuma, {"version": "yuma2"}, "version"),
     (Yuma, {"version": "yuma3", "liquid_alpha": (0.6, 0.5)}, "liquid_alpha"),
     (Yuma, {"version": "yuma3", "liquid_alpha": (-0.1, 0.5)}, "liquid_alpha"),

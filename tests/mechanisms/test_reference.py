@@ -163,3 +163,21 @@ def test_quadratic_voting_counts_square_roots():
     # One whale with 100 tokens (10 votes) against two holders of 36 (6 + 6 votes).
     out = QuadraticVoting().decide(np.array([1, -1, -1]), np.array([100.0, 36.0, 36.0]), owner)
     assert not out.passed and out.yes == 10 and out.no == 12
+
+
+def test_quadratic_voting_below_one_token_uses_square_roots_too():
+    from mechanisms.governance.quadratic import QuadraticVoting
+
+    # 0.64 tokens cast 0.8 votes against 0.25 tokens' 0.5: passes.
+    out = QuadraticVoting().decide(np.array([1, -1]), np.array([0.64, 0.25]), np.zeros(2, bool))
+    assert out.passed and out.yes == pytest.approx(0.8) and out.no == pytest.approx(0.5)
+
+
+def test_a_bid_exactly_at_the_ceiling_is_accepted():
+    from mechanisms.market.auction import ReverseAuction
+
+    # cost 1 with a 100 % markup bids 2.0, the ceiling itself.
+    out = ReverseAuction(max_price=2.0, markup=1.0).allocate(
+        np.array([3.0]), np.array([5.0]), np.array([1.0])
+    )
+    assert out.sold.tolist() == [3.0] and out.price.tolist() == [2.0]
