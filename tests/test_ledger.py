@@ -257,3 +257,31 @@ def test_closing_balances_that_differ_from_the_replay_fail(tmp_path):
     ]
     path = _chained(tmp_path / "forged.jsonl", entries)
     assert verify_ledger(path).problems == ["replayed balances differ from the closing balances"]
+
+
+def test_split_units_gives_the_leftover_units_by_largest_remainder():
+    # 10 units at 61 % / 39 %: 6.1 and 3.9 round down to 6 and 3; the unit left goes to the
+    # larger remainder (0.9), not to the larger share.
+    assert split_units(10, np.array([0.61, 0.39])).tolist() == [6, 4]
+
+
+def test_tokens_become_whole_units_by_rounding_down():
+    from sim.ledger import tokens_to_units
+
+    assert tokens_to_units([0.0000007, 1.5, 0.3]).tolist() == [0, 1_500_000, 300_000]
+
+
+def test_the_closing_entry_states_supply_minted_and_burned(tmp_path):
+    ledger = _small_ledger(tmp_path / "l.jsonl")
+    assert ledger.burned == 300
+    closing = json.loads((tmp_path / "l.jsonl").read_text().splitlines()[-1])
+    assert (closing["kind"], closing["reason"]) == ("close", "final balances")
+    assert closing["detail"] == {"supply": 1200, "minted": 1500, "burned": 300}
+
+
+def test_burns_add_up(tmp_path):
+    ledger = Ledger(tmp_path / "l.jsonl", 2, header={"scenario": "test"})
+    ledger.mint([0, 1], [100, 100], "genesis")
+    ledger.burn([0], [30], "registration")
+    ledger.burn([1], [20], "registration")
+    assert ledger.burned == 50 and ledger.supply == 150
