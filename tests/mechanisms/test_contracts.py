@@ -267,3 +267,12 @@ def test_a_robust_rule_replaced_by_the_mean_breaks_its_contract(name, rule):
     mean.tolerated = rule.tolerated  # the claim without the rule
     with pytest.raises(ContractViolation, match="outside the honest range"):
         check("aggregation", mean)
+
+
+@pytest.mark.parametrize("family", FAMILIES_CHECKED)
+def test_every_member_built_from_its_own_defaults_does_its_job(family):
+    """A mechanism used outside the YAML configs (``Yuma()``, ``StakeBond()``) starts from its
+    constructor's defaults; those must be valid and meet the family's contract too."""
+    for _, configured in members(family):
+        mechanism = type(configured)()
+        check(family, mechanism)
