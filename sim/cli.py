@@ -24,7 +24,7 @@ from omegaconf import DictConfig, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
-from sim import launchers  # also registers the local_job_cap resolver
+from sim import interrupts, launchers  # launchers also registers the local_job_cap resolver
 from sim import sweep as sweep_records
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 
@@ -248,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"deai-sim: error: {error}", file=sys.stderr)
         return 2
     sys.argv = [sys.argv[0], *args]
+    interrupts.install()
     try:
         app()
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
+from sim import interrupts
 from sim.config import ConfigError, validate
 from sim.learning.data import load_splits
 from sim.metrics.adversaries import adversary_report
@@ -94,6 +95,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
         ):
             model.step()
+            interrupts.check()
             watch.observe(model.record)
             if epoch == 0:  # the first epoch compiles every JAX function of the run
                 warmup[name] = time.perf_counter() - started

@@ -94,3 +94,23 @@ def test_a_sweep_ends_with_its_folder(tmp_path):
     (sweep_dir,) = list(tmp_path.glob("multirun/*/*"))
     assert done.stdout.strip().splitlines()[-1] == str(sweep_dir)
     assert (sweep_dir / "sweep.parquet").is_file()
+
+
+def test_an_interrupt_swallowed_where_it_was_raised_still_stops_the_run(monkeypatch):
+    """A KeyboardInterrupt raised inside a finaliser is printed and dropped by Python; the
+    recorded request stops the run at the next epoch all the same."""
+    import signal
+
+    from sim import interrupts
+
+    monkeypatch.setattr(interrupts, "_requested", False)
+    monkeypatch.setattr(signal, "getsignal", lambda _: signal.default_int_handler)
+    installed = {}
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: installed.update({sig: handler}))
+    interrupts.install()
+    try:
+        installed[signal.SIGINT](signal.SIGINT, None)
+    except KeyboardInterrupt:
+        pass  # swallowed, as in a finaliser
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.check()
