@@ -16,6 +16,14 @@ from sim.ledger import verify_run
 from tests.conftest import SMALL
 
 COMMAND = [sys.executable, "-m", "sim"]
+# As typed at a terminal, where Ctrl-C is live: a process inherits an ignored SIGINT from its
+# parent (a test worker may be one), and Python then never raises KeyboardInterrupt.
+AT_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'sim', *sys.argv[1:]])",
+]
 
 
 def test_two_runs_started_at_once_write_two_folders_that_verify(tmp_path):
@@ -44,7 +52,7 @@ def test_two_runs_started_at_once_write_two_folders_that_verify(tmp_path):
 
 def test_ctrl_c_ends_with_one_line_naming_the_partial_run(tmp_path):
     run = subprocess.Popen(
-        [*COMMAND, *SMALL, "epochs=500"],
+        [*AT_A_TERMINAL, *SMALL, "epochs=500"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
