@@ -3,7 +3,7 @@
 1. Weight copying: a validator that sets last epoch's consensus as its weights, without
    evaluating, earns dividends.  Yuma 3 with liquid alpha lets honest validators' bonds move fast
    towards miners that rise, so a copier, always one epoch late, earns less per unit of stake
-   than under classic Yuma.  (shared/specs/yuma.md, "Known behaviours".)
+   than under classic Yuma.  (opentensor/subtensor's Yuma 3 motivation: weight copying under classic Yuma.)
 2. Clipping: a cabal holding less than κ of active stake cannot raise its friend's rank above
    what the honest majority gives it; from κ on it can.
 

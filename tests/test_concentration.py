@@ -24,7 +24,7 @@ amounts = st.lists(
 
 
 # Test vectors of the Blockchain Technology Lab's consensus-decentralization tests
-# (shared/specs/metrics.md, "Published numbers a simulation can be held against").
+# (the published values cited beside each case).
 def test_published_vectors():
     assert gini([5, 4, 3, 2, 1]) == pytest.approx(0.26667, abs=1e-5)
     assert hhi([8, 6, 3, 3]) == pytest.approx(2950)

@@ -1,4 +1,4 @@
-"""Structural metrics against published values (shared/specs/metrics.md)."""
+"""Structural metrics against published values (Freeman 1979; Albert, Jeong & Barabási 2000; Schneider et al. 2011)."""
 
 import networkx as nx
 import numpy as np

@@ -14,8 +14,8 @@ class StakeBond:
     consensus rejected).
 
     Source: bonded validator entry and slashing in proof-of-stake networks
-    (shared/specs/mechanisms.md, "Slashing: equivocation or a proven fault burns a fraction of
-    bonded stake"; Gensyn's verification game slashes a solver's stake D).  Departure: a
+    (Buterin & Griffith, arXiv:1710.09437, 2017: a proven fault burns a fraction of the bonded
+    deposit; Gensyn's verification game slashes a solver's stake D).  Departure: a
     rejected submission counts as the proven fault.
     """
 

@@ -11,8 +11,8 @@ class Permissioned:
     """The coordinator approves applicants in arrival order while its roster for the role has
     fewer than ``capacity`` members (and a slot is free).  Entry is free in tokens but rationed.
 
-    Source: the centralized-platform baseline of shared/specs/mechanisms.md (the coordinator alone
-    "admits participants (capacity-limited approval)").
+    Source: the centralized-platform baseline of docs/model.md (the coordinator alone admits
+    participants, up to its capacity).
     """
 
     def __init__(self, capacity: int = 10):

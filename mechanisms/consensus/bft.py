@@ -12,7 +12,8 @@ from mechanisms.consensus.base import check_round, halted, vote_outcome
 
 def committee_failure_probability(committee_size: int, byzantine_fraction: float) -> float:
     """P[Bin(k, β) ≥ ⌈k/3⌉]: a committee of k seats drawn ∝ stake holds a blocking third of
-    Byzantine seats when a fraction β of the stake is Byzantine (shared/specs/mechanisms.md)."""
+    Byzantine seats when a fraction β of the stake is Byzantine (binomial tail; the one-third
+    bound of Castro & Liskov, "Practical Byzantine Fault Tolerance", OSDI 1999)."""
     k, beta = committee_size, byzantine_fraction
     threshold = math.ceil(k / 3)
     return float(

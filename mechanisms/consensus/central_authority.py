@@ -13,8 +13,8 @@ class CentralAuthority:
     Rule: accept j iff ``W_0j > 0``; builders' merit is the coordinator's weight, normalised.
     Every other evaluator's weight and all stake are ignored; if the coordinator is offline,
     nothing is decided.  This is the decision rule of a centralized ML platform
-    (shared/specs/mechanisms.md, "Centralized platform": the coordinator alone evaluates and
-    accepts updates).
+    (the centralized baseline of docs/model.md: the coordinator alone evaluates and accepts
+    updates, as a server does in McMahan et al., AISTATS 2017).
     """
 
     def init(self, n_validators: int, n_builders: int) -> None:

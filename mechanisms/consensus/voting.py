@@ -43,8 +43,9 @@ class StakeMajority(_WeightedVote):
     accepted submissions; an evaluator's credit is its stake times the share of submissions on
     which its vote agreed with the outcome (normalised).
 
-    Source: stake-weighted majority of proof-of-stake voting (shared/specs/mechanisms.md,
-    "Stake-weighted voting and BFT quorums": a proposal passes with > 1/2 of stake cast).
+    Source: stake-weighted majority of proof-of-stake voting (Buterin & Griffith, "Casper the
+    Friendly Finality Gadget", arXiv:1710.09437, 2017: votes weighted by deposit); a proposal
+    passes with > 1/2 of the stake cast.
     """
 
     def power(self, stake):
@@ -53,8 +54,9 @@ class StakeMajority(_WeightedVote):
 
 class Majority(_WeightedVote):
     """One agent, one vote: power p_i = 1 for every evaluator with positive stake (registered),
-    otherwise as StakeMajority.  Source: shared/specs/mechanisms.md, "one-agent-one-vote
-    majority: a proposal passes with > 1/2 of votes cast".  Sybil identities count fully here,
+    otherwise as StakeMajority.  Source: simple majority rule (May, "A set of
+    independent necessary and sufficient conditions for simple majority decision", Econometrica
+    20(4), 1952): a proposal passes with > 1/2 of the votes cast.  Sybil identities count fully here,
     which is the rule's known weakness."""
 
     def power(self, stake):

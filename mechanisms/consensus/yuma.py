@@ -1,7 +1,7 @@
 """Yuma consensus of Bittensor, classic (Yuma 2) and Yuma 3.
 
 Source: the ``epoch`` of opentensor/subtensor (pallets/subtensor/src/epoch/run_epoch.rs and
-epoch/math.rs), summarised with every formula in shared/specs/yuma.md.  Validators i are rows,
+epoch/math.rs) and its tests, with the Yuma 3 changes of opentensor/subtensor's yuma3 work.  Validators i are rows,
 miners (here: builders) j are columns.  One epoch:
 
 1. Active stake ``A = normalize(S · permit · active)``; permits go to the ``max_validators``

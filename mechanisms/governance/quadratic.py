@@ -31,7 +31,7 @@ class QuadraticVoting:
     """Each account's voice credits are its tokens; casting v votes costs v² credits, so an
     account spending all its credits on one proposal casts √balance votes.  A proposal passes
     with more than ``threshold`` of the votes cast.  Source: Lalley & Weyl, "Quadratic Voting",
-    AEA Papers and Proceedings 2018; shared/specs/mechanisms.md ("quadratic voting/funding").
+    AEA Papers and Proceedings 108, 2018.
     Sybil identities gain under it (√a + √b > √(a + b)), which the adversary experiments show."""
 
     def __init__(self, threshold: float = 0.5):

@@ -7,8 +7,8 @@ from mechanisms.governance.base import weighted_majority
 
 class TokenVote:
     """One token, one vote: power = balance; a proposal passes with more than ``threshold`` of the
-    power cast.  Source: token-weighted on-chain governance, shared/specs/mechanisms.md
-    ("stake-weighted majority: a proposal passes with > 1/2 of stake cast")."""
+    power cast.  Source: token-weighted on-chain governance (Buterin, "Notes on blockchain governance",
+    vitalik.ca, 2017): a proposal passes with more than the threshold of the tokens cast."""
 
     def __init__(self, threshold: float = 0.5):
         if not 0.0 <= threshold < 1.0:

@@ -19,7 +19,7 @@ class BittensorEmission:
     Builders play the miners (I = consensus builder weight) and validators their role
     (D = consensus validator weight, Yuma's dividends under Yuma); data providers get nothing.
 
-    Source: shared/specs/yuma.md step 8 and the owner cut of opentensor/subtensor's
+    Source: the emission split and the owner cut of opentensor/subtensor's
     run_coinbase.  Departure: the owner's cut stays in the treasury account, which stands for the
     subnet owner.
     """

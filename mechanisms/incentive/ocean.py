@@ -14,7 +14,7 @@ def data_farming_rewards(stakes, volume, budget: float, apy_cap: float = 0.01571
     ``R_ij = min(p_j · S_ij / Σ_i S_ij · O, 0.015717 · S_ij, DCV_j · M_j)``, p_j = DCV_j / Σ DCV.
 
     ``stakes`` (I, J), ``volume`` (J,) data consume volume, ``budget`` O.  Source:
-    oceanprotocol/df-py reward_calculator.py (shared/specs/mechanisms.md).
+    oceanprotocol/df-py, df_py/volume/reward_calculator.py.
     """
     stakes = np.asarray(stakes, dtype=np.float64)
     volume = np.asarray(volume, dtype=np.float64)

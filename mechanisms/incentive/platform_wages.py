@@ -17,8 +17,8 @@ class PlatformWages:
     platform's balance (consumer fees plus its capital).  The platform's take rate is then
     ``(revenue − wages − data payments − compute) / revenue``.
 
-    Source: the centralized-platform baseline of shared/specs/mechanisms.md ("Contributors are paid
-    fixed wages or a price per unit set by the platform; the platform keeps the difference").
+    Source: the centralized-platform baseline of docs/model.md: contributors are paid fixed
+    wages or a price per unit set by the platform, which keeps the difference.
     """
 
     def __init__(self, wage_per_update: float = 5.0, price_per_record: float = 0.02):

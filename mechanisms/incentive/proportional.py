@@ -17,7 +17,7 @@ class ProportionalEmission:
     the emission is not minted and its part of the fees stays in the treasury.
 
     Source: contribution-proportional block rewards, the common core of Bittensor's emission split
-    (miners by incentive, validators by dividends; shared/specs/yuma.md step 8) and of Ocean's data
+    (miners by incentive, validators by dividends; opentensor/subtensor run_coinbase.rs) and of Ocean's data
     farming (rewards ∝ stake-weighted consume volume).  Departure: one flat emission per epoch, no
     halving schedule and no owner cut.
     """

@@ -14,8 +14,8 @@ class PostedPrice:
     demand D = Σ d_b and willing capacity K = Σ k_p, the traded quantity is Q = min(D, K); builder b
     receives ``d_b · Q / D`` and provider p sells ``k_p · Q / K``.  Every unit trades at p.
 
-    Source: the centralized-platform baseline of shared/specs/mechanisms.md (the platform sets a
-    price per GPU-hour); pro-rata rationing is the standard fixed-price allocation rule.
+    Source: the centralized-platform baseline of docs/model.md (the platform sets a price per
+    GPU-hour); pro-rata rationing is the standard fixed-price allocation rule.
     """
 
     def __init__(self, price: float = 1.0):

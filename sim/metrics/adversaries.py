@@ -2,7 +2,7 @@
 
 For each adversary kind present: its members, their mean total reward, the honest peers' median
 total reward and the gain = adversary mean / honest median (the spec's free-rider gain, ≈ 0 is
-good; shared/specs/metrics.md aspect 16).  Sybils are counted per owner: the owner's reward summed
+good; aspect 16 of docs/model.md).  Sybils are counted per owner: the owner's reward summed
 over all its identities.  Validators are also compared per unit of initial stake, since stake
 drives their rewards.
 """

@@ -1,6 +1,10 @@
 """Structural metrics of a communication graph: centralization, percolation and robustness.
 
-Formulas: shared/specs/metrics.md, aspects 1 (Architecture) and 8 (Resiliency).
+Formulas: Freeman, "Centrality in social networks: conceptual clarification", Social Networks 1(3),
+1979 (degree centralization); Albert, Jeong & Barabási, "Error and attack tolerance of complex
+networks", Nature 406, 2000 (giant component after failures); Schneider et al., "Mitigation of
+malicious attacks on networks", PNAS 108(10), 2011 (robustness R).  Aspects 1 and 8 of
+docs/model.md.
 """
 
 from __future__ import annotations

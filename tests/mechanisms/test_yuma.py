@@ -1,4 +1,4 @@
-"""Yuma consensus against hand computations from shared/specs/yuma.md and against the bond and
+"""Yuma consensus against hand computations from opentensor/subtensor's epoch formulas and against the bond and
 dividend trajectories published in subtensor's own Yuma 3 epoch tests."""
 
 import numpy as np
