@@ -41,28 +41,13 @@ from scipy.stats import norm
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "benchmarks" / "results"))
 
-# mutmut's exit-code convention (mutmut.stats.status_by_exit_code), restated so that reading the
-# results does not depend on mutmut's internals.
-STATUS_BY_EXIT_CODE = {
-    1: "killed",
-    3: "killed",
-    0: "survived",
-    5: "no tests",
-    33: "no tests",
-    2: "interrupted",
-    None: "not checked",
-    34: "skipped",
-    35: "suspicious",
-    36: "timeout",
-    24: "timeout",
-    -24: "timeout",
-    152: "timeout",
-    255: "timeout",
-    37: "caught by type check",
-    -11: "segfault",
-    -9: "segfault",
-}
 CAUGHT = ("killed", "timeout", "caught by type check", "segfault")
+
+
+def status_of(exit_code) -> str:
+    from mutmut.stats import status_by_exit_code  # mutmut's own reading of its exit codes
+
+    return status_by_exit_code[exit_code]
 
 
 def module_of(mutant: str) -> str:
@@ -75,7 +60,7 @@ def read_statuses(mutants_dir: Path) -> dict[str, str]:
     for meta in sorted(mutants_dir.rglob("*.meta")):
         exit_codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
         for name, code in exit_codes.items():
-            statuses[name] = STATUS_BY_EXIT_CODE.get(code, "suspicious")
+            statuses[name] = status_of(code)
     return statuses
 
 
@@ -98,7 +83,7 @@ def forget(mutants_dir: Path, names: set[str], statuses: set[str]) -> int:
         data = json.loads(meta.read_text())
         exit_codes = data.get("exit_code_by_key", {})
         for name, code in exit_codes.items():
-            if name in names and STATUS_BY_EXIT_CODE.get(code) in statuses:
+            if name in names and status_of(code) in statuses:
                 exit_codes[name] = None
                 forgotten += 1
         meta.write_text(json.dumps(data, indent=4))
@@ -144,26 +129,11 @@ def generate(mutmut: Path) -> None:
     )
 
 
-def tabulate(statuses: dict[str, str]) -> dict[str, dict]:
-    by_module: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for name, status in statuses.items():
-        by_module[module_of(name)][status] += 1
-    table = {}
-    for module, counts in sorted(by_module.items()):
-        caught = sum(counts[s] for s in CAUGHT)
-        checked = caught + counts["survived"] + counts["suspicious"] + counts["no tests"]
-        table[module] = {
-            **dict(sorted(counts.items())),
-            "kill_rate": round(caught / checked, 4) if checked else None,
-        }
-    return table
-
-
-def total(statuses: dict[str, str]) -> dict:
-    counts = collections.Counter(statuses.values())
+def rates(counts: collections.Counter) -> dict:
+    """Counts by status with the kill rate, its Wilson interval and, counting each timeout as a
+    survivor instead of a kill (mutmut's convention), its lower bound."""
     caught = sum(counts[s] for s in CAUGHT)
     checked = caught + counts["survived"] + counts["suspicious"] + counts["no tests"]
-    # mutmut counts a timeout as caught; counting each as a survivor instead gives a lower bound.
     failed = caught - counts["timeout"]
     return {
         **dict(sorted(counts.items())),
@@ -171,6 +141,13 @@ def total(statuses: dict[str, str]) -> dict:
         "kill_rate_95ci": wilson_interval(caught, checked),
         "kill_rate_timeouts_as_survivors": round(failed / checked, 4) if checked else None,
     }
+
+
+def tabulate(statuses: dict[str, str]) -> dict[str, dict]:
+    by_module: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for name, status in statuses.items():
+        by_module[module_of(name)][status] += 1
+    return {module: rates(counts) for module, counts in sorted(by_module.items())}
 
 
 def survivor_diffs(names: list[str]) -> str:
@@ -252,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             "no mutation results under mutants/; run without --report-only first", file=sys.stderr
         )
         return 2
-    table, overall = tabulate(statuses), total(statuses)
+    table, overall = tabulate(statuses), rates(collections.Counter(statuses.values()))
     print_table(table, overall)
     low, high = overall["kill_rate_95ci"]
     print(
