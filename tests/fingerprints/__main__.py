@@ -1,0 +1,5 @@
+import sys
+
+from tests.fingerprints import main
+
+sys.exit(main())
