@@ -1,6 +1,6 @@
-"""Participants of the economy as mesa agents (identity and decision rules)."""
+"""Participants of the economy as mesa agents (identity and decision rules) and their role sets."""
 
-from agents.base import Participant, Role
+from agents.base import Participant
 from agents.roles import (
     ComputeProvider,
     Consumer,
@@ -9,18 +9,12 @@ from agents.roles import (
     ModelBuilder,
     Validator,
 )
-
-AGENT_CLASSES = {
-    Role.COORDINATOR: Coordinator,
-    Role.COMPUTE_PROVIDER: ComputeProvider,
-    Role.DATA_PROVIDER: DataProvider,
-    Role.BUILDER: ModelBuilder,
-    Role.VALIDATOR: Validator,
-    Role.CONSUMER: Consumer,
-}
+from agents.sets import AGENT_CLASSES, ROLE_SETS
+from sim.roles import Role
 
 __all__ = [
     "AGENT_CLASSES",
+    "ROLE_SETS",
     "ComputeProvider",
     "Consumer",
     "Coordinator",

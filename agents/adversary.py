@@ -1,58 +1,142 @@
-"""Adversarial participants.  Each is a role's agent class with one decision rule replaced.
+"""Adversarial behaviours, one registered class each.
 
-- FreeRider (builder): buys no compute, uses no data and resubmits the network model.
-- SybilBuilder (builder): one of several identities of a single owner; buys nothing and
-  resubmits the owner's primary submission, to multiply the owner's share of rewards.
-- WeightCopier (validator): does not evaluate; sets last epoch's agreed weights (the consensus
-  vector) as its own, to earn dividends for free.
-- CabalValidator (validator): puts all of its weight on one friend builder.
-- Model-poisoning builders (attacks on aggregation, Baruch et al. 2019; Blanchard et al. 2017):
-  SignFlipper submits θ − s·Δ (its update reversed and scaled), NoiseInjector θ + N(0, σ²),
-  LittleIsEnough the honest updates' coordinate mean minus z standard deviations, LabelFlipper
-  trains honestly on labels y ↦ C − 1 − y.
+An adversary is a role's agent class with one decision replaced.  ``@adversary("free_riders")``
+registers it under the config key that sets the share of the role's initial members who play it
+(``adversaries.free_riders=0.25``); the config schema and the adversary report are derived from
+this registry, so a new attack is one class here (or in any module imported before the config is
+composed), nothing else.  The hooks act on all members at once:
 
-The model draws which slots are adversarial from the population stream (config ``adversaries``),
-so that two scenarios with one seed face the same adversaries.
+- builders: ``buys_compute`` (who asks the market for compute), ``flips_labels`` (train on
+  y ↦ C − 1 − y), ``submit(round, members)`` (replace what members submit, in the round);
+- validators: ``set_member_weights(round, members)`` (replace the weights they set).
+
+The attacks:
+
+- FreeRider: buys no compute, uses no data and resubmits the network model.
+- SybilBuilder: one of several identities of a single owner; buys nothing and resubmits the
+  owner's primary submission, to multiply the owner's share of rewards.
+- WeightCopier: does not evaluate; sets last epoch's agreed weights (the consensus vector).
+- CabalValidator: puts all of its weight on one friend builder.
+- Model poisoning (Blanchard et al., "Machine Learning with Adversaries: Byzantine Tolerant
+  Gradient Descent", NeurIPS 2017; Baruch et al., NeurIPS 2019): SignFlipper submits θ − s·Δ,
+  NoiseInjector θ + N(0, σ²), LittleIsEnough the honest updates' coordinate mean minus z
+  standard deviations, LabelFlipper trains honestly on flipped labels.
+
+Which slots are adversarial is drawn from the population stream, so two scenarios with one seed
+face the same adversaries.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
 from agents.roles import ModelBuilder, Validator
+from sim.roles import Role
+
+ADVERSARIES: dict[str, type] = {}  # config share key → behaviour class, in registration order
 
 
-class Adversary(str, Enum):
-    free_rider = "free_rider"
-    sybil = "sybil"
-    weight_copier = "weight_copier"
-    cabal = "cabal"
-    sign_flipper = "sign_flipper"
-    noise_injector = "noise_injector"
-    little_is_enough = "little_is_enough"
-    label_flipper = "label_flipper"
+def adversary(share_key: str):
+    """Register an adversarial agent class under its config share key."""
+
+    def register(cls):
+        if share_key in ADVERSARIES and ADVERSARIES[share_key] is not cls:
+            raise ValueError(f"adversaries.{share_key} is already registered")
+        cls.share_key = share_key
+        ADVERSARIES[share_key] = cls
+        return cls
+
+    return register
 
 
+def behaviours_of(role: Role) -> list[type]:
+    return [cls for cls in ADVERSARIES.values() if cls.role == role]
+
+
+def behaviour_of_kind(kind: str) -> type:
+    return next(cls for cls in ADVERSARIES.values() if cls.kind == kind)
+
+
+@dataclass
+class SubmissionRound:
+    """What builders are about to submit: the working table the behaviours rewrite."""
+
+    thetas: np.ndarray  # (B, D) models by builder position
+    submitted: np.ndarray  # (B,) bool
+    network_model: np.ndarray  # (D,)
+    population: Any
+    builder_slots: np.ndarray
+    rng: np.random.Generator
+    params: Any  # the config's ``adversaries`` section
+
+
+@dataclass
+class WeightingRound:
+    """The (E, B) weights validators are about to set."""
+
+    weights: np.ndarray
+    submitted: np.ndarray
+    last_consensus: np.ndarray
+    friend: int | None  # the builder position a cabal backs
+    params: Any
+
+
+@adversary("free_riders")
 class FreeRider(ModelBuilder):
-    kind = Adversary.free_rider
+    kind = "free_rider"
+
+    @classmethod
+    def buys_compute(cls, population, slots):
+        return np.zeros(len(slots), dtype=bool)
+
+    @classmethod
+    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
+        round.thetas[members] = cls.submission(round.network_model)
+        round.submitted[members] = True
 
     @staticmethod
     def submission(network_model: np.ndarray) -> np.ndarray:
         return network_model
 
 
+@adversary("sybils")
 class SybilBuilder(ModelBuilder):
-    kind = Adversary.sybil
+    kind = "sybil"
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Every identity of the group belongs to the owner of the first."""
+        if len(group):
+            population.owner[group] = group[0]
+
+    @classmethod
+    def buys_compute(cls, population, slots):
+        """Only the owner's primary identity trains; the others copy it."""
+        return population.owner[slots] == slots
+
+    @classmethod
+    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
+        p, slots = round.population, round.builder_slots
+        copies = members & (p.owner[slots] != slots)
+        primary = p.position(Role.BUILDER, p.owner[slots[copies]])
+        round.thetas[copies] = cls.submission(round.thetas[primary])
+        round.submitted[copies] = round.submitted[primary]
 
     @staticmethod
     def submission(primary: np.ndarray) -> np.ndarray:
         return primary
 
 
+@adversary("weight_copiers")
 class WeightCopier(Validator):
-    kind = Adversary.weight_copier
+    kind = "weight_copier"
+
+    @classmethod
+    def set_member_weights(cls, round: WeightingRound, members: np.ndarray) -> None:
+        round.weights[members] = cls.copied_weights(round.last_consensus, round.submitted)
 
     @staticmethod
     def copied_weights(last_consensus: np.ndarray, submitted: np.ndarray) -> np.ndarray:
@@ -60,8 +144,14 @@ class WeightCopier(Validator):
         return np.where(submitted, last_consensus, 0.0)
 
 
+@adversary("cabal")
 class CabalValidator(Validator):
-    kind = Adversary.cabal
+    kind = "cabal"
+
+    @classmethod
+    def set_member_weights(cls, round: WeightingRound, members: np.ndarray) -> None:
+        if round.friend is not None and members.any():
+            round.weights[members] = cls.collusive_weights(round.weights.shape[1], round.friend)
 
     @staticmethod
     def collusive_weights(n_builders: int, friend: int) -> np.ndarray:
@@ -70,8 +160,26 @@ class CabalValidator(Validator):
         return row
 
 
-class SignFlipper(ModelBuilder):
-    kind = Adversary.sign_flipper
+class ModelPoisoner(ModelBuilder):
+    """A builder that trains, then replaces the model it submits (only what it submits)."""
+
+    @classmethod
+    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
+        members = members & round.submitted
+        round.thetas[members] = cls.poisoned(round, members)
+
+    @classmethod
+    def poisoned(cls, round: SubmissionRound, members: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+@adversary("sign_flippers")
+class SignFlipper(ModelPoisoner):
+    kind = "sign_flipper"
+
+    @classmethod
+    def poisoned(cls, round, members):
+        return cls.poison(round.network_model, round.thetas[members], round.params.attack_scale)
 
     @staticmethod
     def poison(network_model: np.ndarray, trained: np.ndarray, scale: float) -> np.ndarray:
@@ -79,8 +187,14 @@ class SignFlipper(ModelBuilder):
         return network_model - scale * (trained - network_model)
 
 
-class NoiseInjector(ModelBuilder):
-    kind = Adversary.noise_injector
+@adversary("noise_injectors")
+class NoiseInjector(ModelPoisoner):
+    kind = "noise_injector"
+
+    @classmethod
+    def poisoned(cls, round, members):
+        n, std = int(members.sum()), round.params.noise_std
+        return cls.poison(round.network_model, round.rng, n, std)
 
     @staticmethod
     def poison(
@@ -89,12 +203,25 @@ class NoiseInjector(ModelBuilder):
         return network_model + rng.normal(0.0, std, (n, network_model.size))
 
 
-class LittleIsEnough(ModelBuilder):
+@adversary("little_is_enough")
+class LittleIsEnough(ModelPoisoner):
     """Baruch, Baruch & Goldberg, "A Little Is Enough: Circumventing Defenses For Distributed
     Learning", NeurIPS 2019: every attacker sends μ − z·σ of the honest updates, per coordinate,
     small enough to pass median- and distance-based filters."""
 
-    kind = Adversary.little_is_enough
+    kind = "little_is_enough"
+
+    @classmethod
+    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
+        if (members & round.submitted).any():
+            super().submit(round, members)
+
+    @classmethod
+    def poisoned(cls, round, members):
+        p, slots = round.population, round.builder_slots
+        honest = round.submitted & (p.adversary[slots] == "")
+        updates = round.thetas[honest] - round.network_model
+        return cls.poison(round.network_model, updates, round.params.alie_z, int(members.sum()))
 
     @staticmethod
     def poison(
@@ -106,28 +233,11 @@ class LittleIsEnough(ModelBuilder):
         return np.tile(network_model + shift, (n, 1))
 
 
+@adversary("label_flippers")
 class LabelFlipper(ModelBuilder):
-    kind = Adversary.label_flipper
+    kind = "label_flipper"
+    flips_labels: ClassVar[bool] = True
 
     @staticmethod
     def flip(labels: np.ndarray, n_classes: int) -> np.ndarray:
         return n_classes - 1 - labels
-
-
-ADVERSARY_CLASSES = {
-    Adversary.free_rider: FreeRider,
-    Adversary.sybil: SybilBuilder,
-    Adversary.weight_copier: WeightCopier,
-    Adversary.cabal: CabalValidator,
-    Adversary.sign_flipper: SignFlipper,
-    Adversary.noise_injector: NoiseInjector,
-    Adversary.little_is_enough: LittleIsEnough,
-    Adversary.label_flipper: LabelFlipper,
-}
-
-POISONERS = (
-    Adversary.sign_flipper,
-    Adversary.noise_injector,
-    Adversary.little_is_enough,
-    Adversary.label_flipper,
-)

@@ -8,22 +8,11 @@ decides for a thousand agents in one NumPy expression.
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import mesa
 import numpy as np
 
-from sim.ledger import UNITS_PER_TOKEN
-
-
-class Role(IntEnum):
-    PROTOCOL = 0
-    COORDINATOR = 1
-    COMPUTE_PROVIDER = 2
-    DATA_PROVIDER = 3
-    BUILDER = 4
-    VALIDATOR = 5
-    CONSUMER = 6
+from sim.roles import Role
+from sim.units import UNITS_PER_TOKEN
 
 
 class Participant(mesa.Agent):

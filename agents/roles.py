@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from agents.base import Participant, Role
@@ -36,9 +38,26 @@ class DataProvider(Participant):
 
 
 class ModelBuilder(Participant):
-    """Buys compute, trains locally on the data it obtained and submits its model."""
+    """Buys compute, trains locally on the data it obtained and submits its model.
+
+    The class methods below are the honest defaults of the hooks adversaries replace
+    (agents.adversary); each acts on all members of a kind at once."""
 
     role = Role.BUILDER
+    kind: ClassVar[str] = ""  # "" is honest play; adversaries name their kind
+    flips_labels: ClassVar[bool] = False
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Set up the slots drawn to play this kind (honest play needs nothing)."""
+
+    @classmethod
+    def buys_compute(cls, population, slots: np.ndarray) -> np.ndarray:
+        return np.ones(len(slots), dtype=bool)
+
+    @classmethod
+    def submit(cls, round, members: np.ndarray) -> None:
+        """Honest builders submit what they trained: the round is left as it is."""
 
     @staticmethod
     def compute_demand(wanted: float, balances: np.ndarray, price: float, pays: bool) -> np.ndarray:
@@ -83,7 +102,16 @@ class Validator(Participant):
     """Scores submissions on its own held-out data and sets weights; its stake is its balance."""
 
     role = Role.VALIDATOR
+    kind: ClassVar[str] = ""
     set_weights = staticmethod(honest_weights)
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Set up the slots drawn to play this kind (honest play needs nothing)."""
+
+    @classmethod
+    def set_member_weights(cls, round, members: np.ndarray) -> None:
+        """Honest validators keep the weights they measured."""
 
 
 class Consumer(Participant):

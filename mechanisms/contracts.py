@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions
-from sim.ledger import UNITS_PER_TOKEN
+from sim.units import UNITS_PER_TOKEN
 
 
 class ContractViolation(AssertionError):

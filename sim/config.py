@@ -9,11 +9,12 @@ message starts with the offending key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from enum import Enum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from hydra.utils import get_class
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from mechanisms import FAMILIES
@@ -33,9 +34,7 @@ def _fraction(key: str, value: float) -> None:
         raise ConfigError(f"{key}: must be a fraction in [0, 1], got {value}")
 
 
-class Organisation(str, Enum):
-    platform = "platform"  # a coordinator owns data, compute purchases, evaluation and payment
-    network = "network"  # peers hold their data, validators evaluate, the protocol pays
+NETWORK = {"_target_": "sim.organisation.Network"}
 
 
 class Topology(str, Enum):
@@ -48,7 +47,8 @@ class Topology(str, Enum):
 @dataclass
 class ScenarioConfig:
     name: str = MISSING
-    organisation: Organisation = Organisation.network
+    # Who runs the economy (sim.organisation): a class built from its ``_target_``.
+    organisation: Any = field(default_factory=lambda: dict(NETWORK))
     topology: Topology = Topology.random_regular
     peer_degree: int = 4
     platform_capital: float = 2000.0  # tokens the coordinator starts with (platform only)
@@ -57,8 +57,20 @@ class ScenarioConfig:
     def __post_init__(self):
         _at_least("scenario.peer_degree", self.peer_degree, 1)
         _at_least("scenario.platform_capital", self.platform_capital, 0)
-        if self.organisation == Organisation.platform and self.topology != Topology.star:
-            raise ConfigError("scenario.topology: a platform scenario needs topology=star")
+        target = self.organisation.get("_target_") if isinstance(self.organisation, dict) else None
+        if not target:
+            raise ConfigError(
+                "scenario.organisation: needs a _target_ naming the organisation's class, e.g. "
+                "sim.organisation.Network"
+            )
+        try:
+            organisation = get_class(target)
+        except Exception as error:
+            raise ConfigError(
+                f"scenario.organisation: cannot import {target!r} ({error})"
+            ) from None
+        if organisation.needs_star and self.topology != Topology.star:
+            raise ConfigError(f"scenario.topology: a {organisation.name} needs topology=star")
 
 
 @dataclass
@@ -215,40 +227,42 @@ class FaultConfig:
         _fraction("faults.partition_fraction", self.partition_fraction)
 
 
-@dataclass
-class AdversaryConfig:
-    free_riders: float = 0.0  # share of initial builders that resubmit the network model
-    sybils: float = 0.0  # share of initial builders that are identities of one Sybil owner
-    weight_copiers: float = 0.0  # share of initial validators that copy last epoch's consensus
-    cabal: float = 0.0  # share of initial validators that give all weight to one friend builder
-    sign_flippers: float = 0.0  # share of initial builders submitting θ − attack_scale · Δ
-    noise_injectors: float = 0.0  # share submitting θ + N(0, noise_std²)
-    little_is_enough: float = 0.0  # share submitting honest mean − alie_z · std (Baruch 2019)
-    label_flippers: float = 0.0  # share training on flipped labels y ↦ C − 1 − y
-    attack_scale: float = 4.0
-    noise_std: float = 1.0
-    alie_z: float = 1.0
+ATTACK_PARAMETERS = (
+    ("attack_scale", 4.0),  # sign flippers submit θ − attack_scale · Δ
+    ("noise_std", 1.0),  # noise injectors submit θ + N(0, noise_std²)
+    ("alie_z", 1.0),  # little-is-enough submits honest mean − alie_z · std (Baruch 2019)
+)
 
-    BUILDER_ATTACKS = (
-        "free_riders",
-        "sybils",
-        "sign_flippers",
-        "noise_injectors",
-        "little_is_enough",
-        "label_flippers",
+
+def _check_adversaries(self) -> None:
+    from agents.adversary import ADVERSARIES
+
+    for key in ADVERSARIES:
+        _fraction(f"adversaries.{key}", getattr(self, key))
+    for role in {cls.role for cls in ADVERSARIES.values()}:
+        keys = [key for key, cls in ADVERSARIES.items() if cls.role == role]
+        if sum(getattr(self, key) for key in keys) > 1:
+            raise ConfigError(
+                f"adversaries.{' + adversaries.'.join(keys)}: the shares of adversarial "
+                f"{role.name.lower()}s must not add up to more than 1"
+            )
+    for key, _ in ATTACK_PARAMETERS:
+        _at_least(f"adversaries.{key}", getattr(self, key), 0)
+
+
+def adversary_config_class() -> type:
+    """The ``adversaries`` section: one share in [0, 1] per registered adversary (its config key,
+    agents.adversary) and the attacks' parameters."""
+    from agents.adversary import ADVERSARIES
+
+    shares = [(key, float, field(default=0.0)) for key in ADVERSARIES]
+    parameters = [(key, float, field(default=value)) for key, value in ATTACK_PARAMETERS]
+    return make_dataclass(
+        "AdversaryConfig", shares + parameters, namespace={"__post_init__": _check_adversaries}
     )
 
-    def __post_init__(self):
-        for key in (*self.BUILDER_ATTACKS, "weight_copiers", "cabal"):
-            _fraction(f"adversaries.{key}", getattr(self, key))
-        if sum(getattr(self, key) for key in self.BUILDER_ATTACKS) > 1:
-            raise ConfigError(
-                "adversaries: the shares of adversarial builders must not add up to more than 1"
-            )
-        for key in ("attack_scale", "noise_std", "alie_z"):
-            _at_least(f"adversaries.{key}", getattr(self, key), 0)
-        if self.weight_copiers + self.cabal > 1:
-            raise ConfigError("adversaries.weight_copiers + adversaries.cabal: must not exceed 1")
+
+AdversaryConfig = adversary_config_class()
 
 
 @dataclass
@@ -288,7 +302,7 @@ class Config:
     learning: LearningConfig = field(default_factory=LearningConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
-    adversaries: AdversaryConfig = field(default_factory=AdversaryConfig)
+    adversaries: Any = field(default_factory=AdversaryConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     consensus: Any = MISSING
@@ -323,7 +337,16 @@ class Config:
 
 
 def register_schema() -> None:
-    ConfigStore.instance().store(name="schema", node=Config)
+    """Store the schema, its ``adversaries`` section derived from the adversaries registered
+    now (a module defining a new one must be imported before this is called)."""
+    global AdversaryConfig
+    AdversaryConfig = adversary_config_class()
+    schema = make_dataclass(
+        "Config",
+        [("adversaries", AdversaryConfig, field(default_factory=AdversaryConfig))],
+        bases=(Config,),
+    )
+    ConfigStore.instance().store(name="schema", node=schema)
 
 
 def validate(cfg: DictConfig) -> Config:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.base import Role
+from sim.roles import Role
 
 TREASURY = 0
 ESCROW = 1

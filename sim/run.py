@@ -100,8 +100,10 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
             if epoch == 0:  # the first epoch compiles every JAX function of the run
                 warmup[name] = time.perf_counter() - started
         stalls[name] = watch.message
-        scorecards[name] = [m.as_dict() for m in score(model)]
-        adversaries[name] = adversary_report(model)
+        record = model.run_record()
+        record.save(run_dir / "records" / f"{name}.npz")
+        scorecards[name] = [m.as_dict() for m in score(record)]
+        adversaries[name] = adversary_report(record)
         model.finish()
         frame = model.datacollector.get_model_vars_dataframe()
         frame.insert(0, "scenario", name)

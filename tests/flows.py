@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.ledger import to_units
 from sim.population import BONDS, TREASURY
+from sim.units import to_units
 
 # New supply comes from endowments and emission only; burns from registration, slashing and
 # stake at risk.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.access.base import Admission
-from sim.ledger import to_units
+from sim.units import to_units
 
 
 class RegistrationBurn:

@@ -2,7 +2,7 @@
 
 Each epoch the model measures what every participant contributed and what the treasury collected
 from consumers; the incentive mechanism turns that into integer token rewards (micro-token units,
-see sim.ledger).  Rewards are paid from the treasury; ``minted`` of them is new supply (emission),
+see sim.units).  Rewards are paid from the treasury; ``minted`` of them is new supply (emission),
 the rest comes from the treasury's balance (collected fees, or a platform's own funds).
 """
 

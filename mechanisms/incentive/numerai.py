@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
-from sim.ledger import tokens_to_units
+from sim.units import tokens_to_units
 
 
 def numerai_payouts(stake, corr, mmc, threshold: float, corr_weight=0.5, mmc_weight=2.0, clip=0.05):

@@ -6,7 +6,7 @@ import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
 from mechanisms.incentive.proportional import ProportionalEmission
-from sim.ledger import UNITS_PER_TOKEN, split_units, tokens_to_units
+from sim.units import UNITS_PER_TOKEN, split_units, tokens_to_units
 
 
 def data_farming_rewards(stakes, volume, budget: float, apy_cap: float = 0.015717, multiplier=1.0):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
-from sim.ledger import to_units, tokens_to_units
+from sim.units import to_units, tokens_to_units
 
 
 class PlatformWages:

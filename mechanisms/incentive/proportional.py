@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
-from sim.ledger import split_units, to_units
+from sim.units import split_units, to_units
 
 
 class ProportionalEmission:

@@ -15,7 +15,7 @@ from mechanisms.incentive.base import Rewards
 from mechanisms.incentive.proportional import ProportionalEmission
 from mechanisms.market.base import Allocation
 from mechanisms.market.posted_price import PostedPrice
-from sim.ledger import UNITS_PER_TOKEN
+from sim.units import UNITS_PER_TOKEN
 
 LIMIT = 2.0
 REVENUE = 100 * UNITS_PER_TOKEN  # what check_incentive's consumers pay

@@ -13,7 +13,7 @@ from mechanisms.contracts import ContractViolation, check
 from mechanisms.governance.base import GovernanceMechanism, GovernanceOutcome
 from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
 from mechanisms.market.base import Allocation, MarketMechanism
-from sim.ledger import UNITS_PER_TOKEN
+from sim.units import UNITS_PER_TOKEN
 from tests.mechanisms.registry import ids, members
 
 

@@ -1,0 +1,161 @@
+"""Role sets: the members of one role as a ``mesa.agent.AgentSet`` that decides for all of them.
+
+Each participant stays a ``mesa.Agent`` in ``model.agents`` (views draw them); its numbers live in
+the population arrays, by slot.  A role set's instance methods decide for every member at once in
+one NumPy expression (``builders.demand(...)``, ``validators.weights(...)``,
+``consumers.buys(...)``): honest play is the role class's rule, and every registered adversary
+(agents.adversary) replaces its members' part.  Members decide from the same state at the start
+of a phase (simultaneous moves; there is no ``shuffle_do`` order).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from mesa.agent import AgentSet
+
+from agents.adversary import SubmissionRound, WeightingRound, behaviours_of
+from agents.base import Participant
+from agents.roles import (
+    ComputeProvider,
+    Consumer,
+    Coordinator,
+    DataProvider,
+    ModelBuilder,
+    Validator,
+)
+from sim.roles import Role
+from sim.units import UNITS_PER_TOKEN
+
+AGENT_CLASSES = {
+    Role.COORDINATOR: Coordinator,
+    Role.COMPUTE_PROVIDER: ComputeProvider,
+    Role.DATA_PROVIDER: DataProvider,
+    Role.BUILDER: ModelBuilder,
+    Role.VALIDATOR: Validator,
+    Role.CONSUMER: Consumer,
+}
+
+
+class RoleSet(AgentSet):
+    """The agents of one role, bound to the population arrays and the ledger's balances."""
+
+    role: ClassVar[Role]
+
+    def __init__(self, model, population, ledger):
+        super().__init__([], random=model.random)
+        self.population = population
+        self.ledger = ledger
+
+    def slots(self, online_only: bool = False) -> np.ndarray:
+        """Active (and, if asked, online) members' slots, in slot order."""
+        return self.population.members(self.role, online_only)
+
+    def tokens(self, slots: np.ndarray) -> np.ndarray:
+        return self.ledger.balances[slots] / UNITS_PER_TOKEN
+
+    def agent_class(self, kind: str) -> type[Participant]:
+        """The class a member of this kind is: the role's own, or a registered adversary's."""
+        if not kind:
+            return AGENT_CLASSES[self.role]
+        return next(cls for cls in behaviours_of(self.role) if cls.kind == kind)
+
+    def kind_mask(self, cls) -> np.ndarray:
+        """Over the role's block: the slots that play ``cls``."""
+        return self.population.adversary[self.population.blocks[self.role]] == cls.kind
+
+
+class Builders(RoleSet):
+    role = Role.BUILDER
+
+    def buy_compute(self, slots: np.ndarray) -> np.ndarray:
+        """Who asks the market for compute (free riders and Sybil copies do not)."""
+        buys = np.ones(len(slots), dtype=bool)
+        kinds = self.population.adversary[slots]
+        for cls in behaviours_of(self.role):
+            members = kinds == cls.kind
+            if members.any():
+                buys[members] = cls.buys_compute(self.population, slots[members])
+        return buys
+
+    def demand(self, slots: np.ndarray, wanted: float, price: float, pays: bool) -> np.ndarray:
+        """Compute units each member asks for (ModelBuilder.compute_demand, 0 if it buys none)."""
+        demand = ModelBuilder.compute_demand(wanted, self.tokens(slots), price, pays)
+        demand[~self.buy_compute(slots)] = 0.0
+        return demand
+
+    def local_steps(self, units, steps_per_unit: float, max_steps: int) -> np.ndarray:
+        return ModelBuilder.local_steps(units, steps_per_unit, max_steps)
+
+    def label_flippers(self) -> np.ndarray:
+        """Over the role's block: the members who train on flipped labels."""
+        flips = np.zeros(len(self.population.blocks[self.role]), dtype=bool)
+        for cls in behaviours_of(self.role):
+            if cls.flips_labels:
+                flips |= self.kind_mask(cls)
+        return flips
+
+    def submissions(self, thetas, trained, network_model, rng, params):
+        """(models, submitted) by builder position: honest members submit what they trained
+        (``trained``), each adversary kind rewrites its present members' rows in turn."""
+        p, slots = self.population, self.population.blocks[self.role]
+        present = p.active[slots] & p.online[slots]
+        round = SubmissionRound(thetas, trained.copy(), network_model, p, slots, rng, params)
+        for cls in behaviours_of(self.role):
+            cls.submit(round, present & self.kind_mask(cls))
+        return round.thetas, round.submitted
+
+    def assign(self, cls, group: np.ndarray) -> None:
+        self.population.adversary[group] = cls.kind
+        cls.assign(self.population, group)
+
+
+class Validators(RoleSet):
+    role = Role.VALIDATOR
+
+    def weights(
+        self, scores, baseline, tolerance, online, submitted, last_consensus, friend, params
+    ):
+        """(E, B) weights: honest members weigh what they measured (Validator.set_weights),
+        each adversary kind overwrites its online members' rows."""
+        round = WeightingRound(
+            Validator.set_weights(scores, baseline, tolerance),
+            submitted,
+            last_consensus,
+            friend,
+            params,
+        )
+        for cls in behaviours_of(self.role):
+            cls.set_member_weights(round, online & self.kind_mask(cls))
+        return round.weights
+
+    def assign(self, cls, group: np.ndarray) -> None:
+        self.population.adversary[group] = cls.kind
+        cls.assign(self.population, group)
+
+
+class Consumers(RoleSet):
+    role = Role.CONSUMER
+
+    def buys(self, slots: np.ndarray, accuracy: float, price: float) -> np.ndarray:
+        """Consumer.buys for every member in ``slots``."""
+        return Consumer.buys(self.population.value[slots], accuracy, price, self.tokens(slots))
+
+
+class ComputeProviders(RoleSet):
+    role = Role.COMPUTE_PROVIDER
+
+
+class DataProviders(RoleSet):
+    role = Role.DATA_PROVIDER
+
+
+class Coordinators(RoleSet):
+    role = Role.COORDINATOR
+
+
+ROLE_SETS = {
+    cls.role: cls
+    for cls in (Coordinators, ComputeProviders, DataProviders, Builders, Validators, Consumers)
+}

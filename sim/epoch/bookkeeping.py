@@ -1,0 +1,29 @@
+"""Phase 10: bookkeeping.  Profit = change of balance − operating cost − cost of compute sold;
+loss streaks grow with losses (unless the epoch does not count: ``World.losses_count``); the
+network model's test accuracy is measured for the next epoch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.epoch.access import SUPPLIER_ROLES
+from sim.epoch.results import Faults, MarketResult
+from sim.units import UNITS_PER_TOKEN
+
+
+def suppliers(population) -> np.ndarray:
+    """Mask of the active accounts of the supplying roles (everyone but consumers)."""
+    return np.isin(population.role, [int(r) for r in SUPPLIER_ROLES]) & population.active
+
+
+def account_profits(world, start_balances: np.ndarray, market: MarketResult, faults: Faults):
+    p = world.population
+    delta = (world.ledger.balances - start_balances) / UNITS_PER_TOKEN
+    profit = delta - p.operating_cost * p.online - p.unit_cost * market.sold
+    supplying = suppliers(p)
+    p.profit[supplying] = profit[supplying]
+    if world.losses_count(faults):
+        losing = profit[supplying] < 0
+        p.loss_streak[supplying] = np.where(losing, p.loss_streak[supplying] + 1, 0)
+    world.state.test_accuracy = world.engine.test_accuracy()

@@ -1,0 +1,33 @@
+"""Phase 5: evaluation.  Every online evaluator scores every submission on its own held-out
+records and sets weights (the organisation says who evaluates: the coordinator, or the
+validator role set with its adversaries).
+
+Reads the submissions, the engine's scores and baseline; returns ``Evaluation``: (E, B) weights
+(0 for missing submissions and offline evaluators), each submission's test accuracy, and the
+traffic it caused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.epoch.results import Evaluation, Submissions, TrainingData
+from sim.roles import Role
+
+
+def evaluate(world, submissions: Submissions, data: TrainingData) -> Evaluation:
+    engine, submitted = world.engine, submissions.submitted
+    scores = engine.score(submissions.thetas)
+    online = world.organisation.evaluators_online(world)
+    scores[:, ~submitted] = np.nan
+    scores[~online, :] = np.nan
+    weights = world.organisation.weights(world, scores, online, submitted)
+    quality = np.where(submitted, engine.test_accuracy(submissions.thetas), 0.0)
+    # The busiest node receives every submission: the coordinator (plus the raw data handed to
+    # it this epoch) on a platform, each online validator on a network.
+    per_node = int(submitted.sum()) * engine.model_bytes
+    # Every submission travels to every online evaluator, and the new network model back to
+    # every builder (a peer's own model stays put under gossip, which sends one per edge).
+    builders = len(world.population.members(Role.BUILDER))
+    model_bytes = per_node * int(online.sum()) + builders * engine.model_bytes
+    return Evaluation(weights, quality, per_node + data.raw_bytes_moved, model_bytes)

@@ -1,0 +1,247 @@
+"""Who runs the economy: every point where a centralized platform and a decentralized network
+differ, as one class each.  ``scenario.organisation`` names the class (``_target_``), so a third
+organisation (a consortium, a federation) is one subclass and one scenario YAML.
+
+- ``Network``: data stays with its providers and builders license it; builders buy their own
+  compute through the market's escrow; validators evaluate with their balances as stake; the
+  protocol treasury (slot 0) mints emission and passes on fees; everyone votes.
+- ``Platform``: the coordinator (slot 0) holds a data lake of every provider's raw records, buys
+  compute for its builders, is the only evaluator, pays from its own wallet and votes as owner;
+  when it is offline nothing trains, updates or pays that epoch.
+
+Every method receives the ``World`` (sim.world) it acts on.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from agents.roles import Coordinator
+from sim.population import ESCROW, TREASURY
+from sim.roles import Role
+from sim.units import UNITS_PER_TOKEN, split_units, to_units
+
+
+def affordable(ledger, payer: int, amounts: np.ndarray) -> np.ndarray:
+    """Scale payments down to what the payer holds."""
+    held = int(ledger.balances[payer])
+    return amounts if amounts.sum() <= held else split_units(held, amounts)
+
+
+class Organisation:
+    """The network defaults; a platform overrides what a coordinator changes."""
+
+    name: ClassVar[str] = "network"
+    needs_star: ClassVar[bool] = False  # whether the communication graph must be a star
+    # Which scorecard numbers the organisation's definition fixes (sim.metrics.scorecard).
+    has_operator: ClassVar[bool] = False  # one node whose failure stops the economy
+    single_evaluator: ClassVar[bool] = False
+    pays_rewards_itself: ClassVar[bool] = False  # rewards come out of the operator's wallet
+
+    # -- set-up
+    def evaluator_count(self, population) -> int:
+        return len(population.blocks[Role.VALIDATOR])
+
+    def found(self, world) -> None:
+        """Create the organisation's own accounts (none for a network)."""
+
+    def capitalise(self, world) -> None:
+        """Endow the organisation's own accounts after the participants' genesis (none)."""
+
+    def graph_members(self, genesis_slots: list[int]) -> list[int]:
+        return list(genesis_slots)
+
+    @property
+    def hub(self) -> int | None:
+        return None
+
+    def data_lake_holders(self) -> int:
+        """Providers whose raw records the operator holds (a network holds none)."""
+        return 0
+
+    # -- each epoch
+    def is_up(self, world) -> bool:
+        """Whether whoever runs the economy can act this epoch."""
+        return True
+
+    def outage(self, world) -> None:
+        """A scheduled outage of the organisation's operator (none for a network)."""
+
+    def removal_targets(self, world, targets: np.ndarray) -> np.ndarray:
+        """Targeted removal: who actually leaves (a network's nodes all do)."""
+        return targets
+
+    def builders_pay_compute(self) -> bool:
+        return True
+
+    def settle_compute(self, world, allocation, builders, providers, receipts) -> int:
+        """Move the tokens for the compute sold; returns what the operator spent (0)."""
+        ledger = world.ledger
+        mean_price = allocation.cost / max(allocation.sold.sum(), 1e-12)
+        payments = np.minimum(
+            np.ceil(allocation.units * mean_price * UNITS_PER_TOKEN).astype(np.int64),
+            ledger.balances[builders],
+        )
+        ledger.transfer(builders, [ESCROW], payments, "compute escrow")
+        receipts = split_units(int(payments.sum()), receipts)
+        ledger.transfer([ESCROW], providers, receipts, "compute")
+        return 0
+
+    def training_records(self, world, positions, training, table) -> int:
+        """Fill ``table`` rows ``training`` with the records each builder may train on; returns
+        the raw bytes that left their owners this epoch.  A builder licenses
+        ``learning.licenses_per_builder`` providers' shards at random and trains where they lie."""
+        if len(positions) and len(training):
+            engine, width = world.engine, table.shape[1]
+            k = min(world.cfg.learning.licenses_per_builder, len(positions))
+            picks = np.argsort(world.rng.random((len(training), len(positions))), axis=1)[:, :k]
+            rows = engine.shard_table[positions[picks]].reshape(len(training), -1)
+            rows = -np.sort(-rows, axis=1)[:, :width]  # real records first, padding last
+            table[training, : rows.shape[1]] = rows
+        return 0
+
+    def evaluators_online(self, world) -> np.ndarray:
+        p = world.population
+        return p.online[p.blocks[Role.VALIDATOR]]
+
+    def evaluator_slots(self, world) -> np.ndarray:
+        return world.population.blocks[Role.VALIDATOR]
+
+    def evaluator_stake(self, world) -> np.ndarray:
+        slots = world.population.blocks[Role.VALIDATOR]
+        return np.where(world.population.active[slots], world.ledger.balances[slots], 0) / (
+            UNITS_PER_TOKEN
+        )
+
+    def weights(self, world, scores, online, submitted) -> np.ndarray:
+        """(E, B) weights the evaluators set on this epoch's submissions."""
+        return world.roles[Role.VALIDATOR].weights(
+            scores,
+            world.engine.baseline(),
+            world.cfg.economy.approval_tolerance,
+            online,
+            submitted,
+            world.state.last_consensus,
+            world.state.friend,
+            world.cfg.adversaries,
+        )
+
+    def validator_contribution(self, world, outcome) -> np.ndarray:
+        p = world.population
+        return outcome.validator_weight * p.active[p.blocks[Role.VALIDATOR]]
+
+    def owner_votes(self, world, votes: np.ndarray, proposed: float) -> np.ndarray:
+        """Mark (and cast) the owner's vote; a network has no owner."""
+        return np.zeros(world.population.size, dtype=bool)
+
+
+class Network(Organisation):
+    """A decentralized network (the defaults of ``Organisation``)."""
+
+
+class Platform(Organisation):
+    name = "platform"
+    needs_star = True
+    has_operator = True
+    single_evaluator = True
+    pays_rewards_itself = True
+
+    def __init__(self):
+        self.lake_owners: set[int] = set()  # data-provider positions whose records it holds
+
+    def evaluator_count(self, population) -> int:
+        return 1
+
+    def data_lake_holders(self) -> int:
+        return len(self.lake_owners)
+
+    def found(self, world) -> None:
+        world.add_agent(Coordinator, TREASURY)
+
+    def capitalise(self, world) -> None:
+        world.population.active[TREASURY] = True
+        world.ledger.mint([TREASURY], [to_units(world.cfg.scenario.platform_capital)], "genesis")
+
+    def graph_members(self, genesis_slots: list[int]) -> list[int]:
+        return [TREASURY, *genesis_slots]
+
+    @property
+    def hub(self) -> int | None:
+        return TREASURY
+
+    def is_up(self, world) -> bool:
+        return bool(world.population.online[TREASURY])
+
+    def outage(self, world) -> None:
+        faults = world.cfg.faults
+        start, length = faults.coordinator_outage_start, faults.coordinator_outage_length
+        if start >= 0 and start <= world.epoch < start + length:
+            world.population.online[TREASURY] = False
+
+    def removal_targets(self, world, targets: np.ndarray) -> np.ndarray:
+        """The coordinator cannot leave its own platform: it goes offline for the epoch."""
+        if TREASURY in targets:
+            world.population.online[TREASURY] = False
+            targets = targets[targets != TREASURY]
+        return targets
+
+    def builders_pay_compute(self) -> bool:
+        return False
+
+    def settle_compute(self, world, allocation, builders, providers, receipts) -> int:
+        receipts = affordable(world.ledger, TREASURY, receipts)
+        world.ledger.transfer([TREASURY], providers, receipts, "compute", public=False)
+        return int(receipts.sum())
+
+    def training_records(self, world, positions, training, table) -> int:
+        """Newly online providers hand their records to the lake; every builder trains on a
+        random sample of the whole lake."""
+        p, engine, width = world.population, world.engine, table.shape[1]
+        moved = 0
+        newly = set(positions.tolist()) - self.lake_owners
+        if newly and p.online[TREASURY]:
+            rows = engine.shard_table[sorted(newly)]
+            moved = int((rows >= 0).sum()) * engine.record_bytes
+            self.lake_owners |= newly
+        lake = (
+            engine.shard_table[sorted(self.lake_owners)].ravel()
+            if self.lake_owners
+            else np.array([], int)
+        )
+        lake = lake[lake >= 0]
+        if len(lake) and len(training):
+            take = min(width, len(lake))
+            order = np.argsort(world.rng.random((len(training), len(lake))), axis=1)[:, :take]
+            table[training, :take] = lake[order]
+        return moved
+
+    def evaluators_online(self, world) -> np.ndarray:
+        return np.array([bool(world.population.online[TREASURY])])
+
+    def evaluator_slots(self, world) -> np.ndarray:
+        return np.array([TREASURY])
+
+    def evaluator_stake(self, world) -> np.ndarray:
+        return np.ones(1)
+
+    def weights(self, world, scores, online, submitted) -> np.ndarray:
+        return Coordinator.set_weights(
+            scores, world.engine.baseline(), world.cfg.economy.approval_tolerance
+        )
+
+    def validator_contribution(self, world, outcome) -> np.ndarray:
+        return np.zeros(len(world.population.blocks[Role.VALIDATOR]))
+
+    def owner_votes(self, world, votes: np.ndarray, proposed: float) -> np.ndarray:
+        """The coordinator backs a proposal that does not lower its revenue, and owns the vote."""
+        p = world.population
+        consumers = p.members(Role.CONSUMER)
+        backs = Coordinator.prefers_price(
+            world.state.consumer_price, proposed, p.value[consumers], world.state.test_accuracy
+        )
+        votes[TREASURY] = 1 if backs else -1
+        is_owner = np.zeros(p.size, dtype=bool)
+        is_owner[TREASURY] = True
+        return is_owner

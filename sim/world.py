@@ -1,0 +1,255 @@
+"""The world an epoch acts on: population arrays, ledger, graph, learning engine and role sets.
+
+``World`` is built once per scenario (genesis) and then changed only by the phases of
+sim/epoch/, each of which receives it explicitly.  What carries from one epoch to the next besides
+balances and the population is ``EconomyState``: the governed parameters, the market's last
+price, the consensus and aggregation state, the model's test accuracy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from hydra.utils import instantiate
+
+from agents.adversary import behaviours_of
+from agents.sets import ROLE_SETS
+from mechanisms import FAMILIES
+from mechanisms.capabilities import initial_market_price, keeps_peer_models
+from sim.learning.engine import make_engine
+from sim.ledger import Ledger
+from sim.network import build_graph
+from sim.population import BONDS, ESCROW, ROLE_ORDER, TREASURY, Population
+from sim.roles import Role
+from sim.units import UNITS_PER_TOKEN
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    """One built mechanism per family (configs/<family>/<name>.yaml)."""
+
+    consensus: Any
+    incentive: Any
+    aggregation: Any
+    market: Any
+    access: Any
+    governance: Any
+
+    @classmethod
+    def from_config(cls, cfg) -> Mechanisms:
+        return cls(**{family: instantiate(cfg[family]) for family in FAMILIES})
+
+    @classmethod
+    def coerce(cls, mechanisms) -> Mechanisms:
+        """Accept a ``{family: mechanism}`` mapping as well."""
+        return mechanisms if isinstance(mechanisms, cls) else cls(**dict(mechanisms))
+
+    def __getitem__(self, family: str):
+        return getattr(self, family)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class EconomyState:
+    """What one epoch hands to the next (besides balances, population and models)."""
+
+    consumer_price: float  # governed
+    market_price: float  # the compute market's last clearing price
+    test_accuracy: float  # of the network model, at the end of the last epoch
+    consensus_state: Any
+    peer_models: np.ndarray | None  # per-builder models when aggregation keeps them (gossip)
+    last_consensus: np.ndarray  # the consensus weight vector of the last committed round
+    friend: int | None  # the builder position a validator cabal backs
+    consensus_distance: float = 0.0
+
+
+def initial_members(cfg) -> dict[Role, int]:
+    pop = cfg.population
+    return {
+        Role.COMPUTE_PROVIDER: pop.compute_providers,
+        Role.DATA_PROVIDER: pop.data_providers,
+        Role.BUILDER: pop.builders,
+        Role.VALIDATOR: pop.validators,
+        Role.CONSUMER: pop.consumers,
+    }
+
+
+def draw_traits(population: Population, cfg, rng: np.random.Generator) -> np.ndarray:
+    """Draw every slot's traits up front from the population stream, so that two scenarios with
+    the same seed face the same participants (common random numbers); returns endowments."""
+    p, e, pop = population, cfg.economy, cfg.population
+    n = p.size
+    p.capacity[:] = e.compute_capacity * rng.lognormal(0.0, 0.5, n)
+    p.unit_cost[:] = e.compute_unit_cost * rng.lognormal(0.0, 0.5, n)
+    p.value[:] = pop.consumer_value * rng.lognormal(0.0, 0.5, n)
+    endowment = pop.endowment * rng.lognormal(0.0, pop.endowment_sigma, n)
+    endowment[p.blocks[Role.CONSUMER]] = pop.consumer_endowment
+    costs = {
+        Role.BUILDER: e.builder_cost,
+        Role.VALIDATOR: e.validator_cost,
+        Role.DATA_PROVIDER: e.data_provider_cost,
+    }
+    for role, cost in costs.items():
+        p.operating_cost[p.blocks[role]] = cost
+    return endowment
+
+
+def assign_adversaries(roles, cfg, rng, initial: dict) -> int | None:
+    """Flag adversarial slots among the initial builders and validators: each registered
+    behaviour takes ``round(share · members)`` of its role's members, in registration order,
+    from one seeded permutation per role.  Returns the position of the first honest builder
+    (the friend a validator cabal backs), if a cabal and an honest builder exist."""
+    population = roles[Role.BUILDER].population
+    honest = {}
+    for role in (Role.BUILDER, Role.VALIDATOR):
+        members = rng.permutation(population.blocks[role][: initial[role]])
+        start = 0
+        for cls in behaviours_of(role):
+            count = round(getattr(cfg.adversaries, cls.share_key) * len(members))
+            roles[role].assign(cls, np.sort(members[start : start + count]))
+            start += count
+        honest[role] = members[start:]
+    cabal = (population.adversary[population.blocks[Role.VALIDATOR]] == "cabal").any()
+    builders = honest[Role.BUILDER]
+    return int(population.position(Role.BUILDER, builders[0])) if cabal and len(builders) else None
+
+
+class World:
+    """Everything the phases of an epoch read and change, for one scenario of one run."""
+
+    def __init__(self, model, cfg, mechanisms, organisation, splits, seeds, ledger_path):
+        population_seed, data_seed = seeds
+        self.model, self.cfg, self.rng = model, cfg, model.rng
+        self.mechanisms = Mechanisms.coerce(mechanisms)
+        self.organisation = organisation
+        self.epoch = 0
+        initial = initial_members(cfg)
+        self.population = Population.layout(initial, cfg.population.newcomer_slots)
+        self.ledger = self._open_ledger(ledger_path)
+        self.roles = {
+            role: cls(model, self.population, self.ledger) for role, cls in ROLE_SETS.items()
+        }
+        self.agent_at: dict = {}
+        population_rng = np.random.default_rng(population_seed)
+        self.endowment = draw_traits(self.population, cfg, population_rng)
+        friend = assign_adversaries(self.roles, cfg, population_rng, initial)
+        self.engine = self._make_engine(splits, np.random.default_rng(data_seed))
+        n_evaluators = organisation.evaluator_count(self.population)
+        n_builders = len(self.population.blocks[Role.BUILDER])
+        theta = np.asarray(self.engine.theta)
+        self.state = EconomyState(
+            consumer_price=cfg.economy.consumer_price,
+            market_price=initial_market_price(
+                self.mechanisms.market, cfg.economy.compute_unit_cost
+            ),
+            test_accuracy=float("nan"),
+            consensus_state=self.mechanisms.consensus.init(n_evaluators, n_builders),
+            peer_models=np.tile(theta, (n_builders, 1))
+            if keeps_peer_models(self.mechanisms.aggregation)
+            else None,
+            last_consensus=np.zeros(n_builders),
+            friend=friend,
+        )
+        self._genesis(initial)
+        self.state.test_accuracy = self.engine.test_accuracy()
+
+    def _open_ledger(self, path) -> Ledger:
+        blocks = self.population.blocks
+        header = {
+            "scenario": self.cfg.scenario.name,
+            "organisation": self.organisation.name,
+            "treasury": TREASURY,
+            "escrow": ESCROW,
+            "bonds": BONDS,
+            "blocks": {r.name.lower(): [int(b[0]), int(b[-1])] for r, b in blocks.items()},
+        }
+        return Ledger(path, self.population.size, header=header, detail=self.cfg.output.ledger)
+
+    def _make_engine(self, splits, rng):
+        learning, blocks = self.cfg.learning, self.population.blocks
+        return make_engine(
+            splits,
+            rng,
+            n_data_slots=len(blocks[Role.DATA_PROVIDER]),
+            n_evaluators=self.organisation.evaluator_count(self.population),
+            alpha=learning.dirichlet_alpha,
+            licenses_per_builder=learning.licenses_per_builder,
+            learning_rate=learning.learning_rate,
+            max_local_steps=learning.max_local_steps,
+            model_name=learning.model,
+            hidden=learning.hidden,
+            partition_kind=learning.partition,
+            shards_per_part=learning.shards_per_provider,
+            quantity_beta=learning.quantity_beta,
+            min_validation_records=learning.min_validation_records,
+        )
+
+    def _genesis(self, initial: dict) -> None:
+        """The organisation's accounts, the initial members with their endowments, the graph."""
+        self.organisation.found(self)
+        genesis = []
+        for role in ROLE_ORDER:
+            for slot in self.population.blocks[role][: initial[role]]:
+                self.activate(int(slot))
+                genesis.append(int(slot))
+        slots = np.array(genesis)
+        self.ledger.mint(genesis, self.endowment_units(slots), "genesis", public=True)
+        self.organisation.capitalise(self)
+        scenario = self.cfg.scenario
+        self.graph: nx.Graph = build_graph(
+            scenario.topology.value,
+            self.organisation.graph_members(genesis),
+            scenario.peer_degree,
+            self.rng,
+            hub=self.organisation.hub,
+        )
+
+    @property
+    def public(self) -> bool:
+        """Whether decisions are published with their inputs (``scenario.public_ledger``)."""
+        return self.cfg.scenario.public_ledger
+
+    def losses_count(self, faults) -> bool:
+        """Whether this epoch's losses count toward leaving (``population.patience``).  With
+        ``population.wait_out_outages`` (the default) an epoch in which the operator was down
+        does not: everyone can see the outage, and it says nothing about whether taking part
+        pays.  Without it, an outage as long as the participants' patience empties a platform
+        for good (every supplier and consumer leaves in the same epoch)."""
+        return faults.operator_up or not self.cfg.population.wait_out_outages
+
+    def endowment_units(self, slots: np.ndarray) -> np.ndarray:
+        return np.floor(self.endowment[slots] * UNITS_PER_TOKEN).astype(np.int64)
+
+    def add_agent(self, cls, slot: int):
+        agent = cls(self.model, slot, owner=int(self.population.owner[slot]))
+        self.agent_at[slot] = agent
+        self.roles[cls.role].add(agent)
+        return agent
+
+    def activate(self, slot: int):
+        """A participant takes up its slot: active, online, joined now, its agent created."""
+        p = self.population
+        p.active[slot] = p.online[slot] = True
+        p.joined[slot] = self.epoch
+        role_set = self.roles[Role(int(p.role[slot]))]
+        return self.add_agent(role_set.agent_class(p.adversary[slot]), slot)
+
+    def deactivate(self, slots) -> None:
+        """Participants leave: bonds returned, slots inactive, agents and graph nodes removed."""
+        slots = np.asarray(slots, dtype=np.int64)
+        p = self.population
+        if len(slots) and p.bonded[slots].any():
+            self.ledger.transfer([BONDS], slots, p.bonded[slots], "bond returned")
+            p.bonded[slots] = 0
+        for slot in slots.tolist():
+            p.active[slot] = p.online[slot] = False
+            agent = self.agent_at.pop(slot)
+            self.roles[agent.role].discard(agent)
+            agent.remove()
+            if self.graph.has_node(slot):
+                self.graph.remove_node(slot)
