@@ -219,7 +219,10 @@ def test_adversaries_behave_as_configured(compose, tmp_path):
     assert len({a.owner for a in sybils}) == 1  # one owner behind every Sybil identity
     theta = np.asarray(model.engine.theta)
     thetas = np.zeros((len(model.population.blocks[Role.BUILDER]), theta.size))
-    submitted = model._adversarial_submissions(thetas, np.zeros(len(thetas), bool))
+    builders = model.world.roles[Role.BUILDER]
+    thetas, submitted = builders.submissions(
+        thetas, np.zeros(len(thetas), bool), theta, model.rng, model.cfg.adversaries
+    )
     free = model.population.flagged("free_rider", Role.BUILDER)
     assert submitted[free].all() and np.allclose(thetas[free], theta)
     model.finish()

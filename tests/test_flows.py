@@ -118,8 +118,9 @@ def test_bonds_locked_equal_bonds_slashed_plus_bonds_returned_in_an_economy(comp
 
 
 def test_slashing_burns_its_share_of_a_bond_and_exit_returns_the_rest(compose, tmp_path):
-    from sim.ledger import UNITS_PER_TOKEN
+    from sim.epoch.consensus import slash
     from sim.population import BONDS
+    from sim.units import UNITS_PER_TOKEN
 
     model = _model(compose, tmp_path, "access=stake_bond", "access.slash_fraction=0.25")
     builder = int(model.population.members(Role.BUILDER)[0])
@@ -127,14 +128,14 @@ def test_slashing_burns_its_share_of_a_bond_and_exit_returns_the_rest(compose, t
     model.ledger.transfer([builder], [BONDS], [bond], "bond")
     model.population.bonded[builder] = bond
     burned_before, held_before = model.ledger.burned, int(model.ledger.balances[builder])
-    model._slash([builder])
+    slash(model.world, [builder])
     assert model.ledger.burned - burned_before == bond // 4  # ⌊0.25 · bond⌋ burned
     assert model.population.bonded[builder] == bond - bond // 4
-    model._slash([builder])  # a second fault slashes a quarter of what is left
+    slash(model.world, [builder])  # a second fault slashes a quarter of what is left
     left = bond - bond // 4
     assert model.population.bonded[builder] == left - left // 4
     remaining = int(model.population.bonded[builder])
-    model._deactivate(np.array([builder]))
+    model.world.deactivate(np.array([builder]))
     assert int(model.ledger.balances[builder]) == held_before + remaining  # the rest returned
     assert model.population.bonded[builder] == 0 and model.ledger.balances[BONDS] == 0
     model.ledger.close()
@@ -144,6 +145,10 @@ def test_slashing_burns_its_share_of_a_bond_and_exit_returns_the_rest(compose, t
 
 
 def test_aggregation_weighs_each_update_by_its_samples(compose, tmp_path):
+    from mechanisms.consensus.base import ConsensusOutcome
+    from sim.epoch.results import Decision, Submissions, TrainingData
+    from sim.epoch.update import update_model
+
     model = _model(compose, tmp_path, "aggregation=fedavg")
     theta = np.asarray(model.engine.theta, dtype=np.float64)
     n_builders = len(model.population.blocks[Role.BUILDER])
@@ -155,6 +160,12 @@ def test_aggregation_weighs_each_update_by_its_samples(compose, tmp_path):
     records = np.full((n_builders, 40), -1)
     records[0, :30] = np.arange(30)  # builder 0 trained on 30 records, builder 1 on 10
     records[1, :10] = np.arange(10)
-    model._update(thetas, accepted, records)
+    outcome = ConsensusOutcome(accepted, accepted / 2.0, np.zeros(1), np.zeros(1), True)
+    update_model(
+        model.world,
+        Submissions(thetas, accepted),
+        Decision(outcome, np.zeros(1, int), 2, 0),
+        TrainingData(records, 0, 0),
+    )
     # FedAvg: Δ = (30 · 1 + 10 · (−1)) / 40 = 0.5 in every coordinate.
     np.testing.assert_allclose(np.asarray(model.engine.theta) - theta, 0.5, atol=1e-6)
