@@ -1,6 +1,7 @@
 """Collect every run of a sweep into one table and write sweep_report.md with its figures.
 
     deai-sim-report SWEEP_DIR [--metric NAME]   (or: python -m experiments.report SWEEP_DIR)
+    deai-sim-report --rescore RUN_OR_SWEEP_DIR  recompute saved runs' scorecards (sim.rescore)
 
 A run is any directory below SWEEP_DIR holding a summary.json (Hydra multirun jobs, the seed-k
 folders of experiment=comparison_table, single runs).  Runs are grouped by their settings other
@@ -34,6 +35,7 @@ import pandas as pd
 
 from experiments.comparison import collect, mean_ci, report_lines, summarise, verdicts
 from sim.metrics.scorecard import ASPECTS, HEADLINES
+from sim.rescore import rescore
 
 REPORT = "sweep_report.md"  # not report.md: a comparison table's own report keeps that name
 DETAILS = "sweep_details.md"
@@ -589,6 +591,17 @@ def sensitivity(cards: pd.DataFrame, series: pd.DataFrame, path: Path) -> str:
     return f"Final test accuracy and availability against `{axis}`:\n" + "\n".join(rows)
 
 
+def print_rescored(results) -> int:
+    """One line per run: how many metrics were recomputed and which values changed."""
+    for result in results:
+        print(
+            f"{result.run_dir}: {result.metrics} metric values recomputed, {len(result.changed)} changed"
+        )
+        for scenario, name, old, new in result.changed:
+            print(f"  {scenario} {name}: {old} -> {new}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deai-sim-report", description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
@@ -598,8 +611,16 @@ def main(argv: list[str] | None = None) -> int:
         help="metric the settings figure compares: a scorecard metric or a metrics.parquet "
         f"column (final epoch); default {DEFAULT_METRIC}",
     )
+    parser.add_argument(
+        "--rescore",
+        action="store_true",
+        help="first recompute the scorecard of every run below SWEEP_DIR (a run folder is "
+        "enough) from its saved records, with the metric definitions of this version",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.rescore:
+            return print_rescored(rescore(args.sweep_dir))
         path = report(args.sweep_dir, args.metric)
     except (FileNotFoundError, ValueError) as error:
         print(f"deai-sim-report: error: {error}", file=sys.stderr)

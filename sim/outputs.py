@@ -32,6 +32,11 @@ def write_outputs(run_dir: Path, summary: dict, frames: dict, figures: bool = Tr
         from sim.figures import draw_all
 
         draw_all(run_dir / "figures", table, summary["scorecard"], summary["data"])
+    write_summary(run_dir, summary)
+
+
+def write_summary(run_dir: Path, summary: dict) -> None:
+    """Write summary.json aside, then rename it: a reader never sees half of it."""
     partial = run_dir / ".summary.json.partial"
     with partial.open("w", encoding="utf-8") as out:
         json.dump(_json_safe(summary), out, indent=2, sort_keys=False)
