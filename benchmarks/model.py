@@ -42,12 +42,12 @@ def population(size: int) -> list[str]:
 
 
 def one(size: int, epochs: int) -> dict:
-    from sim.cli import preflight
+    from sim import compose
     from sim.config import register_schema
     from sim.run import run_scenarios
 
     register_schema()
-    configs = preflight(
+    configs = compose(
         [
             *population(size),
             "baseline=null",

@@ -305,7 +305,7 @@ def run_comparison(
     ``resume``, a seed whose folder holds a finished summary.json is read back, not rerun."""
     from tqdm.auto import tqdm
 
-    from sim.cli import preflight
+    from sim import compose
     from sim.run import run_scenarios
 
     skip = ("seed", "epochs", "experiment")
@@ -317,9 +317,7 @@ def run_comparison(
         if resume and finished.is_file():
             summaries[seed] = json.loads(finished.read_text())
             continue
-        configs = preflight(
-            [*base, f"seed={seed}", "output.figures=false", "output.progress=false"]
-        )
+        configs = compose([*base, f"seed={seed}", "output.figures=false", "output.progress=false"])
         summaries[seed] = run_scenarios(configs, out / f"seed-{seed}", progress=False)
     table = collect(summaries)
     table.to_parquet(out / "comparison.parquet", index=False)
@@ -328,3 +326,10 @@ def run_comparison(
     draw(out, summary)
     write_report(out, summary, seeds, epochs)
     return summary
+
+
+def run_comparison_table(cfg, overrides: list[str], run_dir: Path, progress: bool):
+    """``experiment=comparison_table``: both scenarios over ``experiment.seeds`` paired seeds."""
+    return run_comparison(
+        overrides, cfg.experiment.seeds, cfg.epochs, run_dir, progress=progress, resume=cfg.resume
+    )

@@ -114,7 +114,7 @@ def cabal_lift(cabal_share: float, seed: int, n_honest=6, n_cabal=2, n_miners=10
 
 def economy_copiers(seeds: int, epochs: int) -> dict:
     """Copiers' reward per stake relative to honest validators in the full simulator."""
-    from sim.cli import preflight
+    from sim import compose
     from sim.config import register_schema
     from sim.run import run_scenarios
 
@@ -123,7 +123,7 @@ def economy_copiers(seeds: int, epochs: int) -> dict:
     for name, consensus in (("classic", "yuma"), ("yuma3 + liquid alpha", "yuma3")):
         ratios = []
         for seed in range(seeds):
-            configs = preflight(
+            configs = compose(
                 [
                     f"consensus={consensus}",
                     "incentive=bittensor",

@@ -8,10 +8,8 @@ check each job the same way when it starts.
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -20,140 +18,26 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from mechanisms import FAMILIES
 from sim import interrupts, launchers  # launchers also registers the local_job_cap resolver
 from sim import sweep as sweep_records
-from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
+from sim.composition import (  # noqa: F401  (re-exported for scripts written against sim.cli)
+    CONFIG_DIR,
+    SCENARIO_OWN_KEYS,
+    compose_scenarios,
+    preflight,
+)
+from sim.config import ConfigError, register_schema
 
-# The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
-# path rather than by import keeps a user's own "configs" folder on sys.path from shadowing it.
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 log = logging.getLogger(__name__)
-
-
-def _key(override: str) -> str:
-    return override.lstrip("+~").split("=", 1)[0].split("@", 1)[0]
-
-
-# Keys that belong to one scenario alone: its mechanisms, its scenario block, and the keys that
-# say what is run beside what.
-SCENARIO_OWN_KEYS = (*FAMILIES, "scenario", "baseline", "experiment")
-
-
-def baseline_overrides(overrides: list[str], baseline: str) -> list[str]:
-    """The baseline shares everything with the chosen scenario except its mechanisms and its
-    scenario block: drop overrides of mechanism families, ``scenario``, ``baseline`` and
-    ``experiment`` (the baseline is always one plain run)."""
-    shared = [o for o in overrides if _key(o).split(".")[0] not in SCENARIO_OWN_KEYS]
-    return [*shared, f"scenario={baseline}", "baseline=null"]
-
-
-def compose_scenarios(cfg: DictConfig, overrides: list[str]) -> dict[str, DictConfig]:
-    """The chosen scenario and, if ``baseline`` names another, the baseline composed beside it.
-
-    The baseline takes its scenario block and mechanisms from its own preset and every other
-    key (population, learning, economy, faults, adversaries, output, seed, epochs) from the
-    chosen scenario's composed config, so an experiment preset's settings reach both sides.
-    """
-    configs = {cfg.scenario.name: cfg}
-    baseline = cfg.baseline
-    if baseline and baseline != cfg.scenario.name:
-        try:
-            composed = _compose(baseline_overrides(overrides, baseline))
-        except ConfigError as error:
-            raise ConfigError(f"baseline: {error}") from error
-        with open_dict(composed):
-            for key in cfg:
-                if key not in SCENARIO_OWN_KEYS:
-                    composed[key] = copy.deepcopy(cfg[key])
-        configs[baseline] = composed
-    return configs
-
-
-def _compose(overrides: list[str]) -> DictConfig:
-    try:
-        return hydra.compose(config_name="config", overrides=overrides)
-    except (HydraException, OmegaConfBaseException) as error:
-        raise ConfigError(describe_composition_error(error, overrides)) from error
-
-
-def describe_composition_error(error: BaseException, overrides: list[str]) -> str:
-    """Turn Hydra's multi-line composition errors into one line naming the key."""
-    text = str(error)
-    missing = re.search(r"Could not find '([^']+)/([^']+)'", text)
-    if missing:
-        group, option = missing.groups()
-        options = re.findall(r"^\t(\S+)$", text, flags=re.MULTILINE)
-        allowed = ", ".join(options) if options else "see configs/" + group
-        return f"{group}={option}: unknown {group}; choose one of: {allowed}"
-    cause = error.__cause__ or error
-    if isinstance(cause, OmegaConfBaseException):
-        described = describe_omegaconf_error(cause)
-        if "not in struct" in described or re.search(r"Key '[^']+' not in", described):
-            key = getattr(cause, "full_key", "") or described.split(":")[0]
-            return f"{key}: unknown key; check the spelling (run with --cfg job to list keys)"
-        return described
-    return text.splitlines()[0]
-
-
-def preflight(overrides: list[str]) -> dict[str, DictConfig]:
-    """Compose and check every scenario of a run, building each mechanism once."""
-    from hydra.utils import instantiate
-
-    GlobalHydra.instance().clear()
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = _compose(overrides)
-        configs = compose_scenarios(cfg, overrides)
-    from sim.run import check_population_fits_data, load_data
-
-    for scenario_cfg in configs.values():
-        typed = validate(scenario_cfg)
-        check_population_fits_data(typed, len(load_data(typed).y_train))
-        for family in FAMILIES:
-            check_parameter_types(family, scenario_cfg[family])
-            try:
-                instantiate(scenario_cfg[family])
-            except Exception as error:  # a mechanism rejecting its parameters
-                root = error
-                while root.__cause__ is not None:
-                    root = root.__cause__
-                message = str(root).splitlines()[0]
-                about_one_key = re.match(r"(\w+) (must .*)", message)
-                if about_one_key and about_one_key[1] in scenario_cfg[family]:
-                    raise ConfigError(f"{family}.{about_one_key[1]}: {about_one_key[2]}") from error
-                raise ConfigError(f"{family}: {message}") from error
-    GlobalHydra.instance().clear()
-    return configs
-
-
-def check_parameter_types(family: str, node: DictConfig) -> None:
-    """A mechanism parameter whose default is a number (or a flag) must be given as one: name
-    the key, rather than let the mechanism fail on a comparison with a string."""
-    import inspect
-
-    from hydra.utils import get_class
-
-    try:
-        parameters = inspect.signature(get_class(node._target_)).parameters
-    except Exception:  # an unknown target: instantiate() names it
-        return
-    for key, value in node.items():
-        default = parameters[key].default if key in parameters else None
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ConfigError(f"{family}.{key}: expected true or false, got {value!r}")
-        elif isinstance(default, int | float) and (
-            isinstance(value, bool) or not isinstance(value, int | float)
-        ):
-            raise ConfigError(f"{family}.{key}: expected a number, got {value!r}")
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def app(cfg: DictConfig) -> None:
-    from sim.run import run_scenarios
+    from hydra.utils import get_method
+
     from sim.sweep import write_record
 
     hydra_cfg = HydraConfig.get()
@@ -170,20 +54,9 @@ def app(cfg: DictConfig) -> None:
         # launcher reports those jobs instead (joblib's verbose count of finished jobs).
         progress = progress and hydra_cfg.launcher._target_.endswith(".BasicLauncher")
     try:
-        if cfg.experiment.name == "comparison_table":
-            from experiments.comparison import run_comparison
-
-            run_comparison(
-                overrides,
-                cfg.experiment.seeds,
-                cfg.epochs,
-                run_dir,
-                progress=progress,
-                resume=cfg.resume,
-            )
-        else:
-            configs = compose_scenarios(cfg, overrides)
-            run_scenarios(configs, run_dir, progress=progress)
+        # The experiment is a function named by experiment._target_ (sim.run.run_single,
+        # experiments.comparison.run_comparison_table, or a user's own).
+        get_method(cfg.experiment._target_)(cfg, overrides, run_dir, progress)
     except KeyboardInterrupt:
         # Hydra's job-end hook does not see an interrupt: record it here, then let main() end
         # the command with one line.

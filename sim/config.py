@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from hydra.utils import get_class
+from hydra.utils import get_class, get_method
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from mechanisms import FAMILIES
@@ -267,14 +267,18 @@ AdversaryConfig = adversary_config_class()
 
 @dataclass
 class ExperimentConfig:
-    name: str = "single"  # single | comparison_table
-    seeds: int = 1  # paired seeds for comparison_table
+    # The function that runs the experiment: f(cfg, overrides, run_dir, progress).
+    _target_: str = "sim.run.run_single"
+    name: str = "single"
+    seeds: int = 1  # paired seeds, for experiments that repeat runs (comparison_table)
 
     def __post_init__(self):
-        if self.name not in ("single", "comparison_table"):
+        try:
+            get_method(self._target_)
+        except Exception as error:
             raise ConfigError(
-                f"experiment.name: must be one of: single, comparison_table; got {self.name!r}"
-            )
+                f"experiment._target_: cannot import {self._target_!r} ({error})"
+            ) from None
         _at_least("experiment.seeds", self.seeds, 1)
 
 

@@ -11,8 +11,9 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
 from sim import interrupts
-from sim.config import ConfigError, validate
-from sim.learning.data import load_splits
+from sim.composition import compose_scenarios
+from sim.config import validate
+from sim.inputs import check_population_fits_data, describe_data, load_data
 from sim.metrics.adversaries import adversary_report
 from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
@@ -20,43 +21,6 @@ from sim.outputs import write_outputs
 from sim.stalls import StallWatch
 
 log = logging.getLogger(__name__)
-
-
-def check_population_fits_data(cfg, n_train: int) -> None:
-    """Every data-provider slot needs at least two training records of its own."""
-    slots = cfg.population.data_providers + cfg.population.newcomer_slots
-    if 2 * slots > n_train:
-        raise ConfigError(
-            f"population.data_providers: {cfg.population.data_providers} providers "
-            f"(+{cfg.population.newcomer_slots} newcomer slots) need 2 records each, but "
-            f"learning.dataset={cfg.learning.dataset} leaves {n_train} training records; "
-            f"use at most {n_train // 2 - cfg.population.newcomer_slots}"
-        )
-
-
-def load_data(cfg):
-    """The run's data split: every scenario of a run shares it (drawn from the seed)."""
-    data_seed, _ = np.random.SeedSequence(cfg.seed).spawn(2)
-    return load_splits(
-        cfg.learning.dataset,
-        np.random.default_rng(data_seed),
-        cfg.learning.test_fraction,
-        cfg.learning.validation_fraction,
-        cfg.learning.data_path,
-    )
-
-
-def describe_data(name: str, splits) -> dict:
-    """What figures and reports say of the data: its name, size, classes and the chance level,
-    the test accuracy of always predicting the test set's most frequent class."""
-    counts = np.bincount(splits.y_test, minlength=splits.n_classes)
-    return {
-        "dataset": name,
-        "classes": int(splits.n_classes),
-        "train_records": len(splits.y_train),
-        "test_records": len(splits.y_test),
-        "chance_accuracy": float(counts.max() / counts.sum()),
-    }
 
 
 def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool = True) -> dict:
@@ -137,3 +101,10 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     write_outputs(run_dir, summary, frames, figures=first.output.figures)
     log.info("outputs written to %s", run_dir)
     return summary
+
+
+def run_single(cfg: DictConfig, overrides: list[str], run_dir: Path, progress: bool) -> dict:
+    """The default experiment (``experiment=single``): the chosen scenario beside its baseline,
+    one seed, into ``run_dir``.  Every experiment is a function of this signature named by
+    ``experiment._target_``."""
+    return run_scenarios(compose_scenarios(cfg, overrides), run_dir, progress=progress)

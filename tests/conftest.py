@@ -8,7 +8,7 @@ import pytest
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-from sim.cli import preflight  # noqa: E402
+import sim  # noqa: E402
 from sim.config import register_schema  # noqa: E402
 
 # A population and horizon small enough for a test, large enough for every phase to act.
@@ -35,6 +35,6 @@ def compose():
     """Compose the scenarios of a run from CLI-style overrides, checked like the CLI does."""
 
     def _compose(*overrides: str):
-        return preflight([*SMALL, *overrides])
+        return sim.compose([*SMALL, *overrides])
 
     return _compose

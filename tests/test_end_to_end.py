@@ -16,10 +16,10 @@ from tests.conftest import SMALL
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
-    from sim.cli import preflight
+    from sim import compose
 
     run_dir = tmp_path_factory.mktemp("run")
-    summary = run_scenarios(preflight(SMALL), run_dir, progress=False)
+    summary = run_scenarios(compose(SMALL), run_dir, progress=False)
     return run_dir, summary
 
 
@@ -92,12 +92,12 @@ def test_both_scenarios_learn(finished_run):
 
 
 def test_same_seed_same_scorecard_other_seed_differs(finished_run, tmp_path):
-    from sim.cli import preflight
+    from sim import compose
 
     _, summary = finished_run
-    again = run_scenarios(preflight(SMALL), tmp_path / "again", progress=False)
+    again = run_scenarios(compose(SMALL), tmp_path / "again", progress=False)
     assert json.dumps(again["scorecard"]) == json.dumps(summary["scorecard"])
-    other = run_scenarios(preflight([*SMALL, "seed=1"]), tmp_path / "other", progress=False)
+    other = run_scenarios(compose([*SMALL, "seed=1"]), tmp_path / "other", progress=False)
     assert json.dumps(other["scorecard"]) != json.dumps(summary["scorecard"])
 
 

@@ -44,11 +44,11 @@ def test_every_member_runs_in_an_economy_with_lawful_flows(family, member, compo
 def governed_run(tmp_path_factory):
     """A network whose every vote passes and whose every group contributes, with votes every
     other epoch: the fee and the emission change as the votes say."""
-    from sim.cli import preflight
+    from sim import compose
     from tests.conftest import SMALL
 
     out = tmp_path_factory.mktemp("governed")
-    configs = preflight(
+    configs = compose(
         [
             *SMALL,
             "epochs=8",

@@ -13,11 +13,11 @@ from sim.run import run_scenarios
 
 @pytest.fixture(scope="module")
 def saved_run(tmp_path_factory):
-    from sim.cli import preflight
+    from sim import compose
     from tests.conftest import SMALL
 
     run_dir = tmp_path_factory.mktemp("run")
-    run_scenarios(preflight([*SMALL, "epochs=4"]), run_dir, progress=False)
+    run_scenarios(compose([*SMALL, "epochs=4"]), run_dir, progress=False)
     return run_dir
 
 

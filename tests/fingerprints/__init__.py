@@ -63,10 +63,10 @@ def fingerprint(overrides: list[str], run_dir: Path) -> dict:
     """Run one case into ``run_dir`` and return its fingerprint."""
     import pandas as pd
 
-    from sim.cli import preflight
+    from sim import compose
     from sim.run import run_scenarios
 
-    summary = run_scenarios(preflight([*BASE, *overrides]), run_dir, progress=False)
+    summary = run_scenarios(compose([*BASE, *overrides]), run_dir, progress=False)
     table = pd.read_parquet(run_dir / "metrics.parquet")
     result = {}
     for name in summary["scenarios"]:

@@ -1,0 +1,45 @@
+"""A run's data: loaded once from the seed, checked against the population, described."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import ConfigError
+from sim.learning.data import load_splits
+
+
+def check_population_fits_data(cfg, n_train: int) -> None:
+    """Every data-provider slot needs at least two training records of its own."""
+    slots = cfg.population.data_providers + cfg.population.newcomer_slots
+    if 2 * slots > n_train:
+        raise ConfigError(
+            f"population.data_providers: {cfg.population.data_providers} providers "
+            f"(+{cfg.population.newcomer_slots} newcomer slots) need 2 records each, but "
+            f"learning.dataset={cfg.learning.dataset} leaves {n_train} training records; "
+            f"use at most {n_train // 2 - cfg.population.newcomer_slots}"
+        )
+
+
+def load_data(cfg):
+    """The run's data split: every scenario of a run shares it (drawn from the seed)."""
+    data_seed, _ = np.random.SeedSequence(cfg.seed).spawn(2)
+    return load_splits(
+        cfg.learning.dataset,
+        np.random.default_rng(data_seed),
+        cfg.learning.test_fraction,
+        cfg.learning.validation_fraction,
+        cfg.learning.data_path,
+    )
+
+
+def describe_data(name: str, splits) -> dict:
+    """What figures and reports say of the data: its name, size, classes and the chance level,
+    the test accuracy of always predicting the test set's most frequent class."""
+    counts = np.bincount(splits.y_test, minlength=splits.n_classes)
+    return {
+        "dataset": name,
+        "classes": int(splits.n_classes),
+        "train_records": len(splits.y_train),
+        "test_records": len(splits.y_test),
+        "chance_accuracy": float(counts.max() / counts.sum()),
+    }
