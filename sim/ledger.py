@@ -223,75 +223,95 @@ class Verification:
         return not self.problems
 
 
+@dataclass
+class _Replay:
+    """Balances and supply rebuilt entry by entry while a ledger is verified."""
+
+    result: Verification
+    balances: dict[int, int] = field(default_factory=dict)
+    supply: int = 0  # running supply in a summary ledger
+    summary: bool = False
+    closed: dict[int, int] | None = None
+
+    def apply(self, number: int, entry: dict) -> None:
+        kind, result = entry["kind"], self.result
+        amounts = [int(a) for a in entry["amount"]]
+        if kind == "open":
+            self.summary = entry["detail"].get("ledger") == "summary"
+        elif kind == "epoch":
+            self.apply_epoch(number, entry)
+        elif kind == "mint":
+            result.minted += sum(amounts)
+            for dst, a in zip(entry["dst"], amounts, strict=True):
+                self.balances[dst] = self.balances.get(dst, 0) + a
+        elif kind in ("burn", "transfer"):
+            if kind == "burn":
+                result.burned += sum(amounts)
+            for i, (src, a) in enumerate(zip(entry["src"], amounts, strict=True)):
+                self.balances[src] = self.balances.get(src, 0) - a
+                if kind == "transfer":
+                    dst = entry["dst"][i]
+                    self.balances[dst] = self.balances.get(dst, 0) + a
+            if any(self.balances.get(s, 0) < 0 for s in entry["src"]):
+                result.problems.append(f"line {number}: a balance goes negative")
+        elif kind == "close":
+            self.closed = dict(zip(entry["dst"], (int(a) for a in entry["amount"]), strict=True))
+
+    def apply_epoch(self, number: int, entry: dict) -> None:
+        """A summary ledger's epoch entry: its supply must follow from its mints and burns."""
+        minted = sum(entry["detail"]["mint"].values())
+        burned = sum(entry["detail"]["burn"].values())
+        self.result.minted += minted
+        self.result.burned += burned
+        self.supply += minted - burned
+        if entry["detail"]["supply"] != self.supply:
+            self.result.problems.append(
+                f"line {number}: epoch {entry['epoch']} supply {entry['detail']['supply']} is "
+                f"not the previous supply plus mints minus burns ({self.supply})"
+            )
+
+    def conclude(self) -> Verification:
+        result, balances, closed = self.result, self.balances, self.closed
+        if self.summary and closed is not None:
+            balances = dict(closed)  # movements are not kept: the closing balances are the replay
+            if any(b < 0 for b in closed.values()):
+                result.problems.append("a closing balance is negative")
+        result.supply = sum(balances.values())
+        if result.problems:
+            return result
+        if result.supply != result.minted - result.burned:
+            result.problems.append(
+                f"supply {result.supply} differs from minted − burned "
+                f"{result.minted - result.burned}"
+            )
+        if closed is None:
+            result.problems.append("ledger has no closing entry (run did not finish)")
+        elif {a: b for a, b in balances.items() if b} != closed:
+            result.problems.append("replayed balances differ from the closing balances")
+        return result
+
+
 def verify_ledger(path: Path) -> Verification:
     """Recompute the hash chain and replay balances; collect every problem found."""
-    result = Verification(Path(path))
-    balances: dict[int, int] = {}
+    replay = _Replay(Verification(Path(path)))
     prev = GENESIS_HASH
-    closed = None
-    summary = False
-    supply = 0  # running supply in a summary ledger
     with Path(path).open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             try:
                 entry = json.loads(line)
                 claimed = entry.pop("hash")
             except (json.JSONDecodeError, KeyError):
-                result.problems.append(f"line {number}: not a ledger entry")
+                replay.result.problems.append(f"line {number}: not a ledger entry")
                 break
             if entry.get("prev") != prev or _digest(prev, entry) != claimed:
-                result.problems.append(f"line {number}: hash chain broken (entry edited or moved)")
+                replay.result.problems.append(
+                    f"line {number}: hash chain broken (entry edited or moved)"
+                )
                 break
             prev = claimed
-            result.entries += 1
-            kind = entry["kind"]
-            amounts = [int(a) for a in entry["amount"]]
-            if kind == "open":
-                summary = entry["detail"].get("ledger") == "summary"
-            elif kind == "epoch":
-                minted = sum(entry["detail"]["mint"].values())
-                burned = sum(entry["detail"]["burn"].values())
-                result.minted += minted
-                result.burned += burned
-                supply += minted - burned
-                if entry["detail"]["supply"] != supply:
-                    result.problems.append(
-                        f"line {number}: epoch {entry['epoch']} supply "
-                        f"{entry['detail']['supply']} is not the previous supply plus mints "
-                        f"minus burns ({supply})"
-                    )
-            elif kind == "mint":
-                result.minted += sum(amounts)
-                for dst, a in zip(entry["dst"], amounts, strict=True):
-                    balances[dst] = balances.get(dst, 0) + a
-            elif kind in ("burn", "transfer"):
-                if kind == "burn":
-                    result.burned += sum(amounts)
-                for i, (src, a) in enumerate(zip(entry["src"], amounts, strict=True)):
-                    balances[src] = balances.get(src, 0) - a
-                    if kind == "transfer":
-                        dst = entry["dst"][i]
-                        balances[dst] = balances.get(dst, 0) + a
-                if any(balances.get(s, 0) < 0 for s in entry["src"]):
-                    result.problems.append(f"line {number}: a balance goes negative")
-            elif kind == "close":
-                closed = dict(zip(entry["dst"], (int(a) for a in entry["amount"]), strict=True))
-    if summary and closed is not None:
-        balances = dict(closed)  # movements are not kept: the closing balances are the replay
-        if any(b < 0 for b in closed.values()):
-            result.problems.append("a closing balance is negative")
-    result.supply = sum(balances.values())
-    if result.problems:
-        return result
-    if result.supply != result.minted - result.burned:
-        result.problems.append(
-            f"supply {result.supply} differs from minted − burned {result.minted - result.burned}"
-        )
-    if closed is None:
-        result.problems.append("ledger has no closing entry (run did not finish)")
-    elif {a: b for a, b in balances.items() if b} != closed:
-        result.problems.append("replayed balances differ from the closing balances")
-    return result
+            replay.result.entries += 1
+            replay.apply(number, entry)
+    return replay.conclude()
 
 
 def verify_run(run_dir: Path) -> list[Verification]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
@@ -23,6 +25,54 @@ from sim.stalls import StallWatch
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ScenarioResult:
+    frame: pd.DataFrame  # metrics.parquet rows of the scenario
+    scorecard: list[dict]
+    adversaries: dict
+    stall: str | None
+    seconds: float  # set-up, epochs and scoring
+    warmup_seconds: float  # set-up and the first epoch (which compiles the JAX functions)
+
+
+def simulate(name, cfg, mechanisms, splits, seed, run_dir: Path, progress: bool) -> ScenarioResult:
+    """One scenario: build the model, step it ``cfg.epochs`` times, save and score its record."""
+    started = time.perf_counter()
+    model = EconomyModel(cfg, mechanisms, splits, seed, run_dir / "ledger" / f"{name}.jsonl")
+    log.info(
+        "%s: %d epochs, %d participants at the start, seed %d",
+        name,
+        cfg.epochs,
+        int(model.population.active.sum()),
+        cfg.seed,
+    )
+    watch, warmup = StallWatch(name), 0.0
+    for epoch in tqdm(
+        range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
+    ):
+        model.step()
+        interrupts.check()
+        watch.observe(model.record)
+        if epoch == 0:  # the first epoch compiles every JAX function of the run
+            warmup = time.perf_counter() - started
+    record = model.run_record()
+    record.save(run_dir / "records" / f"{name}.npz")
+    card, adversaries = [m.as_dict() for m in score(record)], adversary_report(record)
+    model.finish()
+    frame = model.datacollector.get_model_vars_dataframe()
+    frame.insert(0, "scenario", name)
+    seconds = time.perf_counter() - started
+    log.info(
+        "%s: final test accuracy %.3f, %d of %d epochs available, %.1f s",
+        name,
+        frame["test_accuracy"].iloc[-1],
+        int(frame["available"].sum()),
+        cfg.epochs,
+        seconds,
+    )
+    return ScenarioResult(frame, card, adversaries, watch.message, seconds, warmup)
+
+
 def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool = True) -> dict:
     """Simulate every scenario with the same seed, population and data; write outputs.
 
@@ -37,50 +87,10 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     splits = load_data(first)
     for cfg in typed.values():
         check_population_fits_data(cfg, len(splits.y_train))
-    frames, scorecards, adversaries, timing, stalls, warmup = {}, {}, {}, {}, {}, {}
+    results = {}
     for name, cfg in typed.items():
-        started = time.perf_counter()
-        model = EconomyModel(
-            cfg,
-            mechanisms[name],
-            splits,
-            np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key),
-            run_dir / "ledger" / f"{name}.jsonl",
-        )
-        log.info(
-            "%s: %d epochs, %d participants at the start, seed %d",
-            name,
-            cfg.epochs,
-            int(model.population.active.sum()),
-            cfg.seed,
-        )
-        watch = StallWatch(name)
-        for epoch in tqdm(
-            range(cfg.epochs), desc=name, unit="epoch", disable=not progress, leave=False
-        ):
-            model.step()
-            interrupts.check()
-            watch.observe(model.record)
-            if epoch == 0:  # the first epoch compiles every JAX function of the run
-                warmup[name] = time.perf_counter() - started
-        stalls[name] = watch.message
-        record = model.run_record()
-        record.save(run_dir / "records" / f"{name}.npz")
-        scorecards[name] = [m.as_dict() for m in score(record)]
-        adversaries[name] = adversary_report(record)
-        model.finish()
-        frame = model.datacollector.get_model_vars_dataframe()
-        frame.insert(0, "scenario", name)
-        frames[name] = frame
-        timing[name] = time.perf_counter() - started
-        log.info(
-            "%s: final test accuracy %.3f, %d of %d epochs available, %.1f s",
-            name,
-            frame["test_accuracy"].iloc[-1],
-            int(frame["available"].sum()),
-            cfg.epochs,
-            timing[name],
-        )
+        seed = np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key)
+        results[name] = simulate(name, cfg, mechanisms[name], splits, seed, run_dir, progress)
     summary = {
         "seed": first.seed,
         "epochs": first.epochs,
@@ -89,15 +99,16 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         "config": {
             name: OmegaConf.to_container(cfg, resolve=True) for name, cfg in configs.items()
         },
-        "scorecard": scorecards,
-        "adversaries": adversaries,
+        "scorecard": {name: r.scorecard for name, r in results.items()},
+        "adversaries": {name: r.adversaries for name, r in results.items()},
         # The first stretch of epochs in which a scenario could not learn, and why (null: none).
-        "stalls": stalls,
+        "stalls": {name: r.stall for name, r in results.items()},
         # Wall-clock seconds per scenario: the whole run (set-up, epochs, scoring) and its
         # warm-up (set-up and the first epoch, which compiles the JAX functions).
-        "seconds": timing,
-        "warmup_seconds": warmup,
+        "seconds": {name: r.seconds for name, r in results.items()},
+        "warmup_seconds": {name: r.warmup_seconds for name, r in results.items()},
     }
+    frames = {name: r.frame for name, r in results.items()}
     write_outputs(run_dir, summary, frames, figures=first.output.figures)
     log.info("outputs written to %s", run_dir)
     return summary

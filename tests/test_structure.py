@@ -1,0 +1,48 @@
+"""The structure a newcomer can rely on: the layer contract holds (import-linter), the model is
+a short epoch loop, and no function in sim/ outgrows a screen."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LONGEST_FUNCTION = 60  # lines
+MODEL_LINES = 250
+
+
+def test_the_layer_contract_holds():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def function_lengths(folder: Path) -> dict[str, int]:
+    lengths = {}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                where = f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+                lengths[where] = node.end_lineno - node.lineno + 1
+    return lengths
+
+
+def test_no_function_in_sim_is_longer_than_a_screen():
+    lengths = function_lengths(ROOT / "sim")
+    assert len(lengths) > 100  # the walk found the package
+    too_long = {k: n for k, n in lengths.items() if n > LONGEST_FUNCTION}
+    assert not too_long, too_long
+
+
+def test_the_model_is_a_short_epoch_loop():
+    source = (ROOT / "sim" / "model.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MODEL_LINES
+    step = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef) and node.name == "step"
+    )
+    assert step.end_lineno - step.lineno + 1 <= 30
