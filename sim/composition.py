@@ -18,7 +18,7 @@ from omegaconf import DictConfig, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
-from sim.config import ConfigError, describe_omegaconf_error, validate
+from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 from sim.inputs import check_population_fits_data, load_data
 
 # The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
@@ -95,6 +95,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
     """Compose and check every scenario of a run, building each mechanism once."""
     from hydra.utils import instantiate
 
+    register_schema()  # with every adversary registered by now (agents.adversary)
     GlobalHydra.instance().clear()
     with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = _compose(overrides)

@@ -326,7 +326,7 @@ def test_fault_processes(compose, tmp_path):
 
 def test_scorecard_values_agree_with_the_runs_own_records(finished_run):
     """Metrics recomputed from metrics.parquet and the ledgers, independently of the scorecard
-    code (which reads the live model)."""
+    code (which reads the saved run record)."""
     import json as _json
 
     from sim.metrics.concentration import nakamoto_coefficient

@@ -13,6 +13,7 @@ from mechanisms.contracts import ContractViolation, check
 from mechanisms.governance.base import GovernanceMechanism, GovernanceOutcome
 from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
 from mechanisms.market.base import Allocation, MarketMechanism
+from mechanisms.testing import check_mechanism
 from sim.units import UNITS_PER_TOKEN
 from tests.mechanisms.registry import ids, members
 
@@ -212,7 +213,14 @@ FAMILIES_CHECKED = ("market", "access", "incentive", "consensus", "aggregation",
     ids=[f"{f}-{name}" for f in FAMILIES_CHECKED for name in ids(f)],
 )
 def test_every_member_does_its_job(family, name, mechanism):
-    check(family, mechanism)
+    check_mechanism(family, mechanism)
+
+
+def test_check_mechanism_names_a_missing_method_and_an_unknown_family():
+    with pytest.raises(ContractViolation, match="lacks the methods of MarketMechanism"):
+        check_mechanism("market", object())
+    with pytest.raises(ValueError, match="family must be one of"):
+        check_mechanism("oracle", object())
 
 
 class _DoesNothing:
