@@ -18,6 +18,7 @@ from omegaconf import DictConfig, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
+from mechanisms.parameters import ParameterError
 from sim.config import ConfigError, describe_omegaconf_error, register_schema, validate
 from sim.inputs import check_population_fits_data, load_data
 
@@ -108,16 +109,20 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
             try:
                 instantiate(scenario_cfg[family])
             except Exception as error:  # a mechanism rejecting its parameters
-                root = error
-                while root.__cause__ is not None:
-                    root = root.__cause__
-                message = str(root).splitlines()[0]
-                about_one_key = re.match(r"(\w+) (must .*)", message)
-                if about_one_key and about_one_key[1] in scenario_cfg[family]:
-                    raise ConfigError(f"{family}.{about_one_key[1]}: {about_one_key[2]}") from error
-                raise ConfigError(f"{family}: {message}") from error
+                raise ConfigError(describe_mechanism_error(family, error)) from error
     GlobalHydra.instance().clear()
     return configs
+
+
+def describe_mechanism_error(family: str, error: BaseException) -> str:
+    """One line for a mechanism that refused to be built: ``family.parameter: message`` when it
+    raised a ParameterError (mechanisms.parameters), else ``family: message``."""
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    if isinstance(root, ParameterError):
+        return f"{family}.{root.name}: {root.message}"
+    return f"{family}: {str(root).splitlines()[0]}"
 
 
 def check_parameter_types(family: str, node: DictConfig) -> None:

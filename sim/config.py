@@ -9,8 +9,9 @@ message starts with the offending key.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, make_dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -35,6 +36,34 @@ def _fraction(key: str, value: float) -> None:
 
 
 NETWORK = {"_target_": "sim.organisation.Network"}
+
+
+class Dataset(StrEnum):
+    digits = "digits"  # scikit-learn's 8×8 handwritten digits, bundled
+    gaussian_mixture = "gaussian_mixture"  # a synthetic mixture, any size
+    npz = "npz"  # arrays X and y from learning.data_path
+
+
+class Partition(StrEnum):
+    dirichlet = "dirichlet"
+    iid = "iid"
+    shards = "shards"
+    quantity_skew = "quantity_skew"
+
+
+class ModelKind(StrEnum):
+    logreg = "logreg"
+    mlp = "mlp"
+
+
+class LedgerDetail(StrEnum):
+    full = "full"
+    summary = "summary"
+
+
+class RemovalTarget(StrEnum):
+    degree = "degree"
+    stake = "stake"
 
 
 class Topology(str, Enum):
@@ -105,12 +134,12 @@ class PopulationConfig:
 
 @dataclass
 class LearningConfig:
-    dataset: str = "digits"  # digits | gaussian_mixture | npz
+    dataset: Dataset = Dataset.digits
     data_path: str | None = None  # the .npz (arrays X and y) when dataset=npz
-    partition: str = "dirichlet"  # dirichlet | iid | shards | quantity_skew
+    partition: Partition = Partition.dirichlet
     shards_per_provider: int = 2  # label-sorted shards per data provider (partition=shards)
     quantity_beta: float = 0.5  # Dirichlet concentration of shard sizes (partition=quantity_skew)
-    model: str = "logreg"  # logreg | mlp
+    model: ModelKind = ModelKind.logreg
     hidden: int = 32  # hidden units of the MLP
     test_fraction: float = 0.2
     validation_fraction: float = 0.15
@@ -124,10 +153,6 @@ class LearningConfig:
     min_validation_records: int = 20
 
     def __post_init__(self):
-        if self.dataset not in ("digits", "gaussian_mixture", "npz"):
-            raise ConfigError(
-                f"learning.dataset: must be one of: digits, gaussian_mixture, npz; got {self.dataset!r}"
-            )
         if self.data_path is not None and self.dataset != "npz":
             raise ConfigError(
                 f"learning.data_path: is read only with learning.dataset=npz, not "
@@ -142,16 +167,9 @@ class LearningConfig:
                 load_npz(self.data_path)
             except ValueError as error:
                 raise ConfigError(f"learning.data_path: {error}") from error
-        if self.partition not in ("dirichlet", "iid", "shards", "quantity_skew"):
-            raise ConfigError(
-                "learning.partition: must be one of: dirichlet, iid, shards, quantity_skew; "
-                f"got {self.partition!r}"
-            )
         _at_least("learning.shards_per_provider", self.shards_per_provider, 1)
         if self.quantity_beta <= 0:
             raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")
-        if self.model not in ("logreg", "mlp"):
-            raise ConfigError(f"learning.model: must be one of: logreg, mlp; got {self.model!r}")
         _at_least("learning.hidden", self.hidden, 1)
         _fraction("learning.test_fraction", self.test_fraction)
         _fraction("learning.validation_fraction", self.validation_fraction)
@@ -208,7 +226,7 @@ class FaultConfig:
         -1
     )  # epoch at which the best-connected nodes are removed (−1: never)
     targeted_removal_fraction: float = 0.0  # share of active participants removed then
-    targeted_removal_by: str = "degree"  # degree | stake
+    targeted_removal_by: RemovalTarget = RemovalTarget.degree
     partition_start: int = -1  # epoch a network partition begins (−1: none)
     partition_length: int = 0
     partition_fraction: float = 0.0  # share of participants cut off from the rest
@@ -219,10 +237,6 @@ class FaultConfig:
         _at_least("faults.failure_domains", self.failure_domains, 1)
         _fraction("faults.domain_failure_probability", self.domain_failure_probability)
         _fraction("faults.targeted_removal_fraction", self.targeted_removal_fraction)
-        if self.targeted_removal_by not in ("degree", "stake"):
-            raise ConfigError(
-                f"faults.targeted_removal_by: must be one of: degree, stake; got {self.targeted_removal_by!r}"
-            )
         _at_least("faults.partition_length", self.partition_length, 0)
         _fraction("faults.partition_fraction", self.partition_fraction)
 
@@ -288,11 +302,7 @@ class OutputConfig:
     progress: bool = True
     # full: every movement and decision; summary: per-epoch totals and closing balances (for
     # very large runs, whose full ledgers grow by megabytes per epoch).
-    ledger: str = "full"
-
-    def __post_init__(self):
-        if self.ledger not in ("full", "summary"):
-            raise ConfigError(f"output.ledger: must be one of: full, summary; got {self.ledger!r}")
+    ledger: LedgerDetail = LedgerDetail.full
 
 
 @dataclass
@@ -370,4 +380,7 @@ def validate(cfg: DictConfig) -> Config:
 def describe_omegaconf_error(error: BaseException) -> str:
     key = getattr(error, "full_key", None)
     message = str(getattr(error, "msg", error)).splitlines()[0]
+    choices = re.fullmatch(r"Invalid value '(.*)', expected one of \[(.*)\]", message)
+    if choices:  # a string choice (an enum field) given a value it does not have
+        message = f"must be one of: {choices[2]}; got {choices[1]!r}"
     return f"{key}: {message}" if key else message

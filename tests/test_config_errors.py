@@ -30,8 +30,20 @@ from sim.cli import main
         ("baseline=nowhere", "baseline: scenario=nowhere: unknown scenario"),
         ("consensus.threshold=1.5", "consensus.threshold: must lie in [0, 1], got 1.5"),
         ("consensus.kapa=0.3", "consensus.kapa: unknown key"),
-        ("incentive.builder_share=0.9", "incentive: builder_share + validator_share + data_share"),
-        ("scenario.topology=mesh", "scenario.topology: Invalid value 'mesh'"),
+        (
+            "incentive.builder_share=0.9",
+            "incentive.data_share: must make builder_share + validator_share + data_share = 1",
+        ),
+        (
+            "scenario.topology=mesh",
+            "scenario.topology: must be one of: star, random_regular, erdos_renyi, "
+            "watts_strogatz; got 'mesh'",
+        ),
+        (
+            "learning.partition=blocks",
+            "learning.partition: must be one of: dirichlet, iid, shards, quantity_skew; "
+            "got 'blocks'",
+        ),
         ("population.builders=0", "population.builders: must be ≥ 1, got 0"),
         ("consensus.threshold=high", "consensus.threshold: expected a number, got 'high'"),
         ("incentive.emission_per_epoch=lots", "incentive.emission_per_epoch: expected a number"),

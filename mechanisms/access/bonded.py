@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.access.base import Admission
+from mechanisms.parameters import at_least, within
 from sim.units import to_units
 
 
@@ -20,10 +21,8 @@ class StakeBond:
     """
 
     def __init__(self, bond: float = 10.0, slash_fraction: float = 0.1):
-        if bond < 0:
-            raise ValueError(f"bond must be ≥ 0, got {bond}")
-        if not 0.0 <= slash_fraction <= 1.0:
-            raise ValueError(f"slash_fraction must lie in [0, 1], got {slash_fraction}")
+        at_least("bond", bond, 0)
+        within("slash_fraction", slash_fraction, 0, 1)
         self.bond = bond
         self.slash_fraction = slash_fraction
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.access.base import Admission
+from mechanisms.parameters import at_least
 
 
 class Permissioned:
@@ -16,8 +17,7 @@ class Permissioned:
     """
 
     def __init__(self, capacity: int = 10):
-        if capacity < 0:
-            raise ValueError(f"capacity must be ≥ 0, got {capacity}")
+        at_least("capacity", capacity, 0)
         self.capacity = capacity
 
     def admit(self, budgets, free_slots, active_count):

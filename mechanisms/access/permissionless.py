@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.access.base import Admission
+from mechanisms.parameters import at_least
 from sim.units import to_units
 
 
@@ -18,8 +19,7 @@ class RegistrationBurn:
     """
 
     def __init__(self, burn: float = 5.0):
-        if burn < 0:
-            raise ValueError(f"burn must be ≥ 0, got {burn}")
+        at_least("burn", burn, 0)
         self.burn = burn
 
     def admit(self, budgets, free_slots, active_count):

@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 
 from mechanisms.aggregation.base import check_updates
+from mechanisms.parameters import at_least
 
 
 def metropolis_hastings_weights(graph: nx.Graph, nodes: list | None = None) -> np.ndarray:
@@ -60,10 +61,8 @@ class Gossip:
         degree: int = 3,
         seed: int = 0,
     ):
-        if rounds < 1:
-            raise ValueError(f"rounds must be ≥ 1, got {rounds}")
-        if degree < 1:
-            raise ValueError(f"degree must be ≥ 1, got {degree}")
+        at_least("rounds", rounds, 1)
+        at_least("degree", degree, 1)
         self.rounds = rounds
         self.degree = degree
         self.seed = seed

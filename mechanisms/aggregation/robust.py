@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.aggregation.base import check_updates
+from mechanisms.parameters import at_least, positive, within
 
 
 class CoordinateMedian:
@@ -31,8 +32,7 @@ class TrimmedMean:
     ignored.  Source: Yin et al., ICML 2018."""
 
     def __init__(self, beta: float = 0.2):
-        if not 0.0 <= beta < 0.5:
-            raise ValueError(f"beta must lie in [0, 0.5), got {beta}")
+        within("beta", beta, 0, 0.5, include_high=False)
         self.beta = beta
 
     def tolerated(self, n: int) -> int:
@@ -70,8 +70,8 @@ class Krum:
     """
 
     def __init__(self, f: int = 1, multi: int = 1):
-        if f < 0 or multi < 1:
-            raise ValueError("f must be ≥ 0 and multi ≥ 1")
+        at_least("f", f, 0)
+        at_least("multi", multi, 1)
         self.f = f
         self.multi = multi
 
@@ -106,8 +106,7 @@ class NormClipping:
     arXiv:1911.07963 (2019)."""
 
     def __init__(self, max_norm: float = 1.0):
-        if max_norm <= 0:
-            raise ValueError(f"max_norm must be > 0, got {max_norm}")
+        positive("max_norm", max_norm)
         self.max_norm = max_norm
 
     def __call__(self, updates, weights=None):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from mechanisms.consensus.base import check_round, halted, vote_outcome
+from mechanisms.parameters import at_least_or_none, within
 
 
 def committee_failure_probability(committee_size: int, byzantine_fraction: float) -> float:
@@ -42,10 +43,8 @@ class BFTQuorum:
     """
 
     def __init__(self, quorum: float = 2 / 3, committee_size: int | None = None, seed: int = 0):
-        if not 0.5 <= quorum < 1.0:
-            raise ValueError(f"quorum must lie in [0.5, 1), got {quorum}")
-        if committee_size is not None and committee_size < 1:
-            raise ValueError(f"committee_size must be ≥ 1 or null, got {committee_size}")
+        within("quorum", quorum, 0.5, 1, include_high=False)
+        at_least_or_none("committee_size", committee_size, 1)
         self.quorum = quorum
         self.committee_size = committee_size
         self.seed = seed

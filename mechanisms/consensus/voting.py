@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.consensus.base import check_round, halted, vote_outcome
+from mechanisms.parameters import within
 
 
 class _WeightedVote:
@@ -12,9 +13,8 @@ class _WeightedVote:
     commit only when the active power reaches ``quorum`` of all power."""
 
     def __init__(self, threshold: float = 0.5, quorum: float = 0.5):
-        for name, value in (("threshold", threshold), ("quorum", quorum)):
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+        within("threshold", threshold, 0, 1)
+        within("quorum", quorum, 0, 1)
         self.threshold = threshold
         self.quorum = quorum
 

@@ -33,11 +33,13 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 
 import numpy as np
 
 from mechanisms.consensus.base import ConsensusOutcome, check_round
+from mechanisms.parameters import ParameterError, at_least_or_none, choice, within
 
 U16_MAX = 65535
 
@@ -125,6 +127,11 @@ def _quantile_of_rows(rows: np.ndarray, stake: np.ndarray, kappa: float) -> np.n
     return np.where(reached[:, -1], rows[index, order[index, first]], 0.0)
 
 
+class YumaVersion(str, Enum):
+    classic = "classic"  # subtensor's epoch before Yuma 3: fixed-point bonds, u16 weights
+    yuma3 = "yuma3"  # Yuma 3: bonds in [0, 1], optional liquid alpha
+
+
 class Yuma:
     """Yuma consensus with explicit bond state (``init`` / ``step``); see the module docstring."""
 
@@ -139,25 +146,21 @@ class Yuma:
         chain_precision: bool = False,
         max_validators: int | None = None,
     ):
-        if not 0.0 <= kappa <= 1.0:
-            raise ValueError(f"kappa must lie in [0, 1], got {kappa}")
-        if not 0.0 <= bonds_penalty <= 1.0:
-            raise ValueError(f"bonds_penalty must lie in [0, 1], got {bonds_penalty}")
-        if not 0.0 <= bonds_moving_average <= 1.0:
-            raise ValueError(f"bonds_moving_average must lie in [0, 1], got {bonds_moving_average}")
-        if version not in ("classic", "yuma3"):
-            raise ValueError(f"version must be one of: classic, yuma3; got {version!r}")
+        within("kappa", kappa, 0, 1)
+        within("bonds_penalty", bonds_penalty, 0, 1)
+        within("bonds_moving_average", bonds_moving_average, 0, 1)
+        version = choice("version", version, YumaVersion)
         if liquid_alpha is not None:
             low, high = (float(v) for v in liquid_alpha)
             if not 0.0 <= low <= high <= 1.0:
-                raise ValueError(
-                    f"liquid_alpha must be (low, high) with 0 ≤ low ≤ high ≤ 1, got {liquid_alpha}"
+                raise ParameterError(
+                    "liquid_alpha",
+                    f"must be (low, high) with 0 ≤ low ≤ high ≤ 1, got {liquid_alpha}",
                 )
-            if version != "yuma3":
-                raise ValueError("liquid_alpha applies only to version=yuma3")
+            if version != YumaVersion.yuma3:
+                raise ParameterError("liquid_alpha", "applies only to version=yuma3")
             liquid_alpha = (low, high)
-        if max_validators is not None and max_validators < 1:
-            raise ValueError(f"max_validators must be ≥ 1 or null, got {max_validators}")
+        at_least_or_none("max_validators", max_validators, 1)
         self.kappa = kappa
         self.bonds_penalty = bonds_penalty
         self.alpha = 1.0 - bonds_moving_average

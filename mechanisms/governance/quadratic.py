@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.governance.base import weighted_majority
+from mechanisms.parameters import within
 
 
 def quadratic_funding(contributions: np.ndarray, pool: float) -> np.ndarray:
@@ -35,8 +36,7 @@ class QuadraticVoting:
     Sybil identities gain under it (√a + √b > √(a + b)), which the adversary experiments show."""
 
     def __init__(self, threshold: float = 0.5):
-        if not 0.0 <= threshold < 1.0:
-            raise ValueError(f"threshold must lie in [0, 1), got {threshold}")
+        within("threshold", threshold, 0, 1, include_high=False)
         self.threshold = threshold
 
     def decide(self, votes, balances, is_owner):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mechanisms.governance.base import weighted_majority
+from mechanisms.parameters import within
 
 
 class TokenVote:
@@ -11,8 +12,7 @@ class TokenVote:
     vitalik.ca, 2017): a proposal passes with more than the threshold of the tokens cast."""
 
     def __init__(self, threshold: float = 0.5):
-        if not 0.0 <= threshold < 1.0:
-            raise ValueError(f"threshold must lie in [0, 1), got {threshold}")
+        within("threshold", threshold, 0, 1, include_high=False)
         self.threshold = threshold
 
     def decide(self, votes, balances, is_owner):

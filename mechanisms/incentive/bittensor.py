@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.parameters import at_least, within
 from sim.units import split_units, to_units
 
 
@@ -27,10 +28,9 @@ class BittensorEmission:
     def __init__(
         self, emission_per_epoch: float = 100.0, owner_cut: float = 0.18, fee_share: float = 1.0
     ):
-        if emission_per_epoch < 0:
-            raise ValueError(f"emission_per_epoch must be ≥ 0, got {emission_per_epoch}")
-        if not 0.0 <= owner_cut <= 1.0 or not 0.0 <= fee_share <= 1.0:
-            raise ValueError("owner_cut and fee_share must lie in [0, 1]")
+        at_least("emission_per_epoch", emission_per_epoch, 0)
+        within("owner_cut", owner_cut, 0, 1)
+        within("fee_share", fee_share, 0, 1)
         self.emission_per_epoch = emission_per_epoch
         self.owner_cut = owner_cut
         self.fee_share = fee_share

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.parameters import at_least, positive
 from sim.units import tokens_to_units
 
 
@@ -41,8 +42,8 @@ class NumeraiStake:
         mmc_weight: float = 2.0,
         clip: float = 0.05,
     ):
-        if threshold <= 0 or clip < 0:
-            raise ValueError("threshold must be > 0 and clip ≥ 0")
+        positive("threshold", threshold)
+        at_least("clip", clip, 0)
         self.threshold = threshold
         self.corr_weight = corr_weight
         self.mmc_weight = mmc_weight

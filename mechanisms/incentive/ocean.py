@@ -6,6 +6,7 @@ import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
 from mechanisms.incentive.proportional import ProportionalEmission
+from mechanisms.parameters import at_least
 from sim.units import UNITS_PER_TOKEN, split_units, tokens_to_units
 
 
@@ -41,8 +42,8 @@ class OceanDataFarming(ProportionalEmission):
     def __init__(self, apy_cap: float = 0.015717, record_value: float = 0.01, **emission):
         """``emission`` takes ProportionalEmission's parameters (emission_per_epoch, shares)."""
         super().__init__(**emission)
-        if apy_cap < 0 or record_value < 0:
-            raise ValueError("apy_cap and record_value must be ≥ 0")
+        at_least("apy_cap", apy_cap, 0)
+        at_least("record_value", record_value, 0)
         self.apy_cap = apy_cap
         self.record_value = record_value
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.parameters import at_least
 from sim.units import to_units, tokens_to_units
 
 
@@ -22,8 +23,8 @@ class PlatformWages:
     """
 
     def __init__(self, wage_per_update: float = 5.0, price_per_record: float = 0.02):
-        if wage_per_update < 0 or price_per_record < 0:
-            raise ValueError("wage_per_update and price_per_record must be ≥ 0")
+        at_least("wage_per_update", wage_per_update, 0)
+        at_least("price_per_record", price_per_record, 0)
         self.wage_per_update = wage_per_update
         self.price_per_record = price_per_record
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.parameters import ParameterError, at_least, within
 from sim.units import split_units, to_units
+
+SHARE_NAMES = ("builder_share", "validator_share", "data_share")
 
 
 class ProportionalEmission:
@@ -31,13 +34,14 @@ class ProportionalEmission:
         fee_share: float = 1.0,
     ):
         shares = (builder_share, validator_share, data_share)
-        if emission_per_epoch < 0:
-            raise ValueError(f"emission_per_epoch must be ≥ 0, got {emission_per_epoch}")
-        if any(not 0.0 <= s <= 1.0 for s in (*shares, fee_share)):
-            raise ValueError("shares and fee_share must lie in [0, 1]")
+        at_least("emission_per_epoch", emission_per_epoch, 0)
+        for name, value in zip(SHARE_NAMES, shares, strict=True):
+            within(name, value, 0, 1)
+        within("fee_share", fee_share, 0, 1)
         if abs(sum(shares) - 1.0) > 1e-9:
-            raise ValueError(
-                f"builder_share + validator_share + data_share must be 1, got {sum(shares)}"
+            raise ParameterError(
+                "data_share",
+                f"must make builder_share + validator_share + data_share = 1, got {sum(shares)}",
             )
         self.emission_per_epoch = emission_per_epoch
         self.shares = np.array(shares)

@@ -19,14 +19,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from enum import Enum
 from math import factorial
 
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
 from mechanisms.incentive.proportional import ProportionalEmission
+from mechanisms.parameters import at_least, choice
 
-METHODS = ("exact", "tmc", "gtg")
+
+class ShapleyMethod(str, Enum):
+    exact = "exact"  # every coalition (n ≤ 20)
+    tmc = "tmc"  # truncated Monte Carlo permutations
+    gtg = "gtg"  # GTG-Shapley: guided truncation with leader rotation
+
+
+METHODS = tuple(m.value for m in ShapleyMethod)
 
 
 def shapley_values(
@@ -111,10 +120,8 @@ class ShapleyRewards(ProportionalEmission):
     ):
         """``emission`` takes ProportionalEmission's parameters (emission_per_epoch, shares)."""
         super().__init__(**emission)
-        if method not in METHODS:
-            raise ValueError(f"method must be one of: {', '.join(METHODS)}; got {method!r}")
-        if n_permutations < 1:
-            raise ValueError(f"n_permutations must be ≥ 1, got {n_permutations}")
+        method = choice("method", method, ShapleyMethod).value
+        at_least("n_permutations", n_permutations, 1)
         self.method = method
         self.n_permutations = n_permutations
         self.tolerance = tolerance

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.market.base import Allocation
+from mechanisms.parameters import at_least
 
 
 class ReverseAuction:
@@ -23,8 +24,8 @@ class ReverseAuction:
     """
 
     def __init__(self, max_price: float = 1.0, markup: float = 0.2):
-        if max_price < 0 or markup < 0:
-            raise ValueError("max_price and markup must be ≥ 0")
+        at_least("max_price", max_price, 0)
+        at_least("markup", markup, 0)
         self.max_price = max_price
         self.markup = markup
 

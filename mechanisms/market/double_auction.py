@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 
 from mechanisms.market.base import Allocation
+from mechanisms.parameters import at_least, positive
 
 
 def run_double_auction(
@@ -99,8 +100,8 @@ class DoubleAuction:
     """
 
     def __init__(self, value_per_unit: float = 1.0, max_price: float = 2.0, seed: int = 0):
-        if value_per_unit < 0 or max_price <= 0:
-            raise ValueError("value_per_unit must be ≥ 0 and max_price > 0")
+        at_least("value_per_unit", value_per_unit, 0)
+        positive("max_price", max_price)
         self.value_per_unit = value_per_unit
         self.max_price = max_price
         self.seed = seed

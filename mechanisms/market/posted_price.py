@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.market.base import Allocation
+from mechanisms.parameters import at_least
 
 
 class PostedPrice:
@@ -19,8 +20,7 @@ class PostedPrice:
     """
 
     def __init__(self, price: float = 1.0):
-        if price < 0:
-            raise ValueError(f"price must be ≥ 0, got {price}")
+        at_least("price", price, 0)
         self.price = price
 
     def allocate(self, demand, capacity, unit_cost):

@@ -104,7 +104,7 @@ REFUSED = [
     (PlatformWages, {"price_per_record": -0.01}, "price_per_record"),
     (ProportionalEmission, {"emission_per_epoch": -0.01}, "emission_per_epoch"),
     (ProportionalEmission, {"fee_share": 1.01}, "fee_share"),
-    (ProportionalEmission, {"builder_share": 0.6}, "must be 1"),
+    (ProportionalEmission, {"builder_share": 0.6}, "data_share = 1"),
     (ShapleyRewards, {"n_permutations": 0}, "n_permutations"),
     (ShapleyRewards, {"method": "banzhaf"}, "method"),
     (ReverseAuction, {"max_price": -0.01}, "max_price"),
