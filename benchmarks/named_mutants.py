@@ -111,7 +111,7 @@ MUTANTS = [
     Mutant(
         "slashing switched off",
         "sim/epoch/consensus.py",
-        "fraction = slashing_fraction(world.mechanisms.access)",
+        "fraction = float(world.mechanisms.access.slash_fraction)",
         "fraction = 0.0",
         (f"{FLOWS}::test_slashing_burns_its_share_of_a_bond_and_exit_returns_the_rest",),
     ),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.incentive.base import Contributions
+from mechanisms.incentive.base import MEASUREMENTS, Contributions
 from sim.units import UNITS_PER_TOKEN
 
 
@@ -65,6 +65,8 @@ def check_access(access) -> None:
 def check_incentive(incentive) -> None:
     """Whenever there is emission or revenue, some contributor is paid something, and a
     participant who contributed nothing is paid nothing."""
+    needs = set(getattr(incentive, "needs", ()))
+    _require(needs <= MEASUREMENTS, f"needs unknown measurements {sorted(needs - MEASUREMENTS)}")
     builders = np.array([3.0, 1.0, 0.0])
     revenue = 100 * UNITS_PER_TOKEN
     contributions = Contributions(

@@ -17,7 +17,6 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from mechanisms.capabilities import emission_rate
 from sim.epoch.bookkeeping import suppliers
 from sim.epoch.results import (
     Arrivals,
@@ -268,7 +267,7 @@ def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
         "committed": float(outcome.committed),
         "available": float(record.available),
         "consumer_price": state.consumer_price,
-        "emission_rate": emission_rate(world.mechanisms.incentive),
+        "emission_rate": state.governed.get("emission_per_epoch", 0.0),
         "consensus_distance": float(state.consensus_distance),
         "raw_bytes_moved": float(counters["raw_bytes_moved"]),
         "model_bytes_moved": float(counters["model_bytes_moved"]),

@@ -18,7 +18,7 @@ from hydra.utils import instantiate
 from agents.adversary import behaviours_of
 from agents.sets import ROLE_SETS
 from mechanisms import FAMILIES
-from mechanisms.capabilities import initial_market_price, keeps_peer_models
+from mechanisms.aggregation.base import AggregationState, stateful
 from sim.learning.engine import make_engine
 from sim.ledger import Ledger
 from sim.network import build_graph
@@ -58,14 +58,27 @@ class Mechanisms:
 class EconomyState:
     """What one epoch hands to the next (besides balances, population and models)."""
 
-    consumer_price: float  # governed
+    governed: dict[str, float]  # live values of the governed parameters, by name
     market_price: float  # the compute market's last clearing price
     test_accuracy: float  # of the network model, at the end of the last epoch
     consensus_state: Any
-    peer_models: np.ndarray | None  # per-builder models when aggregation keeps them (gossip)
+    aggregation: AggregationState  # the aggregation rule's state (per-builder models: gossip)
     last_consensus: np.ndarray  # the consensus weight vector of the last committed round
     friend: int | None  # the builder position a validator cabal backs
     consensus_distance: float = 0.0
+
+    @property
+    def consumer_price(self) -> float:
+        return self.governed["consumer_price"]
+
+
+def governed_parameters(cfg, incentive) -> dict[str, float]:
+    """Parameters governance may change, at their starting values: the consumer price, then
+    those the incentive declares (``IncentiveMechanism.governed``)."""
+    values = {"consumer_price": float(cfg.economy.consumer_price)}
+    for name in incentive.governed:
+        values[name] = float(getattr(incentive, name))
+    return values
 
 
 def initial_members(cfg) -> dict[Role, int]:
@@ -142,16 +155,13 @@ class World:
         n_evaluators = organisation.evaluator_count(self.population)
         n_builders = len(self.population.blocks[Role.BUILDER])
         theta = np.asarray(self.engine.theta)
+        self.aggregator = stateful(self.mechanisms.aggregation)
         self.state = EconomyState(
-            consumer_price=cfg.economy.consumer_price,
-            market_price=initial_market_price(
-                self.mechanisms.market, cfg.economy.compute_unit_cost
-            ),
+            governed=governed_parameters(cfg, self.mechanisms.incentive),
+            market_price=float(self.mechanisms.market.price),
             test_accuracy=float("nan"),
             consensus_state=self.mechanisms.consensus.init(n_evaluators, n_builders),
-            peer_models=np.tile(theta, (n_builders, 1))
-            if keeps_peer_models(self.mechanisms.aggregation)
-            else None,
+            aggregation=self.aggregator.init(theta, n_builders),
             last_consensus=np.zeros(n_builders),
             friend=friend,
         )

@@ -26,11 +26,12 @@ class Admission:
 
 @runtime_checkable
 class AccessMechanism(Protocol):
-    """``admit(budgets (n,) tokens, free_slots, active_count) -> Admission``."""
+    """``admit(budgets (n,) tokens, free_slots, active_count) -> Admission``.
+
+    slash_fraction: share of a bond burned per proven fault (a rejected submission); 0 for a
+    mechanism that takes no bonds (the default for a class that subclasses this Protocol).
+    """
+
+    slash_fraction: float = 0.0
 
     def admit(self, budgets: np.ndarray, free_slots: int, active_count: int) -> Admission: ...
-
-
-def slashing_fraction(access) -> float:
-    """Share of a bond burned per proven fault; mechanisms without bonds slash nothing."""
-    return float(getattr(access, "slash_fraction", 0.0))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.access.base import Admission
+from mechanisms.access.base import AccessMechanism, Admission
 from mechanisms.parameters import at_least, within
 from sim.units import to_units
 
 
-class StakeBond:
+class StakeBond(AccessMechanism):
     """Anyone who can lock ``bond`` tokens joins (while a slot is free); the bond is returned on
     exit, less ``slash_fraction`` of it burned for every proven fault (a submission the
     consensus rejected).

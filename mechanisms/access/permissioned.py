@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.access.base import Admission
+from mechanisms.access.base import AccessMechanism, Admission
 from mechanisms.parameters import at_least
 
 
-class Permissioned:
+class Permissioned(AccessMechanism):
     """The coordinator approves applicants in arrival order while its roster for the role has
     fewer than ``capacity`` members (and a slot is free).  Entry is free in tokens but rationed.
 

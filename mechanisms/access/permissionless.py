@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.access.base import Admission
+from mechanisms.access.base import AccessMechanism, Admission
 from mechanisms.parameters import at_least
 from sim.units import to_units
 
 
-class RegistrationBurn:
+class RegistrationBurn(AccessMechanism):
     """Anyone who can pay joins: an applicant with budget ≥ ``burn`` is admitted (while a slot is
     free) and destroys ``burn`` tokens.
 

@@ -7,7 +7,12 @@ import zlib
 import networkx as nx
 import numpy as np
 
-from mechanisms.aggregation.base import check_updates
+from mechanisms.aggregation.base import (
+    AggregationState,
+    Merge,
+    StatefulAggregation,
+    check_updates,
+)
 from mechanisms.parameters import at_least
 
 
@@ -42,7 +47,7 @@ def consensus_distance(models: np.ndarray) -> float:
     return float(np.mean(np.sum((models - models.mean(axis=0)) ** 2, axis=1)))
 
 
-class Gossip:
+class Gossip(StatefulAggregation):
     """Every peer keeps its own model and averages with its neighbours ``rounds`` times:
     ``Θ ← M^r Θ`` with Metropolis–Hastings weights M on the peer graph (D-PSGD's communication
     step).  ``mix(models)`` returns the new per-peer models; called as a rule on (n, d) updates it
@@ -94,6 +99,27 @@ class Gossip:
                 f"{models.shape[0]} models for a graph of {self.mixing_matrix.shape[0]} peers"
             )
         return np.linalg.matrix_power(self.mixing_matrix, self.rounds) @ models
+
+    def init(self, model, n_builders):
+        """Every builder starts from the network model."""
+        return AggregationState(np.tile(np.asarray(model), (n_builders, 1)))
+
+    def step(self, state, model, submissions, accepted, sizes, peers, peer_ids) -> Merge:
+        """An accepted submission replaces its author's model; the active peers then mix over
+        their overlay; the network model is their mean."""
+        models = state.peer_models.copy()
+        models[accepted] = submissions[accepted]
+        if not len(peers):
+            return Merge(AggregationState(models))
+        models[peers] = self.mix_peers(models[peers], list(peer_ids))
+        return Merge(
+            AggregationState(models),
+            model=models[peers].mean(axis=0),
+            disagreement=consensus_distance(models[peers]),
+        )
+
+    def combine(self, updates, weights=None):
+        return self(updates, weights)
 
     def __call__(self, updates, weights=None):
         updates, _ = check_updates(updates, weights)

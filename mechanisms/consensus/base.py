@@ -33,6 +33,10 @@ class ConsensusOutcome:
     voting_power: np.ndarray
     committed: bool
 
+    def agreed_weights(self) -> np.ndarray:
+        """The agreed weight vector over builders (what a weight copier copies next epoch)."""
+        return self.builder_weight
+
 
 @runtime_checkable
 class ConsensusMechanism(Protocol):

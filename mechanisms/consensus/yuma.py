@@ -65,6 +65,10 @@ class YumaOutcome(ConsensusOutcome):
     active_stake: np.ndarray
     bonds: np.ndarray
 
+    def agreed_weights(self) -> np.ndarray:
+        """Yuma's consensus vector C (the stake-weighted κ-quantile of the weights)."""
+        return self.consensus
+
 
 def _normalize(x: np.ndarray) -> np.ndarray:
     total = x.sum()

@@ -8,9 +8,9 @@ the rest comes from the treasury's balance (collected fees, or a platform's own 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,6 +31,11 @@ class Contributions:
     builder_mmc:     (B,) its meta-model contribution (correlation after neutralising to the
                      stake-weighted meta-model).
     data_stake:      (D,) tokens each data provider stakes on its own data (Ocean data farming).
+    parameters:      current values of the governed parameters the mechanism declares
+                     (``governed``); a mechanism uses its own value for any missing here.
+
+    The economy computes the optional measurements (builder_utility … data_stake) only for a
+    mechanism that lists them in ``needs``; the others arrive as None.
     """
 
     builders: np.ndarray
@@ -42,6 +47,13 @@ class Contributions:
     builder_corr: np.ndarray | None = None
     builder_mmc: np.ndarray | None = None
     data_stake: np.ndarray | None = None
+    parameters: Mapping[str, float] = field(default_factory=dict)
+
+
+# The optional measurements of Contributions a mechanism may need.
+MEASUREMENTS = frozenset(
+    {"builder_utility", "builder_stake", "builder_corr", "builder_mmc", "data_stake"}
+)
 
 
 @dataclass(frozen=True)
@@ -64,4 +76,15 @@ class Rewards:
 
 @runtime_checkable
 class IncentiveMechanism(Protocol):
+    """``allocate(Contributions) -> Rewards``, with two declarations (defaults for a class that
+    subclasses this Protocol):
+
+    needs:    the optional measurements of Contributions it reads (a subset of MEASUREMENTS);
+    governed: its parameters that governance may change (their live values then arrive in
+              ``Contributions.parameters``).
+    """
+
+    needs: ClassVar[frozenset[str]] = frozenset()
+    governed: ClassVar[tuple[str, ...]] = ()
+
     def allocate(self, contributions: Contributions) -> Rewards: ...

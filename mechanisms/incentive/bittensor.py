@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
 from mechanisms.parameters import at_least, within
 from sim.units import split_units, to_units
 
 
-class BittensorEmission:
+class BittensorEmission(IncentiveMechanism):
     """Subnet emission: owner cut first, then miners by incentive and validators by dividends.
 
     Of the epoch's emission E (plus the consumer fees passed on), the subnet owner keeps
@@ -35,11 +35,15 @@ class BittensorEmission:
         self.owner_cut = owner_cut
         self.fee_share = fee_share
 
+    governed = ("emission_per_epoch",)
+
     def allocate(self, contributions: Contributions) -> Rewards:
         incentive = np.asarray(contributions.builders, dtype=np.float64)
         dividends = np.asarray(contributions.validators, dtype=np.float64)
         data = np.zeros(np.shape(contributions.data_providers), dtype=np.int64)
-        emission = to_units(self.emission_per_epoch)
+        emission = to_units(
+            contributions.parameters.get("emission_per_epoch", self.emission_per_epoch)
+        )
         fees = int(contributions.revenue * self.fee_share)
         if incentive.sum() + dividends.sum() <= 0:
             return Rewards(

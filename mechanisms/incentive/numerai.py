@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
 from mechanisms.parameters import at_least, positive
 from sim.units import tokens_to_units
 
@@ -22,7 +22,7 @@ def numerai_payouts(stake, corr, mmc, threshold: float, corr_weight=0.5, mmc_wei
     return stake * np.clip(factor * score, -clip, clip)
 
 
-class NumeraiStake:
+class NumeraiStake(IncentiveMechanism):
     """Builders stake their balance on their submission and are paid (or burned) by its score.
 
     Builder k's stake is its balance; its CORR and MMC are measured on held-out data by the model
@@ -34,6 +34,8 @@ class NumeraiStake:
     Source: numerai_payouts above.  Departure: the threshold (Numerai's payout cap in NMR per
     round) is a parameter in tokens.
     """
+
+    needs = frozenset({"builder_stake", "builder_corr", "builder_mmc"})
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from mechanisms.incentive.base import Contributions, Rewards
@@ -39,6 +41,8 @@ class OceanDataFarming(ProportionalEmission):
     minted.  Source: data_farming_rewards above.  Departure: one staker per asset (the owner).
     """
 
+    needs = frozenset({"data_stake"})
+
     def __init__(self, apy_cap: float = 0.015717, record_value: float = 0.01, **emission):
         """``emission`` takes ProportionalEmission's parameters (emission_per_epoch, shares)."""
         super().__init__(**emission)
@@ -49,19 +53,14 @@ class OceanDataFarming(ProportionalEmission):
 
     def allocate(self, contributions: Contributions) -> Rewards:
         others = super().allocate(
-            Contributions(
-                contributions.builders,
-                contributions.validators,
-                np.zeros(np.shape(contributions.data_providers)),
-                contributions.revenue,
-            )
+            replace(contributions, data_providers=np.zeros(np.shape(contributions.data_providers)))
         )
         records = np.asarray(contributions.data_providers, dtype=np.float64)
         stake = (
             np.zeros_like(records) if contributions.data_stake is None else contributions.data_stake
         )
         budget_units = int(
-            split_units(int(self.emission_per_epoch * UNITS_PER_TOKEN), self.shares)[2]
+            split_units(int(self.emission_rate(contributions) * UNITS_PER_TOKEN), self.shares)[2]
         )
         farmed = data_farming_rewards(
             np.diag(stake),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
 from mechanisms.parameters import at_least
 from sim.units import to_units, tokens_to_units
 
 
-class PlatformWages:
+class PlatformWages(IncentiveMechanism):
     """The platform pays posted prices and keeps the difference.
 
     Builder k earns ``wage_per_update`` for each accepted update (quality beyond acceptance is not

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.incentive.base import Contributions, Rewards
+from mechanisms.incentive.base import Contributions, IncentiveMechanism, Rewards
 from mechanisms.parameters import ParameterError, at_least, within
 from sim.units import split_units, to_units
 
 SHARE_NAMES = ("builder_share", "validator_share", "data_share")
 
 
-class ProportionalEmission:
+class ProportionalEmission(IncentiveMechanism):
     """Emit E tokens per epoch and pass on a share of fees; split both by contribution.
 
     With budget ``E + f·revenue`` and group shares (s_builders, s_validators, s_data) summing to 1,
@@ -47,8 +47,14 @@ class ProportionalEmission:
         self.shares = np.array(shares)
         self.fee_share = fee_share
 
+    governed = ("emission_per_epoch",)
+
+    def emission_rate(self, contributions: Contributions) -> float:
+        """Tokens minted per epoch: the governed value, else the configured one."""
+        return contributions.parameters.get("emission_per_epoch", self.emission_per_epoch)
+
     def allocate(self, contributions: Contributions) -> Rewards:
-        emission = split_units(to_units(self.emission_per_epoch), self.shares)
+        emission = split_units(to_units(self.emission_rate(contributions)), self.shares)
         fees = split_units(int(contributions.revenue * self.fee_share), self.shares)
         groups = (contributions.builders, contributions.validators, contributions.data_providers)
         paid, minted = [], 0

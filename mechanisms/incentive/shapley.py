@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from math import factorial
 
@@ -111,6 +112,8 @@ class ShapleyRewards(ProportionalEmission):
     Sources: Shapley (1953); Ghorbani & Zou 2019 (TMC); Liu et al. 2022 (GTG-Shapley).
     """
 
+    needs = frozenset({"builder_utility"})
+
     def __init__(
         self,
         method: str = "gtg",
@@ -157,11 +160,4 @@ class ShapleyRewards(ProportionalEmission):
             )
         else:
             phi = builders
-        return super().allocate(
-            Contributions(
-                np.maximum(phi, 0.0),
-                contributions.validators,
-                contributions.data_providers,
-                contributions.revenue,
-            )
-        )
+        return super().allocate(replace(contributions, builders=np.maximum(phi, 0.0)))

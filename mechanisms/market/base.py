@@ -29,7 +29,14 @@ class Allocation:
 
 @runtime_checkable
 class MarketMechanism(Protocol):
-    """``allocate(demand (B,), capacity (P,), unit_cost (P,)) -> Allocation``; all ≥ 0."""
+    """``allocate(demand (B,), capacity (P,), unit_cost (P,)) -> Allocation``; all ≥ 0.
+
+    price: the most a buyer pays per unit (the posted price, the auction's ceiling or the bid
+    value); builders plan their first purchase with it.
+    """
+
+    @property
+    def price(self) -> float: ...
 
     def allocate(
         self, demand: np.ndarray, capacity: np.ndarray, unit_cost: np.ndarray

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.capabilities import consensus_vector, slashing_fraction
 from sim.epoch.results import Decision, Evaluation, Faults, Submissions
 from sim.population import BONDS
 from sim.roles import Role
@@ -36,7 +35,7 @@ def reach_consensus(world, evaluation: Evaluation, submissions: Submissions, fau
     world.ledger.decision("consensus", public=world.public, **detail)
     slash(world, builder_slots[rejected] if outcome.committed else [])
     if outcome.committed:
-        state.last_consensus = consensus_vector(outcome)
+        state.last_consensus = np.asarray(outcome.agreed_weights())
     counted = outcome.committed
     return Decision(
         outcome,
@@ -48,7 +47,7 @@ def reach_consensus(world, evaluation: Evaluation, submissions: Submissions, fau
 
 def slash(world, faulty) -> None:
     """Burn the access mechanism's share of the bond of every builder proven faulty."""
-    fraction = slashing_fraction(world.mechanisms.access)
+    fraction = float(world.mechanisms.access.slash_fraction)
     faulty = np.asarray(faulty, dtype=np.int64)
     if fraction <= 0 or len(faulty) == 0:
         return

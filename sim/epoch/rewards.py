@@ -57,30 +57,45 @@ def pay(
 
 
 def contributions(world, outcome, submissions, data, update, revenue) -> Contributions:
-    p, ledger, engine = world.population, world.ledger, world.engine
+    p, incentive = world.population, world.mechanisms.incentive
     data_slots, builder_slots = p.blocks[Role.DATA_PROVIDER], p.blocks[Role.BUILDER]
     used = data.records[outcome.accepted].ravel()
-    owners = engine.record_owner[used[used >= 0]]
+    owners = world.engine.record_owner[used[used >= 0]]
     data_contribution = np.bincount(owners, minlength=len(data_slots)).astype(np.float64)
     data_contribution *= p.active[data_slots]
-    # Stake counts for builders who trained on data this epoch (free riders and Sybil copies
-    # submit without training, and stake nothing on their submission).
-    trained = data.sizes > 0
-    stake = ledger.balances[builder_slots] * p.active[builder_slots] / UNITS_PER_TOKEN
-    corr, mmc = prediction_scores(world, submissions.thetas, trained, stake)
     return Contributions(
         builders=outcome.builder_weight * p.active[builder_slots],
         validators=world.organisation.validator_contribution(world, outcome),
         data_providers=data_contribution,
         revenue=revenue,
-        builder_utility=coalition_utility(
-            world, update.previous_model, submissions, outcome.accepted, data.sizes
-        ),
-        builder_stake=np.where(trained, stake, 0.0),
-        builder_corr=corr,
-        builder_mmc=mmc,
-        data_stake=ledger.balances[data_slots] * p.active[data_slots] / UNITS_PER_TOKEN,
+        parameters={name: world.state.governed[name] for name in incentive.governed},
+        **measurements(world, incentive.needs, outcome, submissions, data, update),
     )
+
+
+def measurements(world, needs, outcome, submissions, data, update) -> dict:
+    """The optional measurements the incentive declares it needs (IncentiveMechanism.needs),
+    computed only then: the coalition utility costs model evaluations, prediction scores a
+    pass over the validation data."""
+    p, ledger = world.population, world.ledger
+    found = {}
+    if "builder_utility" in needs:
+        found["builder_utility"] = coalition_utility(
+            world, update.previous_model, submissions, outcome.accepted, data.sizes
+        )
+    if needs & {"builder_stake", "builder_corr", "builder_mmc"}:
+        # Stake counts for builders who trained on data this epoch (free riders and Sybil
+        # copies submit without training, and stake nothing on their submission).
+        trained, builders = data.sizes > 0, p.blocks[Role.BUILDER]
+        stake = ledger.balances[builders] * p.active[builders] / UNITS_PER_TOKEN
+        corr, mmc = prediction_scores(world, submissions.thetas, trained, stake)
+        found.update(
+            builder_stake=np.where(trained, stake, 0.0), builder_corr=corr, builder_mmc=mmc
+        )
+    if "data_stake" in needs:
+        slots = p.blocks[Role.DATA_PROVIDER]
+        found["data_stake"] = ledger.balances[slots] * p.active[slots] / UNITS_PER_TOKEN
+    return {name: value for name, value in found.items() if name in needs}
 
 
 def prediction_scores(world, thetas, trained: np.ndarray, stake: np.ndarray):
@@ -97,7 +112,7 @@ def coalition_utility(world, theta, submissions: Submissions, accepted, sizes):
     updates with the run's aggregation rule (GTG-Shapley's utility, no retraining: Liu et al.,
     "GTG-Shapley: Efficient and Accurate Participant Contribution Evaluation in Federated
     Learning", ACM TIST 2022)."""
-    evaluate, aggregate = world.engine.validation_accuracy, world.mechanisms.aggregation
+    evaluate, aggregate = world.engine.validation_accuracy, world.aggregator.combine
 
     def value(mask: np.ndarray) -> float:
         members = accepted & np.asarray(mask, dtype=bool)

@@ -19,7 +19,7 @@ def train_and_submit(world, market: MarketResult, data: TrainingData) -> Submiss
         data.records,
         market.steps,
         flip_labels=builders.label_flippers(),
-        start=world.state.peer_models,
+        start=world.state.aggregation.peer_models,
     )
     thetas, submitted = builders.submissions(
         thetas,

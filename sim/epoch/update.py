@@ -1,7 +1,8 @@
-"""Phase 7: update.  Accepted submissions enter the network model through the aggregation rule
-(FedAvg weights are the builders' record counts); under gossip every builder keeps its own
-model, an accepted submission replaces its author's, and peers average with their overlay
-neighbours (the network model is their mean).
+"""Phase 7: update.  The aggregation rule (optax style: ``init``/``step``, mechanisms.aggregation.
+base) merges the accepted submissions into the network model: a plain rule adds its update of
+the accepted models (FedAvg weights are the builders' record counts); gossip keeps one model per
+builder, lets an accepted submission replace its author's, mixes the active peers over their
+overlay and takes their mean as the network model (Lian et al., NeurIPS 2017).
 
 Reads the submissions, the decision and the training data; returns ``Update``.
 """
@@ -10,40 +11,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechanisms.aggregation.gossip import consensus_distance
 from sim.epoch.results import Decision, Submissions, TrainingData, Update
 from sim.roles import Role
 
 
 def update_model(world, submissions: Submissions, decision: Decision, data: TrainingData):
-    accepted, engine = decision.outcome.accepted, world.engine
+    accepted, engine, state = decision.outcome.accepted, world.engine, world.state
     previous = np.asarray(engine.theta)
-    if world.state.peer_models is not None:
-        return gossip_update(world, submissions.thetas, accepted, previous)
+    slots = world.population.blocks[Role.BUILDER]
+    peers = np.flatnonzero(world.population.active[slots])
+    merge = world.aggregator.step(
+        state.aggregation, previous, submissions.thetas, accepted, data.sizes, peers, slots[peers]
+    )
+    state.aggregation = merge.state
+    if merge.model is not None:
+        engine.set_network_model(merge.model)
+    if merge.delta is not None:
+        engine.apply(merge.delta)
+    if merge.disagreement is not None:
+        state.consensus_distance = merge.disagreement
     if not accepted.any():
         return Update(False, None, previous)
-    deltas = submissions.thetas[accepted] - previous[None]
-    weights = data.sizes[accepted]
-    engine.apply(world.mechanisms.aggregation(deltas, weights))
-    slots = world.population.blocks[Role.BUILDER][accepted]
-    world.ledger.decision("update", public=world.public, accepted=slots, weights=weights)
-    return Update(True, len(slots), previous)
-
-
-def gossip_update(world, thetas, accepted, previous) -> Update:
-    """Decentralized SGD (Lian et al., NeurIPS 2017); consensus distance measures how far the
-    peers' models are from their mean."""
-    p, state = world.population, world.state
-    slots = p.blocks[Role.BUILDER]
-    state.peer_models[accepted] = thetas[accepted]
-    peers = np.flatnonzero(p.active[slots])
-    if len(peers):
-        state.peer_models[peers] = world.mechanisms.aggregation.mix_peers(
-            state.peer_models[peers], list(slots[peers])
-        )
-        world.engine.set_network_model(state.peer_models[peers].mean(axis=0))
-        state.consensus_distance = consensus_distance(state.peer_models[peers])
-    if not accepted.any():
-        return Update(False, None, previous)
-    world.ledger.decision("update", public=world.public, accepted=slots[accepted])
+    detail = {"accepted": slots[accepted]}
+    if merge.weights is not None:
+        detail["weights"] = merge.weights
+    world.ledger.decision("update", public=world.public, **detail)
     return Update(True, int(accepted.sum()), previous)
