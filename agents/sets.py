@@ -61,6 +61,11 @@ class RoleSet(AgentSet):
             return AGENT_CLASSES[self.role]
         return next(cls for cls in behaviours_of(self.role) if cls.kind == kind)
 
+    def assign(self, cls, group: np.ndarray) -> None:
+        """The slots ``group`` play ``cls`` (an adversary of this role)."""
+        self.population.adversary[group] = cls.kind
+        cls.assign(self.population, group)
+
     def kind_mask(self, cls) -> np.ndarray:
         """Over the role's block: the slots that play ``cls``."""
         return self.population.adversary[self.population.blocks[self.role]] == cls.kind
@@ -106,10 +111,6 @@ class Builders(RoleSet):
             cls.submit(round, present & self.kind_mask(cls))
         return round.thetas, round.submitted
 
-    def assign(self, cls, group: np.ndarray) -> None:
-        self.population.adversary[group] = cls.kind
-        cls.assign(self.population, group)
-
 
 class Validators(RoleSet):
     role = Role.VALIDATOR
@@ -129,10 +130,6 @@ class Validators(RoleSet):
         for cls in behaviours_of(self.role):
             cls.set_member_weights(round, online & self.kind_mask(cls))
         return round.weights
-
-    def assign(self, cls, group: np.ndarray) -> None:
-        self.population.adversary[group] = cls.kind
-        cls.assign(self.population, group)
 
 
 class Consumers(RoleSet):

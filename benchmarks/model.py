@@ -6,9 +6,17 @@ along (10 % and 20 % of the participants, at most 1,000 and 100).  Target (issue
 participants × 100 epochs in under 10 minutes and 4 GB on 2 cores; cost per epoch at most linear.
 
     python benchmarks/model.py [--sizes 100 1000 10000 100000] [--epochs 100]
+    python benchmarks/model.py --against COMMIT [--sizes 1000 10000] [--epochs 20] [--repeats 3]
 
 Prints a table and writes $BENCH_RESULTS/model-<machine>.json
 (benchmarks/local/ by default; benchmarks/results/ with `make bench-record`).
+
+``--against COMMIT`` measures this checkout and COMMIT side by side in one run: COMMIT is
+checked out into a temporary git worktree, and each size runs in both trees alternately
+(``--repeats`` times, each in a fresh process with that tree first on the path), so that both
+see the same machine state.  It reports the median epochs per second of each and their ratio,
+over the whole run and over the epochs after the first (which compiles the JAX functions), and
+writes $BENCH_RESULTS/model-against-<commit>-<machine>.json.
 """
 
 from __future__ import annotations
@@ -42,7 +50,10 @@ def population(size: int) -> list[str]:
 
 
 def one(size: int, epochs: int) -> dict:
-    from sim import compose
+    try:
+        from sim import compose
+    except ImportError:  # a commit from before sim.compose existed (--against)
+        from sim.cli import preflight as compose
     from sim.config import register_schema
     from sim.run import run_scenarios
 
@@ -60,14 +71,76 @@ def one(size: int, epochs: int) -> dict:
     start = time.perf_counter()
     summary = run_scenarios(configs, out, progress=False)
     wall = time.perf_counter() - start
+    import sim
+
     return {
+        "sim": str(Path(sim.__file__).resolve().parent),  # which checkout ran
         "participants": size,
         "epochs": epochs,
         "wall_s": wall,
         "simulation_s": summary["seconds"]["decentralized"],
         "epochs_per_s": epochs / summary["seconds"]["decentralized"],
+        # After the first epoch, which compiles every JAX function of the run.
+        "steady_epochs_per_s": (epochs - 1)
+        / (summary["seconds"]["decentralized"] - summary["warmup_seconds"]["decentralized"]),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def run_one(size: int, epochs: int, tree: Path | None = None) -> dict:
+    """``one`` in a fresh process; with ``tree``, that checkout's packages come first."""
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", str(size), "--epochs", str(epochs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str) -> None:
+    import statistics
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    here = Path(root)
+    with tempfile.TemporaryDirectory(prefix="deai-sim-old-") as folder:
+        old = Path(folder) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), commit], cwd=root,
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            rows = []
+            for size in sizes:
+                runs = {"old": [], "new": []}
+                for _ in range(repeats):
+                    runs["old"].append(run_one(size, epochs, old))
+                    runs["new"].append(run_one(size, epochs, here))
+                    if Path(runs["old"][-1]["sim"]) != (old / "sim").resolve():
+                        raise RuntimeError(f"the old tree did not run: {runs['old'][-1]['sim']}")
+                row = {"participants": size, "epochs": epochs, "runs": runs}
+                for key in ("epochs_per_s", "steady_epochs_per_s"):
+                    o = statistics.median(r[key] for r in runs["old"])
+                    n = statistics.median(r[key] for r in runs["new"])
+                    row[key] = {"old": o, "new": n, "ratio": n / o}
+                rows.append(row)
+                t, s = row["epochs_per_s"], row["steady_epochs_per_s"]
+                print(
+                    f"{size:>12,} {t['old']:>9.2f} {t['new']:>9.2f} {t['ratio']:>6.2f} "
+                    f"{s['old']:>9.2f} {s['new']:>9.2f} {s['ratio']:>6.2f}",
+                    flush=True,
+                )
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=root,
+                           check=False, capture_output=True)  # fmt: skip
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"model-against-{commit[:10]}-{name}.json"
+    result = {"machine": name, "old": commit, "repeats": repeats, "rows": rows}
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 def main() -> None:
@@ -75,6 +148,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--against", help="a commit to measure side by side with this checkout")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.epochs)))
@@ -82,6 +157,13 @@ def main() -> None:
     from learning import machine_name
 
     name = machine_name()
+    if args.against:
+        print(f"machine: {name}; {args.against[:10]} (old) beside this checkout (new), "
+              f"{args.epochs} epochs, median of {args.repeats} alternating runs")  # fmt: skip
+        print(f"{'participants':>12} {'old ep/s':>9} {'new ep/s':>9} {'ratio':>6} "
+              f"{'old st.':>9} {'new st.':>9} {'ratio':>6}   (st.: after the first epoch)")  # fmt: skip
+        against(args.against, args.sizes, args.epochs, args.repeats, name)
+        return
     print(f"machine: {name}; decentralized scenario, learning on, {args.epochs} epochs")
     print(
         f"{'participants':>12} {'total s':>8} {'epochs/s':>9} {'ms/epoch':>9} {'µs/epoch/part.':>15} {'peak MB':>8}"

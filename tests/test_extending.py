@@ -43,51 +43,34 @@ def python(folder: Path, source_folder: str, *args: str) -> subprocess.Completed
     return done
 
 
+def deai_sim(folder: Path, source_folder: str, *overrides: str) -> subprocess.CompletedProcess:
+    """``deai-sim OVERRIDES`` in ``folder``, with its my_configs/ on Hydra's search path."""
+    search = f"hydra.searchpath=[file://{folder / 'my_configs'}]"
+    return python(folder, source_folder, "-m", "sim", search, *overrides)
+
+
+QUICK = ["epochs=3", "output.figures=false", "output.progress=false"]
+
+
 def test_walkthrough_from_a_temporary_folder(tmp_path):
     write_files(tmp_path)
     checked = python(tmp_path, "my_mechanisms", "my_mechanisms/check_unanimity.py")
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.strip() == "Unanimity meets the consensus contract"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "my_mechanisms")}
     run_dir = tmp_path / "run"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            f"hydra.searchpath=[file://{tmp_path / 'my_configs'}]",
-            "consensus=unanimity",
-            "epochs=3",
-            "baseline=null",
-            "output.figures=false",
-            "output.progress=false",
-            f"hydra.run.dir={run_dir}",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = deai_sim(
+        tmp_path,
+        "my_mechanisms",
+        "consensus=unanimity",
+        "baseline=null",
+        *QUICK,
+        f"hydra.run.dir={run_dir}",
     )
     assert done.returncode == 0, done.stderr
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["config"]["decentralized"]["consensus"]["_target_"] == "unanimity.Unanimity"
     # A bad parameter of the new mechanism is reported like any other.
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            f"hydra.searchpath=[file://{tmp_path / 'my_configs'}]",
-            "consensus=unanimity",
-            "consensus.min_active=0",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = deai_sim(tmp_path, "my_mechanisms", "consensus=unanimity", "consensus.min_active=0")
     assert bad.returncode == 2
     assert bad.stderr.strip() == "deai-sim: error: consensus.min_active: must be ≥ 1, got 0"
 
@@ -145,24 +128,8 @@ def test_a_new_metric_is_one_function_and_reaches_an_old_run(tmp_path):
 def test_a_new_organisation_is_one_class_and_one_yaml(tmp_path):
     write_files(tmp_path)
     run_dir = tmp_path / "run"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "my_organisations")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            f"hydra.searchpath=[file://{tmp_path / 'my_configs'}]",
-            "scenario=consortium",
-            "epochs=3",
-            "output.figures=false",
-            "output.progress=false",
-            f"hydra.run.dir={run_dir}",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = deai_sim(
+        tmp_path, "my_organisations", "scenario=consortium", *QUICK, f"hydra.run.dir={run_dir}"
     )
     assert done.returncode == 0, done.stderr
     summary = json.loads((run_dir / "summary.json").read_text())
