@@ -152,6 +152,38 @@ def check_governance(governance) -> None:
     _require(not governance.decide(np.zeros(n), balances, owner).passed, "abstention passed")
 
 
+def check_adaptation(rule) -> None:
+    """Rows stay probability vectors through steps with and without counterfactual payoffs, and
+    the same rng gives the same play (the family's liveness is each rule's own closed form:
+    Fixed legitimately never moves)."""
+    from mechanisms.adaptation.base import draw
+
+    def run(informed: bool):
+        rng = np.random.default_rng(7)
+        rows = rng.dirichlet(np.ones(3), 8)
+        state, seen = rule.init(rows), []
+        for _ in range(4):
+            policy = np.asarray(rule.policy(state), dtype=np.float64)
+            _require(policy.shape == (8, 3), f"policy has shape {policy.shape}, not (8, 3)")
+            _require(
+                np.all(policy >= 0) and np.allclose(policy.sum(axis=1), 1.0),
+                "a policy row is not a probability vector",
+            )
+            seen.append(policy)
+            chosen = draw(policy, rng)
+            counterfactual = rng.normal(size=(8, 3)) if informed else None
+            payoffs = rng.normal(size=8)
+            state = rule.step(state, chosen, payoffs, rng, counterfactual)
+        return seen
+
+    for informed in (False, True):
+        first, second = run(informed), run(informed)
+        _require(
+            all(np.array_equal(a, b) for a, b in zip(first, second, strict=True)),
+            "the same rng gave different play",
+        )
+
+
 CHECKS = {
     "market": check_market,
     "access": check_access,
@@ -159,6 +191,7 @@ CHECKS = {
     "consensus": check_consensus,
     "aggregation": check_aggregation,
     "governance": check_governance,
+    "adaptation": check_adaptation,
 }
 
 

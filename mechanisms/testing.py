@@ -13,8 +13,8 @@ mechanism written in another package checks itself the same way (docs/extending.
 
 from __future__ import annotations
 
-from mechanisms import FAMILIES
 from mechanisms.access.base import AccessMechanism
+from mechanisms.adaptation.base import AdaptationRule
 from mechanisms.aggregation.base import AggregationRule
 from mechanisms.consensus.base import ConsensusMechanism
 from mechanisms.contracts import CHECKS, ContractViolation
@@ -29,6 +29,7 @@ PROTOCOLS = {
     "market": MarketMechanism,
     "access": AccessMechanism,
     "governance": GovernanceMechanism,
+    "adaptation": AdaptationRule,
 }
 
 __all__ = ["ContractViolation", "check_mechanism"]
@@ -36,8 +37,8 @@ __all__ = ["ContractViolation", "check_mechanism"]
 
 def check_mechanism(family: str, mechanism) -> None:
     """Check ``mechanism`` against the Protocol and the contract of ``family``."""
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of: {', '.join(FAMILIES)}; got {family!r}")
+    if family not in PROTOCOLS:
+        raise ValueError(f"family must be one of: {', '.join(PROTOCOLS)}; got {family!r}")
     protocol = PROTOCOLS[family]
     if not isinstance(mechanism, protocol):
         raise ContractViolation(

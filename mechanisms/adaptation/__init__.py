@@ -1,0 +1,1 @@
+"""Adaptation: learning rules by which agents choose their strategies from what they earned."""

@@ -1,0 +1,203 @@
+"""The adaptation family: its contract on every member, and the closed forms of evolutionary
+game theory and online learning that each rule must reproduce."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mechanisms.adaptation.base import AdaptationRule, draw
+from mechanisms.adaptation.fixed import Fixed
+from mechanisms.adaptation.hedge import Hedge
+from mechanisms.adaptation.imitation import Imitation
+from mechanisms.adaptation.regret_matching import RegretMatching
+from mechanisms.testing import check_mechanism
+from tests.mechanisms.registry import ids, members
+
+
+def random_rows(rng, n, k):
+    rows = rng.random((n, k)) + 0.05
+    return rows / rows.sum(axis=1, keepdims=True)
+
+
+def play(rule, rows, seed, rounds=5, informed=False):
+    """A few steps with random payoffs; returns every policy seen."""
+    rng = np.random.default_rng(seed)
+    state = rule.init(rows)
+    seen = [rule.policy(state)]
+    for _ in range(rounds):
+        chosen = draw(rule.policy(state), rng)
+        counterfactual = rng.normal(size=rows.shape) if informed else None
+        payoffs = (
+            counterfactual[np.arange(len(rows)), chosen] if informed else rng.normal(size=len(rows))
+        )
+        state = rule.step(state, chosen, payoffs, rng, counterfactual)
+        seen.append(rule.policy(state))
+    return seen
+
+
+@pytest.mark.parametrize("name,rule", members("adaptation"), ids=ids("adaptation"))
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**31), n=st.integers(1, 30), k=st.integers(1, 5), informed=st.booleans()
+)
+def test_adaptation_contract(name, rule, seed, n, k, informed):
+    assert isinstance(rule, AdaptationRule)
+    rows = random_rows(np.random.default_rng(seed), n, k)
+    seen = play(rule, rows, seed, informed=informed)
+    for policy in seen:  # rows stay probability vectors
+        assert policy.shape == (n, k)
+        assert np.all(policy >= 0) and np.allclose(policy.sum(axis=1), 1.0)
+    again = play(rule, rows, seed, informed=informed)  # deterministic given the rng
+    assert all(np.array_equal(a, b) for a, b in zip(seen, again, strict=True))
+
+
+@pytest.mark.parametrize("name,rule", members("adaptation"), ids=ids("adaptation"))
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31), informed=st.booleans())
+def test_relabelling_strategies_relabels_the_policy(name, rule, seed, informed):
+    n, k = 12, 4
+    rng = np.random.default_rng(seed)
+    rows = random_rows(rng, n, k)
+    order = rng.permutation(k)  # strategy j is called order[j] in the relabelled game
+    inverse = np.argsort(order)
+    state, relabelled = rule.init(rows), rule.init(rows[:, inverse])
+    for step in range(4):
+        chosen = rng.integers(0, k, n)
+        payoffs = rng.normal(size=n)
+        counterfactual = rng.normal(size=(n, k)) if informed else None
+        moved = None if counterfactual is None else counterfactual[:, inverse]
+        state = rule.step(state, chosen, payoffs, np.random.default_rng(step), counterfactual)
+        relabelled = rule.step(
+            relabelled, order[chosen], payoffs, np.random.default_rng(step), moved
+        )
+        np.testing.assert_allclose(
+            rule.policy(relabelled), rule.policy(state)[:, inverse], atol=1e-12
+        )
+
+
+@pytest.mark.parametrize("name,rule", members("adaptation"), ids=ids("adaptation"))
+def test_every_member_meets_the_public_check(name, rule):
+    check_mechanism("adaptation", rule)
+
+
+def test_fixed_never_changes():
+    rows = random_rows(np.random.default_rng(0), 10, 3)
+    seen = play(Fixed(), rows, 0, rounds=20, informed=True)
+    assert all(np.array_equal(p, rows) for p in seen)
+
+
+def test_a_state_is_never_changed_in_place():
+    rng = np.random.default_rng(1)
+    for rule in (Hedge(), RegretMatching(), Imitation(), Fixed()):
+        state = rule.init(random_rows(rng, 6, 3))
+        before = rule.policy(state).copy()
+        rule.step(state, rng.integers(0, 3, 6), rng.normal(size=6), rng, rng.normal(size=(6, 3)))
+        np.testing.assert_array_equal(rule.policy(state), before)
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="sum to 1"):
+        Hedge().init(np.array([[0.5, 0.6]]))
+    state = Hedge().init(np.full((3, 2), 0.5))
+    with pytest.raises(ValueError, match="chosen strategies must lie in 0…1"):
+        Hedge().step(state, np.array([0, 1, 2]), np.zeros(3), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        Hedge(learning_rate=0)
+
+
+# ---------------------------------------------------------------- closed forms
+
+
+def test_imitation_drives_hawk_dove_to_the_mixed_ess():
+    """Hawk–Dove with V = 2, C = 3 and random pairing: the evolutionarily stable share of hawks is
+    V/C = 2/3 (Maynard Smith & Price, Nature 1973); imitation's mean dynamics, the replicator
+    dynamics, converge to it."""
+    v, c, n = 2.0, 3.0, 4000
+    payoff = np.array([[(v - c) / 2, v], [0.0, v / 2]])  # row: hawk (0), dove (1)
+    rng = np.random.default_rng(0)
+    rule = Imitation(rate=0.5)
+    state = rule.init(np.tile([0.1, 0.9], (n, 1)))
+    shares = []
+    for _ in range(300):
+        chosen = draw(rule.policy(state), rng)
+        partner = rng.permutation(n).reshape(-1, 2)
+        earned = np.empty(n)
+        earned[partner[:, 0]] = payoff[chosen[partner[:, 0]], chosen[partner[:, 1]]]
+        earned[partner[:, 1]] = payoff[chosen[partner[:, 1]], chosen[partner[:, 0]]]
+        state = rule.step(state, chosen, earned, rng)
+        shares.append(np.mean(chosen == 0))
+    assert np.mean(shares[-150:]) == pytest.approx(v / c, abs=0.02)
+
+
+def test_full_information_hedge_averages_to_the_rock_paper_scissors_equilibrium():
+    """Two Hedge learners in rock–paper–scissors: their time-averaged strategies approach the
+    unique equilibrium (1/3, 1/3, 1/3) (Freund & Schapire, Games Econ. Behav. 29, 1999)."""
+    game = np.array([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]])
+    rule = Hedge(learning_rate=0.02)
+    state = rule.init(np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]))
+    rng = np.random.default_rng(0)
+    total = np.zeros((2, 3))
+    rounds = 20_000
+    for _ in range(rounds):
+        p = rule.policy(state)
+        total += p
+        counterfactual = np.stack([game @ p[1], game @ p[0]])
+        chosen = draw(p, rng)
+        state = rule.step(state, chosen, counterfactual[np.arange(2), chosen], rng, counterfactual)
+    np.testing.assert_allclose(total / rounds, 1 / 3, atol=0.02)
+
+
+def test_regret_matching_defects_in_the_prisoners_dilemma_with_shrinking_regret():
+    """Defection strictly dominates, so regret matching plays it; the average regret falls at
+    least as fast as O(1/√T) (Hart & Mas-Colell, Econometrica 2000)."""
+    game = np.array([[3.0, 0.0], [5.0, 1.0]])  # row: cooperate (0), defect (1)
+    rule = RegretMatching()
+    rng = np.random.default_rng(0)
+    state = rule.init(np.full((2, 2), 0.5))
+    checkpoints = {}
+    for t in range(1, 2001):
+        chosen = draw(rule.policy(state), rng)
+        counterfactual = np.stack([game[:, chosen[1]], game[:, chosen[0]]])
+        state = rule.step(state, chosen, counterfactual[np.arange(2), chosen], rng, counterfactual)
+        if t in (10, 100, 1000, 2000):
+            checkpoints[t] = rule.average_regret(state).max()
+    assert np.all(rule.policy(state)[:, 1] == 1.0)
+    for t, regret in checkpoints.items():
+        assert regret <= 5.0 / np.sqrt(t), (t, regret)
+
+
+def test_exp3_concentrates_on_the_better_arm():
+    """EXP3 (Hedge on importance-weighted bandit feedback; Auer et al. 2002) on Bernoulli arms
+    paying 0.3 and 0.7: 200 independent learners end up playing the 0.7 arm."""
+    rule = Hedge(learning_rate=0.05, exploration=0.05)
+    rng = np.random.default_rng(0)
+    state = rule.init(np.full((200, 2), 0.5))
+    means = np.array([0.3, 0.7])
+    for _ in range(1500):
+        chosen = draw(rule.policy(state), rng)
+        payoffs = (rng.random(200) < means[chosen]).astype(float)
+        state = rule.step(state, chosen, payoffs, rng)
+    assert rule.policy(state)[:, 1].mean() > 0.9
+
+
+@pytest.mark.parametrize("rule", [Imitation(), RegretMatching()], ids=["imitation", "regret"])
+def test_contributions_die_out_in_a_linear_public_goods_game(rule):
+    """Groups of 4, endowment 1, multiplier r = 1.6 < 4: a contribution returns r/4 = 0.4 of
+    itself to its contributor, so free riding is dominant and contributions die out."""
+    n, size, r = 400, 4, 1.6
+    rng = np.random.default_rng(0)
+    state = rule.init(np.tile([0.2, 0.8], (n, 1)))  # strategy 1: contribute
+    for _ in range(150):
+        chosen = draw(rule.policy(state), rng)
+        groups = rng.permutation(n).reshape(-1, size)
+        pot = chosen[groups].sum(axis=1) * r / size
+        earned = np.empty(n)
+        earned[groups] = (1.0 - chosen[groups]) + pot[:, None]
+        # What each strategy would have earned, the others' choices fixed.
+        group_of = np.empty(n, dtype=np.int64)
+        group_of[groups] = np.arange(len(groups))[:, None]
+        others = pot[group_of] - chosen * r / size
+        counterfactual = np.stack([1.0 + others, others + r / size], axis=1)
+        state = rule.step(state, chosen, earned, rng, counterfactual)
+    assert rule.policy(state)[:, 1].mean() < 0.05
