@@ -105,6 +105,7 @@ class FreeRider(ModelBuilder):
 @adversary("sybils")
 class SybilBuilder(ModelBuilder):
     kind = "sybil"
+    adaptive = False  # an identity of an owner, not a strategy one builder can take up
 
     @classmethod
     def assign(cls, population, group: np.ndarray) -> None:
@@ -133,6 +134,7 @@ class SybilBuilder(ModelBuilder):
 @adversary("weight_copiers")
 class WeightCopier(Validator):
     kind = "weight_copier"
+    evaluates = False
 
     @classmethod
     def set_member_weights(cls, round: WeightingRound, members: np.ndarray) -> None:
@@ -147,6 +149,7 @@ class WeightCopier(Validator):
 @adversary("cabal")
 class CabalValidator(Validator):
     kind = "cabal"
+    evaluates = False
 
     @classmethod
     def set_member_weights(cls, round: WeightingRound, members: np.ndarray) -> None:

@@ -46,6 +46,7 @@ class ModelBuilder(Participant):
     role = Role.BUILDER
     kind: ClassVar[str] = ""  # "" is honest play; adversaries name their kind
     flips_labels: ClassVar[bool] = False
+    adaptive: ClassVar[bool] = True  # a strategy an adapting builder may switch to
 
     @classmethod
     def assign(cls, population, group: np.ndarray) -> None:
@@ -103,6 +104,8 @@ class Validator(Participant):
 
     role = Role.VALIDATOR
     kind: ClassVar[str] = ""
+    adaptive: ClassVar[bool] = True  # a strategy an adapting validator may switch to
+    evaluates: ClassVar[bool] = True  # scores submissions (and pays economy.evaluation_cost)
     set_weights = staticmethod(honest_weights)
 
     @classmethod

@@ -104,7 +104,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
     for scenario_cfg in configs.values():
         typed = validate(scenario_cfg)
         check_population_fits_data(typed, len(load_data(typed).y_train))
-        for family in FAMILIES:
+        for family in (*FAMILIES, "adaptation"):
             check_parameter_types(family, scenario_cfg[family])
             try:
                 instantiate(scenario_cfg[family])

@@ -116,6 +116,9 @@ class PopulationConfig:
     # and an outage as long as the patience empties a platform for good).
     wait_out_outages: bool = True
     entry_horizon: int = 20  # epochs over which an applicant spreads its entry cost
+    # Share of an adapting participant's first policy spread over its role's other strategies
+    # (with adaptation other than fixed; the rest is on the strategy it was given).
+    strategy_exploration: float = 0.1
     endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
     endowment_sigma: float = 1.0
     consumer_endowment: float = 100.0
@@ -128,6 +131,7 @@ class PopulationConfig:
         _at_least("population.arrival_rate", self.arrival_rate, 0)
         _at_least("population.patience", self.patience, 1)
         _at_least("population.entry_horizon", self.entry_horizon, 1)
+        _fraction("population.strategy_exploration", self.strategy_exploration)
         for key in ("endowment", "endowment_sigma", "consumer_endowment", "consumer_value"):
             _at_least(f"population.{key}", getattr(self, key), 0)
 
@@ -199,6 +203,12 @@ class EconomyConfig:
     approval_tolerance: float = 0.25  # evaluators weigh submissions scoring ≥ baseline − this
     governance_interval: int = 5  # epochs between proposals (consumer price, emission rate)
     price_step: float = 0.2  # a proposal moves its parameter by this fraction
+    # Tokens an honest validator spends on each submission it scores (copiers spend none).
+    evaluation_cost: float = 0.0
+    # Epochs until committed weights become visible to other validators (commit-reveal, usable
+    # with every consensus member): a weight copier copies the agreed weights of that many
+    # committed rounds ago (1: last round's, no commit-reveal).
+    reveal_interval: int = 1
 
     def __post_init__(self):
         for key in (
@@ -208,8 +218,10 @@ class EconomyConfig:
             "builder_cost",
             "validator_cost",
             "data_provider_cost",
+            "evaluation_cost",
         ):
             _at_least(f"economy.{key}", getattr(self, key), 0)
+        _at_least("economy.reveal_interval", self.reveal_interval, 1)
         _fraction("economy.approval_tolerance", self.approval_tolerance)
         _at_least("economy.governance_interval", self.governance_interval, 1)
         _fraction("economy.price_step", self.price_step)
@@ -325,6 +337,7 @@ class Config:
     market: Any = MISSING
     access: Any = MISSING
     governance: Any = MISSING
+    adaptation: Any = MISSING  # a mechanisms.adaptation rule, for every adapting role
 
     def __post_init__(self):
         _at_least("seed", self.seed, 0)
@@ -369,6 +382,9 @@ def validate(cfg: DictConfig) -> Config:
         node = cfg.get(family)
         if not isinstance(node, DictConfig) or "_target_" not in node:
             raise ConfigError(f"{family}: no mechanism chosen; pick one with {family}=<name>")
+    node = cfg.get("adaptation")
+    if not isinstance(node, DictConfig) or "_target_" not in node:
+        raise ConfigError("adaptation: no rule chosen; pick one with adaptation=<name>")
     try:
         return OmegaConf.to_object(cfg)
     except ConfigError:

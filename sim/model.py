@@ -19,7 +19,7 @@ from mechanisms.governance.owner import OwnerDecides
 from sim import epoch as phases
 from sim.config import Config
 from sim.learning.data import Splits
-from sim.records import ROW_KEYS, EpochRecord, RunRecord, epoch_row
+from sim.records import EpochRecord, RunRecord, epoch_row, row_keys
 from sim.roles import Role
 from sim.world import Mechanisms, World
 
@@ -46,18 +46,21 @@ class EconomyModel(mesa.Model):
         ledger_path,
         organisation=None,
     ):
-        population_seed, data_seed, dynamics_seed = seed.spawn(3)
+        population_seed, data_seed, dynamics_seed, strategy_seed = seed.spawn(4)
         super().__init__(rng=np.random.default_rng(dynamics_seed))
         self.cfg = cfg
         self.name = cfg.scenario.name
         organisation = organisation or build_organisation(cfg)
+        seeds = (population_seed, data_seed, strategy_seed)
+        adaptation = instantiate(cfg.adaptation)
         self.world = World(
-            self, cfg, mechanisms, organisation, splits, (population_seed, data_seed), ledger_path
+            self, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation
         )
         self.records = RunRecord(self.world.population.size, self.world.population.blocks)
-        self.record = dict.fromkeys(ROW_KEYS, 0.0)
+        keys = row_keys()
+        self.record = dict.fromkeys(keys, 0.0)
         self.datacollector = mesa.DataCollector(
-            model_reporters={key: _reporter(key) for key in ROW_KEYS}
+            model_reporters={key: _reporter(key) for key in keys}
         )
 
     # Views of the world that reports, tests and notebooks read.
@@ -72,6 +75,7 @@ class EconomyModel(mesa.Model):
         w.ledger.epoch = w.epoch
         arrivals = phases.churn_and_access(w)
         faults = phases.apply_faults(w)
+        phases.choose_strategies(w)
         start_balances = w.ledger.balances.copy()
         market = phases.resource_market(w, faults)
         data = phases.obtain_data(w, market)
@@ -81,7 +85,8 @@ class EconomyModel(mesa.Model):
         update = phases.update_model(w, submissions, decision, data)
         payments = phases.pay(w, decision, submissions, data, update, faults)
         vote = phases.govern(w)
-        phases.account_profits(w, start_balances, market, faults)
+        phases.account_profits(w, start_balances, market, evaluation, faults)
+        phases.learn_strategies(w)
         record = EpochRecord(
             w.epoch, arrivals, faults, market, data, submissions, evaluation, decision, update,
             payments, vote,

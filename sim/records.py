@@ -17,6 +17,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from sim.epoch.adaptation import share_keys, strategy_shares
 from sim.epoch.bookkeeping import suppliers
 from sim.epoch.results import (
     Arrivals,
@@ -197,6 +198,10 @@ class RunRecord:
         self.counters["rejected"] += decision.rejected
 
     # ------------------------------------------------------------------ read by metrics
+    def has(self, key: str) -> bool:
+        """Whether the epoch rows carry ``key`` (records of older runs may not)."""
+        return bool(self.rows) and key in self.rows[0]
+
     def column(self, key: str) -> np.ndarray:
         return np.array([row[key] for row in self.rows], dtype=np.float64)
 
@@ -249,7 +254,7 @@ class RunRecord:
 
 
 def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
-    """The epoch's row of metrics.parquet (``ROW_KEYS``, in that order); ``counters`` are the
+    """The epoch's row of metrics.parquet (``row_keys()``, in that order); ``counters`` are the
     run's running counters including this epoch."""
     p, ledger, state = world.population, world.ledger, world.state
     outcome, payments = record.decision.outcome, record.payments
@@ -284,4 +289,10 @@ def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
         slots, name = p.blocks[role], role.name.lower()
         row[f"active_{name}"] = float(p.active[slots].sum())
         row[f"balance_{name}"] = float(ledger.balances[slots].sum() / UNITS_PER_TOKEN)
-    return {key: row[key] for key in ROW_KEYS}
+    row |= strategy_shares(world)
+    return {key: row[key] for key in row_keys()}
+
+
+def row_keys() -> tuple[str, ...]:
+    """The columns of metrics.parquet: ``ROW_KEYS`` then the strategy shares."""
+    return (*ROW_KEYS, *share_keys())

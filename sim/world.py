@@ -19,6 +19,7 @@ from agents.adversary import behaviours_of
 from agents.sets import ROLE_SETS
 from mechanisms import FAMILIES
 from mechanisms.aggregation.base import AggregationState, stateful
+from sim.epoch.adaptation import init_strategies
 from sim.learning.engine import make_engine
 from sim.ledger import Ledger
 from sim.network import build_graph
@@ -135,8 +136,10 @@ def assign_adversaries(roles, cfg, rng, initial: dict) -> int | None:
 class World:
     """Everything the phases of an epoch read and change, for one scenario of one run."""
 
-    def __init__(self, model, cfg, mechanisms, organisation, splits, seeds, ledger_path):
-        population_seed, data_seed = seeds
+    def __init__(
+        self, model, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation
+    ):
+        population_seed, data_seed, strategy_seed = seeds
         self.model, self.cfg, self.rng = model, cfg, model.rng
         self.mechanisms = Mechanisms.coerce(mechanisms)
         self.organisation = organisation
@@ -167,6 +170,10 @@ class World:
         )
         self._genesis(initial)
         self.state.test_accuracy = self.engine.test_accuracy()
+        # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
+        self.adaptation = adaptation
+        self.strategy_rng = np.random.default_rng(strategy_seed)
+        self.strategies = init_strategies(self, adaptation, cfg.population.strategy_exploration)
 
     def _open_ledger(self, path) -> Ledger:
         blocks = self.population.blocks
@@ -240,6 +247,15 @@ class World:
         self.agent_at[slot] = agent
         self.roles[cls.role].add(agent)
         return agent
+
+    def recast(self, slot: int, cls) -> None:
+        """The participant at ``slot`` now plays ``cls`` (its agent is re-registered as one)."""
+        agent = self.agent_at.get(slot)
+        if agent is None or type(agent) is cls:
+            return
+        self.model.deregister_agent(agent)
+        agent.__class__ = cls
+        self.model.register_agent(agent)
 
     def activate(self, slot: int):
         """A participant takes up its slot: active, online, joined now, its agent created."""

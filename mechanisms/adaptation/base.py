@@ -15,6 +15,7 @@ place: ``step`` returns a new one.
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -22,6 +23,14 @@ import numpy as np
 
 @runtime_checkable
 class AdaptationRule(Protocol):
+    """``adapts``: whether the rule ever moves a policy (False only for Fixed: the economy then
+    draws nothing and keeps every participant on the strategy it was given).
+
+    A state's array fields have agents on their first axis (``take_rows``/``put_rows`` select
+    the agents active in an epoch); other fields are shared by the whole call."""
+
+    adapts: bool = True
+
     def init(self, probabilities: np.ndarray) -> Any: ...
 
     def policy(self, state) -> np.ndarray: ...
@@ -72,3 +81,27 @@ def draw(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cumulative = np.cumsum(probabilities, axis=1)
     u = rng.random(len(probabilities))[:, None] * cumulative[:, -1:]
     return np.minimum((u >= cumulative).sum(axis=1), probabilities.shape[1] - 1)
+
+
+def take_rows(state, rows: np.ndarray):
+    """The state of the agents ``rows`` (array fields sliced on their first axis)."""
+    changes = {
+        f.name: getattr(state, f.name)[rows]
+        for f in fields(state)
+        if isinstance(getattr(state, f.name), np.ndarray)
+    }
+    return replace(state, **changes)
+
+
+def put_rows(state, rows: np.ndarray, part):
+    """``state`` with the agents ``rows`` replaced by ``part`` (shared fields from ``part``)."""
+    changes = {}
+    for f in fields(state):
+        value = getattr(state, f.name)
+        if isinstance(value, np.ndarray):
+            value = value.copy()
+            value[rows] = getattr(part, f.name)
+            changes[f.name] = value
+        else:
+            changes[f.name] = getattr(part, f.name)
+    return replace(state, **changes)

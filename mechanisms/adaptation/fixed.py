@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mechanisms.adaptation.base import check_play, check_probabilities
+from mechanisms.adaptation.base import AdaptationRule, check_play, check_probabilities
 
 
 @dataclass(frozen=True)
@@ -14,8 +14,10 @@ class FixedState:
     probabilities: np.ndarray
 
 
-class Fixed:
+class Fixed(AdaptationRule):
     """policy(state) is always the initial probabilities; ``step`` returns the state unchanged."""
+
+    adapts = False
 
     def init(self, probabilities) -> FixedState:
         return FixedState(check_probabilities(probabilities).copy())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mechanisms.adaptation.base import check_play, check_probabilities
+from mechanisms.adaptation.base import AdaptationRule, check_play, check_probabilities
 from mechanisms.parameters import positive, within
 
 
@@ -27,8 +27,10 @@ class HedgeState:
     log_weights: np.ndarray  # (n, K): log of each agent's weight per strategy
 
 
-class Hedge:
+class Hedge(AdaptationRule):
     """Exponential weights with learning rate η (per unit of payoff) and exploration γ."""
+
+    adapts = True
 
     def __init__(self, learning_rate: float = 0.1, exploration: float = 0.0):
         positive("learning_rate", learning_rate)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mechanisms.adaptation.base import check_play, check_probabilities, one_hot
+from mechanisms.adaptation.base import AdaptationRule, check_play, check_probabilities, one_hot
 from mechanisms.parameters import within
 
 
@@ -26,8 +26,10 @@ class ImitationState:
     probabilities: np.ndarray  # (n, K): before the first step the given rows, after it one-hot
 
 
-class Imitation:
+class Imitation(AdaptationRule):
     """``rate`` scales every switching probability (1: Schlag's rule as it stands)."""
+
+    adapts = True
 
     def __init__(self, rate: float = 1.0):
         within("rate", rate, 0, 1)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mechanisms.adaptation.base import check_play, check_probabilities
+from mechanisms.adaptation.base import AdaptationRule, check_play, check_probabilities
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,9 @@ class RegretState:
     rounds: int = 0
 
 
-class RegretMatching:
+class RegretMatching(AdaptationRule):
+    adapts = True
+
     def init(self, probabilities) -> RegretState:
         p = check_probabilities(probabilities)
         return RegretState(np.zeros_like(p), p.copy())

@@ -6,6 +6,7 @@ what each reads and returns.
 """
 
 from sim.epoch.access import churn_and_access
+from sim.epoch.adaptation import choose_strategies, learn_strategies
 from sim.epoch.bookkeeping import account_profits
 from sim.epoch.consensus import reach_consensus
 from sim.epoch.data import obtain_data
@@ -20,9 +21,11 @@ from sim.epoch.update import update_model
 __all__ = [
     "account_profits",
     "apply_faults",
+    "choose_strategies",
     "churn_and_access",
     "evaluate",
     "govern",
+    "learn_strategies",
     "obtain_data",
     "pay",
     "reach_consensus",

@@ -1,4 +1,5 @@
-"""Phase 10: bookkeeping.  Profit = change of balance − operating cost − cost of compute sold;
+"""Phase 10: bookkeeping.  Profit = change of balance − operating cost − cost of compute sold −
+``economy.evaluation_cost`` per submission scored;
 loss streaks grow with losses (unless the epoch does not count: ``World.losses_count``); the
 network model's test accuracy is measured for the next epoch.
 """
@@ -17,10 +18,11 @@ def suppliers(population) -> np.ndarray:
     return np.isin(population.role, [int(r) for r in SUPPLIER_ROLES]) & population.active
 
 
-def account_profits(world, start_balances: np.ndarray, market: MarketResult, faults: Faults):
+def account_profits(world, start_balances, market: MarketResult, evaluation, faults: Faults):
     p = world.population
     delta = (world.ledger.balances - start_balances) / UNITS_PER_TOKEN
     profit = delta - p.operating_cost * p.online - p.unit_cost * market.sold
+    profit -= world.cfg.economy.evaluation_cost * evaluation.scored
     supplying = suppliers(p)
     p.profit[supplying] = profit[supplying]
     if world.losses_count(faults):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.adversary import behaviours_of
 from sim.epoch.results import Evaluation, Submissions, TrainingData
 from sim.roles import Role
 
@@ -30,4 +31,19 @@ def evaluate(world, submissions: Submissions, data: TrainingData) -> Evaluation:
     # every builder (a peer's own model stays put under gossip, which sends one per edge).
     builders = len(world.population.members(Role.BUILDER))
     model_bytes = per_node * int(online.sum()) + builders * engine.model_bytes
-    return Evaluation(weights, quality, per_node + data.raw_bytes_moved, model_bytes)
+    traffic = per_node + data.raw_bytes_moved
+    return Evaluation(weights, quality, traffic, model_bytes, scored(world, online, submitted))
+
+
+def scored(world, online, submitted) -> np.ndarray:
+    """(N,) submissions each validator scored itself: online validators whose strategy evaluates
+    (weight copiers and a cabal set weights without scoring, and save the cost)."""
+    p = world.population
+    result = np.zeros(p.size)
+    slots = world.organisation.evaluator_slots(world)
+    validators = world.roles[Role.VALIDATOR]
+    evaluating = [c.kind for c in (validators.agent_class(""), *behaviours_of(Role.VALIDATOR))]
+    evaluating = [k for k in evaluating if validators.agent_class(k).evaluates]
+    paying = (p.role[slots] == Role.VALIDATOR) & np.isin(p.adversary[slots], evaluating)
+    result[slots[online & paying]] = submitted.sum()
+    return result

@@ -53,6 +53,7 @@ class Evaluation:
     quality: np.ndarray  # (B,) test accuracy of each submission (0: none)
     peak_traffic: int  # bytes the busiest node received
     model_bytes: int  # model bytes moved this epoch
+    scored: np.ndarray  # (N,) submissions each account scored at its own cost
 
 
 @dataclass(frozen=True)

@@ -342,3 +342,22 @@ def stake_reward_correlation(run):
     validators = run.slots(Role.VALIDATOR)
     validators = validators[run.final["joined"][validators] >= 0]
     return _correlation(run.final["endowment"][validators], run.totals["reward"][validators])
+
+
+@metric(16, "higher")
+def honest_share_final(run):
+    """share of active builders and validators playing honest at the end of the run (with
+    adaptation, an outcome of what each strategy earned)"""
+    return run.column("honest_share")[-1] if run.has("honest_share") else float("nan")
+
+
+@metric(16, "lower")
+def epochs_to_cheaters_below_5pct(run):
+    if not run.has("honest_share"):
+        return float("nan")
+    below = np.flatnonzero(1.0 - run.column("honest_share") < 0.05)
+    if len(below):
+        return below[0] + 1, "epochs until fewer than 5 % of builders and validators cheat"
+    return float(
+        "nan"
+    ), "epochs until fewer than 5 % of builders and validators cheat (not reached)"
