@@ -123,7 +123,7 @@ class Organisation:
             world.cfg.economy.approval_tolerance,
             online,
             submitted,
-            world.state.last_consensus,
+            world.state.revealed_weights,
             world.state.friend,
             world.cfg.adversaries,
         )

@@ -8,6 +8,7 @@ price, the consensus and aggregation state, the model's test accuracy.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -64,13 +65,20 @@ class EconomyState:
     test_accuracy: float  # of the network model, at the end of the last epoch
     consensus_state: Any
     aggregation: AggregationState  # the aggregation rule's state (per-builder models: gossip)
-    last_consensus: np.ndarray  # the consensus weight vector of the last committed round
+    # Agreed weight vectors of the last committed rounds, oldest first, as many as
+    # economy.reveal_interval: what other validators can see is the oldest (commit-reveal).
+    agreed: deque
     friend: int | None  # the builder position a validator cabal backs
     consensus_distance: float = 0.0
 
     @property
     def consumer_price(self) -> float:
         return self.governed["consumer_price"]
+
+    @property
+    def revealed_weights(self) -> np.ndarray:
+        """The agreed weights other validators can see now (``reveal_interval`` rounds old)."""
+        return self.agreed[0]
 
 
 def governed_parameters(cfg, incentive) -> dict[str, float]:
@@ -165,7 +173,7 @@ class World:
             test_accuracy=float("nan"),
             consensus_state=self.mechanisms.consensus.init(n_evaluators, n_builders),
             aggregation=self.aggregator.init(theta, n_builders),
-            last_consensus=np.zeros(n_builders),
+            agreed=deque([np.zeros(n_builders)], maxlen=cfg.economy.reveal_interval),
             friend=friend,
         )
         self._genesis(initial)

@@ -35,7 +35,7 @@ def reach_consensus(world, evaluation: Evaluation, submissions: Submissions, fau
     world.ledger.decision("consensus", public=world.public, **detail)
     slash(world, builder_slots[rejected] if outcome.committed else [])
     if outcome.committed:
-        state.last_consensus = np.asarray(outcome.agreed_weights())
+        state.agreed.append(np.asarray(outcome.agreed_weights()))
     counted = outcome.committed
     return Decision(
         outcome,
