@@ -1,4 +1,5 @@
-"""Figures of a run: accuracy, token balances, reward concentration, the scorecard."""
+"""Figures of a run: accuracy, token balances, reward concentration, the scorecard, and the
+strategy shares of the adapting roles."""
 
 from __future__ import annotations
 
@@ -26,7 +27,36 @@ def draw_all(out: Path, table: pd.DataFrame, scorecards: dict, data: dict) -> No
     balances(table).savefig(out / "balances.png", dpi=120)
     reward_concentration(table).savefig(out / "reward_concentration.png", dpi=120)
     scorecard(scorecards).savefig(out / "scorecard.png", dpi=120)
+    if any(column.startswith("share_") for column in table.columns):
+        strategy_shares(table).savefig(out / "strategy_shares.png", dpi=120)
     plt.close("all")
+
+
+def strategy_shares(table: pd.DataFrame):
+    """Stacked shares of each strategy among active members, per adapting role and scenario."""
+    groups = _by_scenario(table)
+    roles = sorted({c.split("_")[1] for c in table.columns if c.startswith("share_")})
+    fig, axes = plt.subplots(
+        len(roles),
+        len(groups),
+        figsize=(5.5 * len(groups), 3.2 * len(roles)),
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
+    for col, (name, frame) in enumerate(groups):
+        for row, role in enumerate(roles):
+            columns = [c for c in frame.columns if c.startswith(f"share_{role}_")]
+            labels = [c.removeprefix(f"share_{role}_").replace("_", " ") for c in columns]
+            ax = axes[row][col]
+            ax.stackplot(frame["epoch"], frame[columns].fillna(0).T.to_numpy(), labels=labels)
+            ax.set(ylim=(0, 1), title=f"{name}: {role}s", ylabel="share of active members")
+            if col == len(groups) - 1:
+                ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    return fig
 
 
 def accuracy(table: pd.DataFrame, data: dict):

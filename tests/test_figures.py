@@ -165,3 +165,32 @@ def test_a_two_scenario_sweep_table_keeps_both_scenarios_of_every_job(two_settin
     )
     counts = table.groupby(["job", "scenario"])["metric"].nunique()
     assert counts.nunique() == 1 and counts.iloc[0] > 30  # every scenario's full scorecard
+
+
+def test_strategy_share_figure_stacks_every_strategy_per_role_and_scenario():
+    from sim.figures import strategy_shares
+
+    epochs = np.arange(4)
+    rows = []
+    for scenario in ("decentralized", "centralized"):
+        for e in epochs:
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "epoch": e,
+                    "share_builder_honest": 1 - e / 4,
+                    "share_builder_free_rider": e / 4,
+                    "share_validator_honest": 1.0,
+                    "share_validator_weight_copier": 0.0,
+                }
+            )
+    fig = strategy_shares(pd.DataFrame(rows))
+    axes = fig.axes
+    assert len([a for a in axes if a.get_title()]) == 4
+    titles = sorted(a.get_title() for a in axes if a.get_title())
+    assert titles[0] == "centralized: builders" and titles[-1] == "decentralized: validators"
+    legend = next(a for a in axes if a.get_title() == "centralized: builders").get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["honest", "free rider"]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
