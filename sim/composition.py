@@ -33,7 +33,7 @@ def _key(override: str) -> str:
 
 # Keys that belong to one scenario alone: its mechanisms, its scenario block, and the keys that
 # say what is run beside what.
-SCENARIO_OWN_KEYS = (*FAMILIES, "scenario", "baseline", "experiment")
+SCENARIO_OWN_KEYS = (*FAMILIES, "consensus_variant", "scenario", "baseline", "experiment")
 
 
 def baseline_overrides(overrides: list[str], baseline: str) -> list[str]:
