@@ -7,6 +7,7 @@ participants × 100 epochs in under 10 minutes and 4 GB on 2 cores; cost per epo
 
     python benchmarks/model.py [--sizes 100 1000 10000 100000] [--epochs 100]
     python benchmarks/model.py --against COMMIT [--sizes 1000 10000] [--epochs 20] [--repeats 3]
+    python benchmarks/model.py --arm adaptation=hedge [--sizes 10000] [--epochs 20]
 
 Prints a table and writes $BENCH_RESULTS/model-<machine>.json
 (benchmarks/local/ by default; benchmarks/results/ with `make bench-record`).
@@ -16,7 +17,10 @@ checked out into a temporary git worktree, and each size runs in both trees alte
 (``--repeats`` times, each in a fresh process with that tree first on the path), so that both
 see the same machine state.  It reports the median epochs per second of each and their ratio,
 over the whole run and over the epochs after the first (which compiles the JAX functions), and
-writes $BENCH_RESULTS/model-against-<commit>-<machine>.json.
+writes $BENCH_RESULTS/model-against-<commit>-<machine>.json.  ``--arm OVERRIDES`` measures the
+same way this checkout plain beside this checkout with the overrides (the cost of adapting
+strategies: ``--arm adaptation=hedge adversaries.free_riders=0.25``), and writes
+$BENCH_RESULTS/model-arm-<overrides>-<machine>.json.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ def population(size: int) -> list[str]:
     ]
 
 
-def one(size: int, epochs: int) -> dict:
+def one(size: int, epochs: int, extra: list[str] | None = None) -> dict:
     try:
         from sim import compose
     except ImportError:  # a commit from before sim.compose existed (--against)
@@ -65,6 +69,7 @@ def one(size: int, epochs: int) -> dict:
             f"epochs={epochs}",
             "output.figures=false",
             "output.progress=false",
+            *(extra or []),
         ]
     )
     out = Path("/tmp") / f"deai-sim-bench-{size}"
@@ -87,13 +92,13 @@ def one(size: int, epochs: int) -> dict:
     }
 
 
-def run_one(size: int, epochs: int, tree: Path | None = None) -> dict:
+def run_one(size: int, epochs: int, tree: Path | None = None, extra=()) -> dict:
     """``one`` in a fresh process; with ``tree``, that checkout's packages come first."""
     env = dict(os.environ)
     if tree is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, __file__, "--one", str(size), "--epochs", str(epochs)],
+        [sys.executable, __file__, "--one", str(size), "--epochs", str(epochs), *extra],
         capture_output=True,
         text=True,
         check=True,
@@ -143,6 +148,36 @@ def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str)
     print(f"wrote {out}")
 
 
+def compare(arm: list[str], sizes: list[int], epochs: int, repeats: int, name: str) -> None:
+    """This checkout as it is beside this checkout with the overrides ``arm`` (e.g. an
+    adaptation rule), alternating fresh processes; median epochs per second and their ratio."""
+    import statistics
+
+    rows = []
+    for size in sizes:
+        runs = {"base": [], "arm": []}
+        for _ in range(repeats):
+            runs["base"].append(run_one(size, epochs))
+            runs["arm"].append(run_one(size, epochs, extra=arm))
+        row = {"participants": size, "epochs": epochs, "arm": arm, "runs": runs}
+        for key in ("epochs_per_s", "steady_epochs_per_s"):
+            b = statistics.median(r[key] for r in runs["base"])
+            a = statistics.median(r[key] for r in runs["arm"])
+            row[key] = {"base": b, "arm": a, "cost_ratio": b / a}
+        rows.append(row)
+        t, st = row["epochs_per_s"], row["steady_epochs_per_s"]
+        print(
+            f"{size:>12,} {t['base']:>9.2f} {t['arm']:>9.2f} {t['cost_ratio']:>6.2f} "
+            f"{st['base']:>9.2f} {st['arm']:>9.2f} {st['cost_ratio']:>6.2f}",
+            flush=True,
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    label = "-".join(a.replace("=", "_").replace(".", "_") for a in arm)
+    out = RESULTS / f"model-arm-{label}-{name}.json"
+    out.write_text(json.dumps({"machine": name, "repeats": repeats, "rows": rows}, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
@@ -150,9 +185,12 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--against", help="a commit to measure side by side with this checkout")
     parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--arm", nargs="+", help="overrides measured beside the plain run (e.g. adaptation=hedge)"
+    )
+    args, extra = parser.parse_known_args()
     if args.one:
-        print(json.dumps(one(args.one, args.epochs)))
+        print(json.dumps(one(args.one, args.epochs, extra)))
         return
     from learning import machine_name
 
@@ -163,6 +201,13 @@ def main() -> None:
         print(f"{'participants':>12} {'old ep/s':>9} {'new ep/s':>9} {'ratio':>6} "
               f"{'old st.':>9} {'new st.':>9} {'ratio':>6}   (st.: after the first epoch)")  # fmt: skip
         against(args.against, args.sizes, args.epochs, args.repeats, name)
+        return
+    if args.arm:
+        print(f"machine: {name}; plain runs beside {' '.join(args.arm)}, {args.epochs} epochs, "
+              f"median of {args.repeats} alternating runs")  # fmt: skip
+        print(f"{'participants':>12} {'plain ep/s':>9} {'arm ep/s':>9} {'cost':>6} "
+              f"{'plain st.':>9} {'arm st.':>9} {'cost':>6}   (cost: plain/arm time ratio)")  # fmt: skip
+        compare(args.arm, args.sizes, args.epochs, args.repeats, name)
         return
     print(f"machine: {name}; decentralized scenario, learning on, {args.epochs} epochs")
     print(
