@@ -17,6 +17,8 @@ The attacks:
   owner's primary submission, to multiply the owner's share of rewards.
 - WeightCopier: does not evaluate; sets last epoch's agreed weights (the consensus vector).
 - CabalValidator: puts all of its weight on one friend builder.
+- Markup25, Markup100 (compute providers): ask 25 % or 100 % over their unit cost.
+- Withholder (data providers): license nothing.
 - Model poisoning (Blanchard et al., "Machine Learning with Adversaries: Byzantine Tolerant
   Gradient Descent", NeurIPS 2017; Baruch et al., NeurIPS 2019): SignFlipper submits θ − s·Δ,
   NoiseInjector θ + N(0, σ²), LittleIsEnough the honest updates' coordinate mean minus z
@@ -33,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from agents.roles import ModelBuilder, Validator
+from agents.roles import ComputeProvider, DataProvider, ModelBuilder, Validator
 from sim.roles import Role
 
 ADVERSARIES: dict[str, type] = {}  # config share key → behaviour class, in registration order
@@ -244,3 +246,28 @@ class LabelFlipper(ModelBuilder):
     @staticmethod
     def flip(labels: np.ndarray, n_classes: int) -> np.ndarray:
         return n_classes - 1 - labels
+
+
+@adversary("markup_25")
+class Markup25(ComputeProvider):
+    """A compute provider that asks 25 % over its cost."""
+
+    kind = "markup_25"
+    markup = 0.25
+
+
+@adversary("markup_100")
+class Markup100(ComputeProvider):
+    """A compute provider that asks twice its cost."""
+
+    kind = "markup_100"
+    markup = 1.0
+
+
+@adversary("withholders")
+class Withholder(DataProvider):
+    """A data provider that keeps its records to itself: nobody trains on them, and it earns
+    nothing for them."""
+
+    kind = "withholder"
+    licenses = False

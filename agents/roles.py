@@ -10,9 +10,18 @@ from agents.base import Participant, Role
 
 
 class ComputeProvider(Participant):
-    """Sells compute units (``capacity`` per epoch) at or above its marginal ``unit_cost``."""
+    """Sells compute units (``capacity`` per epoch) at or above its marginal ``unit_cost``;
+    asks its cost times (1 + ``markup``): 0 for the honest ask, more for the markup strategies
+    of agents.adversary."""
 
     role = Role.COMPUTE_PROVIDER
+    kind: ClassVar[str] = ""
+    adaptive: ClassVar[bool] = True
+    markup: ClassVar[float] = 0.0
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @property
     def capacity(self) -> float:
@@ -25,9 +34,17 @@ class ComputeProvider(Participant):
 
 
 class DataProvider(Participant):
-    """Holds one shard of real training data; hands it to a platform or licenses training on it."""
+    """Holds one shard of real training data; hands it to a platform or licenses training on it
+    (``licenses``; a withholding provider keeps it to itself)."""
 
     role = Role.DATA_PROVIDER
+    kind: ClassVar[str] = ""
+    adaptive: ClassVar[bool] = True
+    licenses: ClassVar[bool] = True
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @property
     def shard(self) -> np.ndarray:

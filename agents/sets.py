@@ -143,9 +143,25 @@ class Consumers(RoleSet):
 class ComputeProviders(RoleSet):
     role = Role.COMPUTE_PROVIDER
 
+    def asks(self, slots: np.ndarray) -> np.ndarray:
+        """Each member's ask per unit: its cost times (1 + its strategy's markup)."""
+        markup = np.zeros(len(slots))
+        kinds = self.population.adversary[slots]
+        for cls in behaviours_of(self.role):
+            markup[kinds == cls.kind] = cls.markup
+        return self.population.unit_cost[slots] * (1.0 + markup)
+
 
 class DataProviders(RoleSet):
     role = Role.DATA_PROVIDER
+
+    def licensing(self, slots: np.ndarray) -> np.ndarray:
+        """Which of the members ``slots`` license their records."""
+        licenses = np.ones(len(slots), dtype=bool)
+        kinds = self.population.adversary[slots]
+        for cls in behaviours_of(self.role):
+            licenses[kinds == cls.kind] = cls.licenses
+        return licenses
 
 
 class Coordinators(RoleSet):

@@ -110,6 +110,12 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
                 instantiate(scenario_cfg[family])
             except Exception as error:  # a mechanism rejecting its parameters
                 raise ConfigError(describe_mechanism_error(family, error)) from error
+        for role, rule in (scenario_cfg.get("adaptation_by_role") or {}).items():
+            key = f"adaptation_by_role.{role}"
+            try:
+                instantiate(rule)
+            except Exception as error:
+                raise ConfigError(describe_mechanism_error(key, error)) from error
     GlobalHydra.instance().clear()
     return configs
 

@@ -338,9 +338,21 @@ class Config:
     access: Any = MISSING
     governance: Any = MISSING
     adaptation: Any = MISSING  # a mechanisms.adaptation rule, for every adapting role
+    # Per-role rules instead: +adaptation@adaptation_by_role.builder=hedge (roles: compute_provider,
+    # data_provider, builder, validator).
+    adaptation_by_role: Any = field(default_factory=dict)
 
     def __post_init__(self):
         _at_least("seed", self.seed, 0)
+        roles = ("compute_provider", "data_provider", "builder", "validator")
+        for role, rule in (self.adaptation_by_role or {}).items():
+            if role not in roles:
+                raise ConfigError(
+                    f"adaptation_by_role.{role}: not an adapting role; use one of: "
+                    f"{', '.join(roles)}"
+                )
+            if not isinstance(rule, dict) or "_target_" not in rule:
+                raise ConfigError(f"adaptation_by_role.{role}: needs a rule with a _target_")
         _at_least("epochs", self.epochs, 1)
         # A fault scheduled after the last epoch would be silently ignored.
         faults = self.faults

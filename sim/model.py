@@ -52,7 +52,7 @@ class EconomyModel(mesa.Model):
         self.name = cfg.scenario.name
         organisation = organisation or build_organisation(cfg)
         seeds = (population_seed, data_seed, strategy_seed)
-        adaptation = instantiate(cfg.adaptation)
+        adaptation = phases.adaptation_rules(cfg)
         self.world = World(
             self, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation
         )

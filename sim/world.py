@@ -128,7 +128,10 @@ def assign_adversaries(roles, cfg, rng, initial: dict) -> int | None:
     (the friend a validator cabal backs), if a cabal and an honest builder exist."""
     population = roles[Role.BUILDER].population
     honest = {}
-    for role in (Role.BUILDER, Role.VALIDATOR):
+    # Builders and validators first: adding roles later never moves their draws.
+    for role in (Role.BUILDER, Role.VALIDATOR, Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER):
+        if not behaviours_of(role):
+            continue
         members = rng.permutation(population.blocks[role][: initial[role]])
         start = 0
         for cls in behaviours_of(role):
@@ -145,7 +148,7 @@ class World:
     """Everything the phases of an epoch read and change, for one scenario of one run."""
 
     def __init__(
-        self, model, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation
+        self, model, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation: dict
     ):
         population_seed, data_seed, strategy_seed = seeds
         self.model, self.cfg, self.rng = model, cfg, model.rng
@@ -179,7 +182,6 @@ class World:
         self._genesis(initial)
         self.state.test_accuracy = self.engine.test_accuracy()
         # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
-        self.adaptation = adaptation
         self.strategy_rng = np.random.default_rng(strategy_seed)
         self.strategies = init_strategies(self, adaptation, cfg.population.strategy_exploration)
 

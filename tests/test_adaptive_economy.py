@@ -113,3 +113,51 @@ def test_a_weight_copier_copies_the_weights_revealed_interval_rounds_ago(
     # What a copier sees at epoch t is what was newest interval − 1 epochs earlier.
     for t in range(interval - 1, 6):
         np.testing.assert_array_equal(seen[t], newest[t - interval + 1])
+
+
+def test_each_role_may_learn_by_its_own_rule(compose, tmp_path):
+    model = stepped_model(
+        compose, tmp_path, "adaptation=imitation", "+adaptation@adaptation_by_role.validator=hedge"
+    )
+    rules = {role: type(s.rule).__name__ for role, s in model.world.strategies.items()}
+    assert rules == {
+        Role.COMPUTE_PROVIDER: "Imitation",
+        Role.DATA_PROVIDER: "Imitation",
+        Role.BUILDER: "Imitation",
+        Role.VALIDATOR: "Hedge",
+    }
+    model.finish()
+    with pytest.raises(Exception, match="adaptation_by_role.validator.learning_rate: must be > 0"):
+        compose(
+            "+adaptation@adaptation_by_role.validator=hedge",
+            "adaptation_by_role.validator.learning_rate=0",
+        )
+
+
+def test_markups_raise_asks_and_withheld_data_is_not_trained_on(compose, tmp_path):
+    model = stepped_model(
+        compose,
+        tmp_path,
+        "adversaries.markup_100=0.5",
+        "adversaries.withholders=0.5",
+        "population.data_providers=8",
+    )
+    p = model.population
+    providers = p.members(Role.COMPUTE_PROVIDER)
+    asks = model.world.roles[Role.COMPUTE_PROVIDER].asks(providers)
+    doubled = p.adversary[providers] == "markup_100"
+    assert doubled.sum() == 2
+    np.testing.assert_allclose(asks, p.unit_cost[providers] * np.where(doubled, 2.0, 1.0))
+    withheld = p.members(Role.DATA_PROVIDER)[
+        p.adversary[p.members(Role.DATA_PROVIDER)] == "withholder"
+    ]
+    positions = p.position(Role.DATA_PROVIDER, withheld)
+    from sim.epoch import obtain_data
+    from sim.epoch.results import MarketResult
+
+    assert len(withheld) == 4
+    steps = np.full(len(p.blocks[Role.BUILDER]), 5)
+    data = obtain_data(model.world, MarketResult(steps, np.zeros(p.size), None, 0))
+    owners = model.world.engine.record_owner[data.records[data.records >= 0]]
+    assert len(owners) and not np.isin(owners, positions).any()
+    model.finish()

@@ -1,8 +1,11 @@
-"""Strategies chosen and learnt: builders and validators pick what to play from what it earned.
+"""Strategies chosen and learnt: every supplier picks what to play from what it earned.
 
-Each adapting role has a strategy set: honest play and every registered adversary of the role
-that one participant can take up (agents.adversary; Sybil identities cannot).  The adaptation
-rule (mechanisms.adaptation, ``adaptation=…``) keeps one policy row per slot of the role.  At the
+Each adapting role (compute providers, data providers, builders, validators) has a strategy
+set: honest play and every registered alternative of the role that one participant can take up
+(agents.adversary: markups, withholding, free riding, poisoning, copying, a cabal; Sybil
+identities cannot).  The adaptation
+rule (mechanisms.adaptation: ``adaptation=…`` for every role, ``+adaptation@adaptation_by_role.
+<role>=…`` for one) keeps one policy row per slot of the role.  At the
 start of an epoch (``choose_strategies``) every active member draws its strategy from its row
 with the world's strategy stream; after bookkeeping (``learn_strategies``) the rule learns from
 each active member's profit this epoch (rewards and fees received minus operating, compute and
@@ -23,14 +26,17 @@ from agents.adversary import behaviours_of
 from mechanisms.adaptation.base import draw, one_hot, put_rows, take_rows
 from sim.roles import Role
 
-ADAPTING_ROLES = (Role.BUILDER, Role.VALIDATOR)
+ADAPTING_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
+# Roles whose alternatives to honest play cheat others (a markup or withheld data is a price).
+CHEATING_ROLES = (Role.BUILDER, Role.VALIDATOR)
 
 
 @dataclass
 class RoleStrategies:
-    """One role's strategy set (index 0: honest play) and its adaptation state."""
+    """One role's strategy set (index 0: honest play), its adaptation rule and state."""
 
     classes: tuple
+    rule: Any
     state: Any
 
     @property
@@ -43,11 +49,12 @@ def strategy_classes(role_set) -> tuple:
     return (honest, *(cls for cls in behaviours_of(role_set.role) if cls.adaptive))
 
 
-def init_strategies(world, rule, exploration: float) -> dict[Role, RoleStrategies]:
+def init_strategies(world, rules: dict, exploration: float) -> dict[Role, RoleStrategies]:
     """Every slot starts on the strategy it was given (one-hot), with ``exploration`` of its
-    policy spread over the role's strategies when the rule adapts."""
+    policy spread over the role's strategies when the role's rule adapts."""
     strategies = {}
     for role in ADAPTING_ROLES:
+        rule = rules[role]
         classes = strategy_classes(world.roles[role])
         kinds = world.population.adversary[world.population.blocks[role]]
         index = {cls.kind: i for i, cls in enumerate(classes)}
@@ -55,7 +62,7 @@ def init_strategies(world, rule, exploration: float) -> dict[Role, RoleStrategie
         rows = one_hot(given, len(classes))
         if rule.adapts:
             rows = (1.0 - exploration) * rows + exploration / len(classes)
-        strategies[role] = RoleStrategies(classes, rule.init(rows))
+        strategies[role] = RoleStrategies(classes, rule, rule.init(rows))
     return strategies
 
 
@@ -70,14 +77,12 @@ def _members(world, role: Role) -> np.ndarray:
 
 
 def choose_strategies(world) -> None:
-    if not world.adaptation.adapts:
-        return
     p = world.population
     for role, strategies in world.strategies.items():
         members = _members(world, role)
-        if not len(members):
+        if not (strategies.rule.adapts and len(members)):
             continue
-        policy = world.adaptation.policy(take_rows(strategies.state, members))
+        policy = strategies.rule.policy(take_rows(strategies.state, members))
         chosen = draw(policy, world.strategy_rng)
         slots = p.blocks[role][members]
         for slot, cls in zip(slots.tolist(), (strategies.classes[c] for c in chosen), strict=True):
@@ -86,12 +91,10 @@ def choose_strategies(world) -> None:
 
 
 def learn_strategies(world) -> None:
-    if not world.adaptation.adapts:
-        return
     p = world.population
     for role, strategies in world.strategies.items():
         members = _members(world, role)
-        if not len(members):
+        if not (strategies.rule.adapts and len(members)):
             continue
         index = {cls.kind: i for i, cls in enumerate(strategies.classes)}
         slots = p.blocks[role][members]
@@ -99,7 +102,7 @@ def learn_strategies(world) -> None:
         payoffs = p.profit[slots].astype(np.float64)
         counterfactual = peer_means(chosen, payoffs, len(strategies.classes))
         part = take_rows(strategies.state, members)
-        part = world.adaptation.step(part, chosen, payoffs, world.strategy_rng, counterfactual)
+        part = strategies.rule.step(part, chosen, payoffs, world.strategy_rng, counterfactual)
         strategies.state = put_rows(strategies.state, members, part)
 
 
@@ -113,8 +116,9 @@ def peer_means(chosen: np.ndarray, payoffs: np.ndarray, k: int) -> np.ndarray:
 
 
 def strategy_shares(world) -> dict[str, float]:
-    """Share of each strategy among the active members of each adapting role, and the honest
-    share over all of them (``share_<role>_<strategy>``, ``honest_share``)."""
+    """Share of each strategy among the active members of each adapting role
+    (``share_<role>_<strategy>``), and the honest share of builders and validators, the roles
+    whose alternatives cheat (``honest_share``)."""
     p, shares = world.population, {}
     honest = active = 0
     for role, strategies in world.strategies.items():
@@ -124,8 +128,9 @@ def strategy_shares(world) -> dict[str, float]:
         for cls, strategy in zip(strategies.classes, strategies.names, strict=True):
             count = int((kinds == cls.kind).sum())
             shares[f"share_{name}_{strategy}"] = count / len(slots) if len(slots) else float("nan")
-        honest += int((kinds == "").sum())
-        active += len(slots)
+        if role in CHEATING_ROLES:
+            honest += int((kinds == "").sum())
+            active += len(slots)
     shares["honest_share"] = honest / active if active else float("nan")
     return shares
 
@@ -137,3 +142,15 @@ def share_keys() -> tuple[str, ...]:
         names = ["honest", *(cls.kind for cls in behaviours_of(role) if cls.adaptive)]
         keys += [f"share_{role.name.lower()}_{name}" for name in names]
     return (*keys, "honest_share")
+
+
+def adaptation_rules(cfg) -> dict[Role, Any]:
+    """The rule of each adapting role: ``adaptation_by_role.<role>`` where given, else
+    ``adaptation``."""
+    from hydra.utils import instantiate
+
+    by_role = cfg.adaptation_by_role or {}
+    return {
+        role: instantiate(by_role.get(role.name.lower()) or cfg.adaptation)
+        for role in ADAPTING_ROLES
+    }

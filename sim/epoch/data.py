@@ -16,7 +16,9 @@ from sim.roles import Role
 def obtain_data(world, market: MarketResult) -> TrainingData:
     p, engine = world.population, world.engine
     table = np.full((len(market.steps), engine.records_per_builder), -1, dtype=np.int64)
-    providers = p.members(Role.DATA_PROVIDER, online_only=True)
+    provider_set = world.roles[Role.DATA_PROVIDER]
+    providers = provider_set.slots(online_only=True)
+    providers = providers[provider_set.licensing(providers)]
     positions = p.position(Role.DATA_PROVIDER, providers)
     training = np.flatnonzero(market.steps > 0)
     moved = world.organisation.training_records(world, positions, training, table)

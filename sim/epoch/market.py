@@ -21,7 +21,8 @@ def resource_market(world, faults: Faults) -> MarketResult:
     sold = np.zeros(p.size)
     builder_set = world.roles[Role.BUILDER]
     builders = builder_set.slots(online_only=True)
-    providers = world.roles[Role.COMPUTE_PROVIDER].slots(online_only=True)
+    provider_set = world.roles[Role.COMPUTE_PROVIDER]
+    providers = provider_set.slots(online_only=True)
     if len(builders) == 0 or len(providers) == 0 or not faults.operator_up:
         return MarketResult(steps, sold, None, 0)
     organisation = world.organisation
@@ -32,7 +33,7 @@ def resource_market(world, faults: Faults) -> MarketResult:
         pays=organisation.builders_pay_compute(),
     )
     allocation = world.mechanisms.market.allocate(
-        demand, p.capacity[providers], p.unit_cost[providers]
+        demand, p.capacity[providers], provider_set.asks(providers)
     )
     receipts = np.floor(allocation.sold * allocation.price * UNITS_PER_TOKEN).astype(np.int64)
     spend = organisation.settle_compute(world, allocation, builders, providers, receipts)
