@@ -21,6 +21,7 @@ from sim.config import Config
 from sim.learning.data import Splits
 from sim.records import EpochRecord, RunRecord, epoch_row, row_keys
 from sim.roles import Role
+from sim.strategies import adaptation_rules
 from sim.world import Mechanisms, World
 
 
@@ -52,7 +53,7 @@ class EconomyModel(mesa.Model):
         self.name = cfg.scenario.name
         organisation = organisation or build_organisation(cfg)
         seeds = (population_seed, data_seed, strategy_seed)
-        adaptation = phases.adaptation_rules(cfg)
+        adaptation = adaptation_rules(cfg)
         self.world = World(
             self, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from sim.epoch.adaptation import share_keys, strategy_shares
+from sim.epoch.adaptation import strategy_shares
 from sim.epoch.bookkeeping import suppliers
 from sim.epoch.results import (
     Arrivals,
@@ -34,6 +34,7 @@ from sim.epoch.results import (
 from sim.metrics.concentration import gini, nakamoto_coefficient
 from sim.population import ROLE_ORDER, TREASURY
 from sim.roles import Role
+from sim.strategies import share_keys
 from sim.units import UNITS_PER_TOKEN
 
 ROW_KEYS = (

@@ -20,12 +20,12 @@ from agents.adversary import behaviours_of
 from agents.sets import ROLE_SETS
 from mechanisms import FAMILIES
 from mechanisms.aggregation.base import AggregationState, stateful
-from sim.epoch.adaptation import init_strategies
 from sim.learning.engine import make_engine
 from sim.ledger import Ledger
 from sim.network import build_graph
 from sim.population import BONDS, ESCROW, ROLE_ORDER, TREASURY, Population
 from sim.roles import Role
+from sim.strategies import init_strategies
 from sim.units import UNITS_PER_TOKEN
 
 

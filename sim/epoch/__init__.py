@@ -6,7 +6,7 @@ what each reads and returns.
 """
 
 from sim.epoch.access import churn_and_access
-from sim.epoch.adaptation import adaptation_rules, choose_strategies, learn_strategies
+from sim.epoch.adaptation import choose_strategies, learn_strategies
 from sim.epoch.bookkeeping import account_profits
 from sim.epoch.consensus import reach_consensus
 from sim.epoch.data import obtain_data
@@ -20,7 +20,6 @@ from sim.epoch.update import update_model
 
 __all__ = [
     "account_profits",
-    "adaptation_rules",
     "apply_faults",
     "choose_strategies",
     "churn_and_access",

@@ -17,63 +17,19 @@ the ``adversaries.*`` shares gave it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
-from agents.adversary import behaviours_of
-from mechanisms.adaptation.base import draw, one_hot, put_rows, take_rows
+from mechanisms.adaptation.base import draw, put_rows, take_rows
 from sim.roles import Role
-
-ADAPTING_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
-# Roles whose alternatives to honest play cheat others (a markup or withheld data is a price).
-CHEATING_ROLES = (Role.BUILDER, Role.VALIDATOR)
-
-
-@dataclass
-class RoleStrategies:
-    """One role's strategy set (index 0: honest play), its adaptation rule and state."""
-
-    classes: tuple
-    rule: Any
-    state: Any
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(cls.kind or "honest" for cls in self.classes)
-
-
-def strategy_classes(role_set) -> tuple:
-    honest = role_set.agent_class("")
-    return (honest, *(cls for cls in behaviours_of(role_set.role) if cls.adaptive))
-
-
-def init_strategies(world, rules: dict, exploration: float) -> dict[Role, RoleStrategies]:
-    """Every slot starts on the strategy it was given (one-hot), with ``exploration`` of its
-    policy spread over the role's strategies when the role's rule adapts."""
-    strategies = {}
-    for role in ADAPTING_ROLES:
-        rule = rules[role]
-        classes = strategy_classes(world.roles[role])
-        kinds = world.population.adversary[world.population.blocks[role]]
-        index = {cls.kind: i for i, cls in enumerate(classes)}
-        given = np.array([index.get(kind, 0) for kind in kinds], dtype=np.int64)
-        rows = one_hot(given, len(classes))
-        if rule.adapts:
-            rows = (1.0 - exploration) * rows + exploration / len(classes)
-        strategies[role] = RoleStrategies(classes, rule, rule.init(rows))
-    return strategies
+from sim.strategies import CHEATING_ROLES
 
 
 def _members(world, role: Role) -> np.ndarray:
     """Positions of the active members that may adapt (Sybil identities keep their part)."""
     p = world.population
     slots = p.blocks[role]
-    adaptive = np.array(
-        [bool(world.roles[role].agent_class(k).adaptive) for k in p.adversary[slots]]
-    )
-    return np.flatnonzero(p.active[slots] & adaptive)
+    kinds = [cls.kind for cls in world.strategies[role].classes]
+    return np.flatnonzero(p.active[slots] & np.isin(p.adversary[slots], kinds))
 
 
 def choose_strategies(world) -> None:
@@ -133,24 +89,3 @@ def strategy_shares(world) -> dict[str, float]:
             active += len(slots)
     shares["honest_share"] = honest / active if active else float("nan")
     return shares
-
-
-def share_keys() -> tuple[str, ...]:
-    """The share columns of metrics.parquet, from the adversaries registered now."""
-    keys = []
-    for role in ADAPTING_ROLES:
-        names = ["honest", *(cls.kind for cls in behaviours_of(role) if cls.adaptive)]
-        keys += [f"share_{role.name.lower()}_{name}" for name in names]
-    return (*keys, "honest_share")
-
-
-def adaptation_rules(cfg) -> dict[Role, Any]:
-    """The rule of each adapting role: ``adaptation_by_role.<role>`` where given, else
-    ``adaptation``."""
-    from hydra.utils import instantiate
-
-    by_role = cfg.adaptation_by_role or {}
-    return {
-        role: instantiate(by_role.get(role.name.lower()) or cfg.adaptation)
-        for role in ADAPTING_ROLES
-    }

@@ -1,0 +1,78 @@
+"""Strategy sets of the adapting roles and their learning rules (the state behind
+sim/epoch/adaptation.py, held by the World).
+
+Each adapting role has a strategy set: honest play and every registered alternative of the role
+that one participant can take up (agents.adversary).  Its rule (mechanisms.adaptation) keeps one
+policy row per slot of the role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from agents.adversary import behaviours_of
+from mechanisms.adaptation.base import one_hot
+from sim.roles import Role
+
+ADAPTING_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
+# Roles whose alternatives to honest play cheat others (a markup or withheld data is a price).
+CHEATING_ROLES = (Role.BUILDER, Role.VALIDATOR)
+
+
+@dataclass
+class RoleStrategies:
+    """One role's strategy set (index 0: honest play), its adaptation rule and state."""
+
+    classes: tuple
+    rule: Any
+    state: Any
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(cls.kind or "honest" for cls in self.classes)
+
+
+def strategy_classes(role_set) -> tuple:
+    honest = role_set.agent_class("")
+    return (honest, *(cls for cls in behaviours_of(role_set.role) if cls.adaptive))
+
+
+def init_strategies(world, rules: dict, exploration: float) -> dict[Role, RoleStrategies]:
+    """Every slot starts on the strategy it was given (one-hot), with ``exploration`` of its
+    policy spread over the role's strategies when the role's rule adapts."""
+    strategies = {}
+    for role in ADAPTING_ROLES:
+        rule = rules[role]
+        classes = strategy_classes(world.roles[role])
+        kinds = world.population.adversary[world.population.blocks[role]]
+        index = {cls.kind: i for i, cls in enumerate(classes)}
+        given = np.array([index.get(kind, 0) for kind in kinds], dtype=np.int64)
+        rows = one_hot(given, len(classes))
+        if rule.adapts:
+            rows = (1.0 - exploration) * rows + exploration / len(classes)
+        strategies[role] = RoleStrategies(classes, rule, rule.init(rows))
+    return strategies
+
+
+def share_keys() -> tuple[str, ...]:
+    """The share columns of metrics.parquet, from the adversaries registered now."""
+    keys = []
+    for role in ADAPTING_ROLES:
+        names = ["honest", *(cls.kind for cls in behaviours_of(role) if cls.adaptive)]
+        keys += [f"share_{role.name.lower()}_{name}" for name in names]
+    return (*keys, "honest_share")
+
+
+def adaptation_rules(cfg) -> dict[Role, Any]:
+    """The rule of each adapting role: ``adaptation_by_role.<role>`` where given, else
+    ``adaptation``."""
+    from hydra.utils import instantiate
+
+    by_role = cfg.adaptation_by_role or {}
+    return {
+        role: instantiate(by_role.get(role.name.lower()) or cfg.adaptation)
+        for role in ADAPTING_ROLES
+    }
