@@ -107,8 +107,28 @@ def run_one(size: int, epochs: int, tree: Path | None = None, extra=()) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str) -> None:
+def paired_medians(size: int, runs: dict, slow: str, fast: str) -> dict:
+    """Median epochs per second of each side, whole run and after the first epoch, and
+    ``ratio`` = fast / slow: for old/new the speed-up, for arm/base the time an arm costs.
+    Prints the table's row."""
     import statistics
+
+    row = {}
+    for key in ("epochs_per_s", "steady_epochs_per_s"):
+        s = statistics.median(r[key] for r in runs[slow])
+        f = statistics.median(r[key] for r in runs[fast])
+        row[key] = {slow: s, fast: f, "ratio": f / s}
+    t, st = row["epochs_per_s"], row["steady_epochs_per_s"]
+    first, second = (slow, fast) if slow == "old" else (fast, slow)
+    print(
+        f"{size:>12,} {t[first]:>9.2f} {t[second]:>9.2f} {t['ratio']:>6.2f} "
+        f"{st[first]:>9.2f} {st[second]:>9.2f} {st['ratio']:>6.2f}",
+        flush=True,
+    )
+    return row
+
+
+def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str) -> None:
     import tempfile
 
     root = Path(__file__).resolve().parent.parent
@@ -127,17 +147,7 @@ def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str)
                     if Path(runs["old"][-1]["sim"]) != (old / "sim").resolve():
                         raise RuntimeError(f"the old tree did not run: {runs['old'][-1]['sim']}")
                 row = {"participants": size, "epochs": epochs, "runs": runs}
-                for key in ("epochs_per_s", "steady_epochs_per_s"):
-                    o = statistics.median(r[key] for r in runs["old"])
-                    n = statistics.median(r[key] for r in runs["new"])
-                    row[key] = {"old": o, "new": n, "ratio": n / o}
-                rows.append(row)
-                t, s = row["epochs_per_s"], row["steady_epochs_per_s"]
-                print(
-                    f"{size:>12,} {t['old']:>9.2f} {t['new']:>9.2f} {t['ratio']:>6.2f} "
-                    f"{s['old']:>9.2f} {s['new']:>9.2f} {s['ratio']:>6.2f}",
-                    flush=True,
-                )
+                rows.append(row | paired_medians(size, runs, "old", "new"))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=root,
                            check=False, capture_output=True)  # fmt: skip
@@ -151,7 +161,6 @@ def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str)
 def compare(arm: list[str], sizes: list[int], epochs: int, repeats: int, name: str) -> None:
     """This checkout as it is beside this checkout with the overrides ``arm`` (e.g. an
     adaptation rule), alternating fresh processes; median epochs per second and their ratio."""
-    import statistics
 
     rows = []
     for size in sizes:
@@ -160,17 +169,7 @@ def compare(arm: list[str], sizes: list[int], epochs: int, repeats: int, name: s
             runs["base"].append(run_one(size, epochs))
             runs["arm"].append(run_one(size, epochs, extra=arm))
         row = {"participants": size, "epochs": epochs, "arm": arm, "runs": runs}
-        for key in ("epochs_per_s", "steady_epochs_per_s"):
-            b = statistics.median(r[key] for r in runs["base"])
-            a = statistics.median(r[key] for r in runs["arm"])
-            row[key] = {"base": b, "arm": a, "cost_ratio": b / a}
-        rows.append(row)
-        t, st = row["epochs_per_s"], row["steady_epochs_per_s"]
-        print(
-            f"{size:>12,} {t['base']:>9.2f} {t['arm']:>9.2f} {t['cost_ratio']:>6.2f} "
-            f"{st['base']:>9.2f} {st['arm']:>9.2f} {st['cost_ratio']:>6.2f}",
-            flush=True,
-        )
+        rows.append(row | paired_medians(size, runs, "arm", "base"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     label = "-".join(a.replace("=", "_").replace(".", "_") for a in arm)
     out = RESULTS / f"model-arm-{label}-{name}.json"
