@@ -38,12 +38,6 @@ def _fraction(key: str, value: float) -> None:
 NETWORK = {"_target_": "sim.organisation.Network"}
 
 
-class Dataset(StrEnum):
-    digits = "digits"  # scikit-learn's 8×8 handwritten digits, bundled
-    gaussian_mixture = "gaussian_mixture"  # a synthetic mixture, any size
-    npz = "npz"  # arrays X and y from learning.data_path
-
-
 class Partition(StrEnum):
     dirichlet = "dirichlet"
     iid = "iid"
@@ -138,7 +132,10 @@ class PopulationConfig:
 
 @dataclass
 class LearningConfig:
-    dataset: Dataset = Dataset.digits
+    # A registered data set (sim.learning.data.DATASETS): digits (bundled, 1,797 images),
+    # gaussian_mixture and mnist1d (generated, any size), npz (arrays X, y at data_path).
+    dataset: str = "digits"
+    samples: int | None = None  # size of a generated data set (None: its default)
     data_path: str | None = None  # the .npz (arrays X and y) when dataset=npz
     partition: Partition = Partition.dirichlet
     shards_per_provider: int = 2  # label-sorted shards per data provider (partition=shards)
@@ -157,6 +154,18 @@ class LearningConfig:
     min_validation_records: int = 20
 
     def __post_init__(self):
+        from sim.learning.data import DATASETS
+
+        if self.dataset not in DATASETS:
+            raise ConfigError(
+                f"learning.dataset: must be one of: {', '.join(DATASETS)}; got {self.dataset!r}"
+            )
+        if self.samples is not None:
+            _at_least("learning.samples", self.samples, 10)
+            if self.dataset in ("digits", "npz"):
+                raise ConfigError(
+                    f"learning.samples: {self.dataset} has a fixed size; drop learning.samples"
+                )
         if self.data_path is not None and self.dataset != "npz":
             raise ConfigError(
                 f"learning.data_path: is read only with learning.dataset=npz, not "

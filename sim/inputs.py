@@ -29,6 +29,7 @@ def load_data(cfg):
         cfg.learning.test_fraction,
         cfg.learning.validation_fraction,
         cfg.learning.data_path,
+        cfg.learning.samples,
     )
 
 

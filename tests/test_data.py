@@ -93,3 +93,54 @@ def test_npz_features_stay_with_their_labels(tmp_path):
         (splits.x_test, splits.y_test),
     ):
         np.testing.assert_array_equal((xs[:, 0] / 10).round().astype(int) - 1, ys)
+
+
+def test_mnist1d_is_generated_in_any_size_without_touching_global_random_state():
+    # The legacy global state is what the mnist1d package seeds; the test watches it.
+    import random
+
+    from sim.learning.data import DATASETS
+
+    np.random.seed(5)  # noqa: NPY002
+    random.seed(5)
+    before = np.random.random(), random.random()  # noqa: NPY002
+    np.random.seed(5)  # noqa: NPY002
+    random.seed(5)
+    x, y, classes = DATASETS["mnist1d"](np.random.default_rng(0), 500, None)
+    assert (np.random.random(), random.random()) == before  # noqa: NPY002
+    assert x.shape == (500, 40) and x.dtype == np.float32 and classes == 10
+    assert np.bincount(y, minlength=10).tolist() == [50] * 10  # the package draws per class
+    again, _, _ = DATASETS["mnist1d"](np.random.default_rng(0), 500, None)
+    np.testing.assert_array_equal(x, again)
+    other, _, _ = DATASETS["mnist1d"](np.random.default_rng(1), 500, None)
+    assert not np.array_equal(x, other)
+
+
+def test_a_new_data_set_is_one_registered_function():
+    from sim.learning.data import DATASETS, dataset, load_splits
+
+    @dataset("two_blobs")
+    def two_blobs(rng, samples, path):
+        y = rng.integers(0, 2, samples or 100).astype(np.int32)
+        x = (y[:, None] * 3.0 + rng.normal(size=(len(y), 2))).astype(np.float32)
+        return x, y, 2
+
+    try:
+        splits = load_splits("two_blobs", np.random.default_rng(0), 0.2, 0.2, samples=200)
+        assert len(splits.y_train) + len(splits.y_validation) + len(splits.y_test) == 200
+        assert splits.n_classes == 2 and splits.n_features == 2
+    finally:
+        del DATASETS["two_blobs"]
+
+
+def test_generated_sizes_are_checked(compose):
+    import pytest
+
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match="learning.samples: digits has a fixed size"):
+        compose("learning.samples=500")
+    with pytest.raises(ConfigError, match="learning.samples: must be ≥ 10"):
+        compose("learning.dataset=mnist1d", "learning.samples=3")
+    configs = compose("learning.dataset=mnist1d", "learning.samples=600", "baseline=null")
+    assert configs["decentralized"].learning.samples == 600

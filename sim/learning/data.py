@@ -125,20 +125,87 @@ def load_npz(path) -> tuple[np.ndarray, np.ndarray, int]:
     return x.astype(np.float32), labels.astype(np.int32), len(classes)
 
 
+# name → loader(rng, samples, path) -> (x, y, n_classes); ``dataset`` registers one.
+DATASETS: dict = {}
+
+
+def dataset(name: str):
+    """Register a data set loader under ``learning.dataset=name``.  The loader gets the run's
+    data generator, ``learning.samples`` (None: the set's own size) and ``learning.data_path``,
+    and returns features (n, d) float32, labels (n,) int32 in 0..C−1 and C."""
+
+    def register(loader):
+        DATASETS[name] = loader
+        return loader
+
+    return register
+
+
+@dataset("digits")
+def _digits(rng, samples, path):
+    from sklearn.datasets import load_digits
+
+    if samples is not None:
+        raise ValueError("digits has a fixed size (1,797 images); drop learning.samples")
+    bunch = load_digits()
+    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32), 10
+
+
+@dataset("gaussian_mixture")
+def _gaussian_mixture(rng, samples, path):
+    x, y = gaussian_mixture(rng, n_samples=samples or 2000)
+    return x, y, 10
+
+
+@dataset("mnist1d")
+def _mnist1d(rng, samples, path):
+    return mnist1d(rng, samples or 5000)
+
+
+@dataset("npz")
+def _npz(rng, samples, path):
+    if samples is not None:
+        raise ValueError("an .npz data set has the size of its file; drop learning.samples")
+    return load_npz(path)
+
+
+def mnist1d(rng: np.random.Generator, samples: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """MNIST-1D: ten 1-D templates (digits drawn as 12-point curves), each sample padded,
+    translated, scaled, sheared and given correlated and i.i.d. noise, then resampled to 40
+    points; generated procedurally in any size, no download.  Generated with the ``mnist1d``
+    package's default arguments and a seed drawn from ``rng`` (its generator seeds Python's and
+    NumPy's global random state; both are restored afterwards).
+
+    Source: Greydanus & Kobak, "Scaling Down Deep Learning with MNIST-1D", ICML 2024
+    (arXiv:2011.14439); github.com/greydanus/mnist1d.
+    """
+    import random
+
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples = int(samples)
+    args.seed = int(rng.integers(2**31 - 1))
+    args.train_split = 1.0  # the economy draws its own train, validation and test pools
+    saved = random.getstate(), np.random.get_state()  # noqa: NPY002 (the package seeds it)
+    try:
+        data = make_dataset(args)
+    finally:
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])  # noqa: NPY002
+    return data["x"].astype(np.float32), data["y"].astype(np.int32), 10
+
+
 def load_splits(
     dataset: str,
     rng: np.random.Generator,
     test_fraction: float,
     validation_fraction: float,
     data_path: str | None = None,
+    samples: int | None = None,
 ) -> Splits:
-    """The data set named by ``learning.dataset`` (digits, gaussian_mixture or npz), split."""
-    if dataset == "digits":
-        return load_digits_splits(rng, test_fraction, validation_fraction)
-    if dataset == "gaussian_mixture":
-        x, y = gaussian_mixture(rng)
-        return split_pools(x, y, rng, test_fraction, validation_fraction, n_classes=10)
-    if dataset == "npz":
-        x, y, n_classes = load_npz(data_path)
-        return split_pools(x, y, rng, test_fraction, validation_fraction, n_classes)
-    raise ValueError(f"dataset must be one of: digits, gaussian_mixture, npz; got {dataset!r}")
+    """The data set registered as ``dataset`` (``DATASETS``), split into the economy's pools."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of: {', '.join(DATASETS)}; got {dataset!r}")
+    x, y, n_classes = DATASETS[dataset](rng, samples, data_path)
+    return split_pools(x, y, rng, test_fraction, validation_fraction, n_classes=n_classes)
