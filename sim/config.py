@@ -152,6 +152,8 @@ class LearningConfig:
     # Held-out records each evaluator scores on at least; fewer evaluators than the validation
     # pool can serve at this size share overlapping samples of it.
     min_validation_records: int = 20
+    # Memory one scoring call may take: evaluators × submissions are scored in chunks that fit.
+    evaluation_memory_mb: int = 256
 
     def __post_init__(self):
         from sim.learning.data import DATASETS
@@ -197,6 +199,7 @@ class LearningConfig:
             raise ConfigError(f"learning.learning_rate: must be > 0, got {self.learning_rate}")
         _at_least("learning.max_local_steps", self.max_local_steps, 1)
         _at_least("learning.min_validation_records", self.min_validation_records, 1)
+        _at_least("learning.evaluation_memory_mb", self.evaluation_memory_mb, 1)
         if self.steps_per_unit <= 0:
             raise ConfigError(f"learning.steps_per_unit: must be > 0, got {self.steps_per_unit}")
 

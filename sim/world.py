@@ -214,6 +214,7 @@ class World:
             shards_per_part=learning.shards_per_provider,
             quantity_beta=learning.quantity_beta,
             min_validation_records=learning.min_validation_records,
+            evaluation_memory_mb=learning.evaluation_memory_mb,
         )
 
     def _genesis(self, initial: dict) -> None:

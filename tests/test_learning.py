@@ -141,3 +141,25 @@ def test_mlp_vmapped_equals_loop_and_learns(splits):
     )
     test = (jnp.asarray(splits.x_test), jnp.asarray(splits.y_test), jnp.ones(len(splits.y_test)))
     assert float(model.accuracy(trained, *test)) > 0.9
+
+
+def test_scoring_in_chunks_gives_the_same_accuracies_as_one_call():
+    """Bounded memory must not change a number: every (evaluator, submission) accuracy is the
+    same whether all submissions are scored at once or a few at a time."""
+    from sim.learning.data import load_digits_splits
+    from sim.learning.engine import make_engine
+
+    rng = np.random.default_rng(0)
+    splits = load_digits_splits(rng, 0.2, 0.15)
+    engine = make_engine(splits, rng, 10, 6, 0.5, 2, 0.5, 5, model_name="mlp", hidden=16)
+    thetas = np.asarray(engine.theta)[None] + rng.normal(0, 0.3, (23, engine.model.n_params))
+    whole = engine.score(thetas)
+    assert engine.score_rows() >= 23
+    engine.score_budget_bytes = 1  # one submission per call
+    assert engine.score_rows() == 1
+    np.testing.assert_array_equal(engine.score(thetas), whole)
+    evaluators, records = engine.eval_mask.shape
+    per_submission = evaluators * records * (engine.model.n_params // 64 + 10) * 4
+    engine.score_budget_bytes = 5 * per_submission  # five per call, the last call padded
+    assert engine.score_rows() == 5
+    np.testing.assert_array_equal(engine.score(thetas), whole)

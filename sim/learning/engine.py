@@ -108,12 +108,37 @@ class LearningEngine:
     def set_network_model(self, theta: np.ndarray) -> None:
         self.theta = jnp.asarray(theta, jnp.float32)
 
+    # Memory the evaluation of submissions may take at once (learning.evaluation_memory_mb).
+    score_budget_bytes: int = 256 * 2**20
+
+    def score_rows(self) -> int:
+        """Submissions scored per call so that one call's activations, E evaluators × M records
+        × (the first layer's width + C) float32 values per submission, fit the budget."""
+        evaluators, records = self.eval_mask.shape
+        width = self.model.n_params // self.splits.n_features + self.splits.n_classes
+        per_row = evaluators * records * width * BYTES_PER_VALUE
+        return max(1, self.score_budget_bytes // per_row)
+
     def score(self, thetas: np.ndarray) -> np.ndarray:
-        """(E, B) accuracy of each model on each evaluator's held-out data."""
-        scores = score_matrix(
+        """(E, B) accuracy of each model on each evaluator's held-out data, computed in chunks
+        of ``score_rows()`` submissions (the last one padded, so one shape is compiled) so that
+        peak memory stays bounded whatever E × B is; accuracies do not depend on the chunking."""
+        thetas = np.asarray(thetas)
+        rows = self.score_rows()
+        if rows >= len(thetas):
+            return np.array(self._score(thetas), dtype=np.float64)
+        n = len(thetas)
+        padded = np.concatenate([thetas, np.repeat(thetas[-1:], (-n) % rows, axis=0)])
+        out = np.empty((self.eval_mask.shape[0], n))
+        for start in range(0, n, rows):
+            block = np.asarray(self._score(padded[start : start + rows]))
+            out[:, start : start + rows] = block[:, : min(rows, n - start)]
+        return out
+
+    def _score(self, thetas):
+        return score_matrix(
             self.model, jnp.asarray(thetas), self.eval_x, self.eval_y, self.eval_mask
         )
-        return np.array(scores, dtype=np.float64)
 
     def validation_accuracy(self, theta: np.ndarray) -> float:
         """Accuracy of one model on all evaluators' held-out data pooled."""
@@ -221,6 +246,7 @@ def make_engine(
     shards_per_part: int = 2,
     quantity_beta: float = 0.5,
     min_validation_records: int = 20,
+    evaluation_memory_mb: int = 256,
 ) -> LearningEngine:
     """Partition the train pool among data-provider slots (Dirichlet(α) by default), give every
     evaluator its held-out records (``validation_pools``), and size builders' batches to
@@ -232,6 +258,8 @@ def make_engine(
     width = licenses_per_builder * max(len(s) for s in shards)
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden)
     init_key = jax.random.PRNGKey(int(rng.integers(2**31)))
-    return LearningEngine(
+    engine = LearningEngine(
         splits, shards, pools, width, learning_rate, max_local_steps, model, init_key
     )
+    engine.score_budget_bytes = int(evaluation_memory_mb) * 2**20
+    return engine
