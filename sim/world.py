@@ -215,6 +215,7 @@ class World:
             quantity_beta=learning.quantity_beta,
             min_validation_records=learning.min_validation_records,
             evaluation_memory_mb=learning.evaluation_memory_mb,
+            quality_sample=learning.quality_sample,
         )
 
     def _genesis(self, initial: dict) -> None:

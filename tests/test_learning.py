@@ -163,3 +163,21 @@ def test_scoring_in_chunks_gives_the_same_accuracies_as_one_call():
     engine.score_budget_bytes = 5 * per_submission  # five per call, the last call padded
     assert engine.score_rows() == 5
     np.testing.assert_array_equal(engine.score(thetas), whole)
+
+
+def test_submission_quality_uses_a_fixed_test_sample_and_the_model_the_whole_pool():
+    from sim.learning.data import load_digits_splits
+    from sim.learning.engine import make_engine
+
+    rng = np.random.default_rng(1)
+    splits = load_digits_splits(rng, 0.2, 0.15)
+    engine = make_engine(splits, rng, 10, 4, 0.5, 2, 0.5, 5, quality_sample=50)
+    thetas = np.asarray(engine.theta)[None] + rng.normal(0, 0.5, (3, engine.model.n_params))
+    sampled = engine.test_accuracy(thetas)
+    engine.quality_sample = 10**6
+    whole = engine.test_accuracy(thetas)
+    np.testing.assert_allclose(sampled * 50, np.round(sampled * 50), atol=1e-4)  # of 50 records
+    assert not np.array_equal(sampled, whole)
+    engine.quality_sample = 50
+    engine.set_network_model(thetas[0])
+    assert engine.test_accuracy() == whole[0]  # the network model: the whole test pool
