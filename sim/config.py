@@ -48,6 +48,7 @@ class Partition(StrEnum):
 class ModelKind(StrEnum):
     logreg = "logreg"
     mlp = "mlp"
+    cnn1d = "cnn1d"  # for sequence-shaped features such as MNIST-1D's
 
 
 class LedgerDetail(StrEnum):
@@ -142,6 +143,7 @@ class LearningConfig:
     quantity_beta: float = 0.5  # Dirichlet concentration of shard sizes (partition=quantity_skew)
     model: ModelKind = ModelKind.logreg
     hidden: int = 32  # hidden units of the MLP
+    hidden_layers: int = 1  # hidden layers of the MLP (MNIST-1D's reference MLP has 2 × 100)
     test_fraction: float = 0.2
     validation_fraction: float = 0.15
     dirichlet_alpha: float = 0.5  # label skew across data providers (small = non-IID)
@@ -189,6 +191,7 @@ class LearningConfig:
         if self.quantity_beta <= 0:
             raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")
         _at_least("learning.hidden", self.hidden, 1)
+        _at_least("learning.hidden_layers", self.hidden_layers, 1)
         _fraction("learning.test_fraction", self.test_fraction)
         _fraction("learning.validation_fraction", self.validation_fraction)
         if self.test_fraction + self.validation_fraction >= 0.9:

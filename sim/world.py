@@ -210,6 +210,7 @@ class World:
             max_local_steps=learning.max_local_steps,
             model_name=learning.model,
             hidden=learning.hidden,
+            hidden_layers=learning.hidden_layers,
             partition_kind=learning.partition,
             shards_per_part=learning.shards_per_provider,
             quantity_beta=learning.quantity_beta,

@@ -181,3 +181,33 @@ def test_submission_quality_uses_a_fixed_test_sample_and_the_model_the_whole_poo
     engine.quality_sample = 50
     engine.set_network_model(thetas[0])
     assert engine.test_accuracy() == whole[0]  # the network model: the whole test pool
+
+
+# MNIST-1D's published test accuracies (Greydanus & Kobak, ICML 2024, arXiv:2011.14439, Table 1
+# and the repository's README) for its 4,000 / 1,000 split, Adam at 10⁻², batches of 100, 6,000
+# steps: logistic regression 32 %, MLP (2 × 100) 68 %, CNN 94 %.
+MNIST1D_PUBLISHED = {"logreg": 0.32, "mlp": 0.68, "cnn1d": 0.94}
+
+
+def mnist1d_reference_accuracy(name: str) -> float:
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    from sim.learning.centralized import test_accuracy, train_centrally
+    from sim.learning.models import make_model
+
+    data = make_dataset(get_dataset_args())  # the package's own seed and split
+    model = make_model(name, 40, 10, hidden=100, layers=2)
+    theta = train_centrally(model, data["x"], data["y"], steps=6000, batch=100, learning_rate=1e-2)
+    return test_accuracy(model, theta, data["x_test"], data["y_test"])
+
+
+@pytest.mark.parametrize("name", ["logreg", "mlp"])
+def test_mnist1d_linear_and_mlp_reach_their_published_accuracy(name):
+    assert mnist1d_reference_accuracy(name) == pytest.approx(MNIST1D_PUBLISHED[name], abs=0.04)
+
+
+@pytest.mark.slow
+def test_mnist1d_cnn_reaches_its_published_accuracy():
+    assert mnist1d_reference_accuracy("cnn1d") == pytest.approx(
+        MNIST1D_PUBLISHED["cnn1d"], abs=0.03
+    )

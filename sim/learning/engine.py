@@ -244,6 +244,7 @@ def make_engine(
     max_local_steps: int,
     model_name: str = "logreg",
     hidden: int = 32,
+    hidden_layers: int = 1,
     partition_kind: str = "dirichlet",
     shards_per_part: int = 2,
     quantity_beta: float = 0.5,
@@ -259,7 +260,7 @@ def make_engine(
     )
     pools = validation_pools(len(splits.y_validation), n_evaluators, min_validation_records, rng)
     width = licenses_per_builder * max(len(s) for s in shards)
-    model = make_model(model_name, splits.n_features, splits.n_classes, hidden)
+    model = make_model(model_name, splits.n_features, splits.n_classes, hidden, hidden_layers)
     init_key = jax.random.PRNGKey(int(rng.integers(2**31)))
     engine = LearningEngine(
         splits, shards, pools, width, learning_rate, max_local_steps, model, init_key
