@@ -37,7 +37,7 @@ format: $(STAMP)
 
 # Results go to benchmarks/local/ (untracked); bench-record replaces the recorded ones in
 # benchmarks/results/ for this machine.
-BENCHMARKS := learning yuma model sweep
+BENCHMARKS := learning yuma model sweep mnist1d_reference
 
 bench: $(STAMP)
 	for b in $(BENCHMARKS); do $(BIN)/python benchmarks/$$b.py || exit 1; done
