@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format bench bench-record mutants clean
+.PHONY: run test lint format bench bench-gpu bench-record mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ BENCHMARKS := learning yuma model sweep mnist1d_reference
 
 bench: $(STAMP)
 	for b in $(BENCHMARKS); do $(BIN)/python benchmarks/$$b.py || exit 1; done
+
+# The scale rows on the first visible accelerator (the CPU when there is none), within 10 minutes.
+bench-gpu: $(STAMP)
+	BENCH_RESULTS=benchmarks/results $(BIN)/python benchmarks/gpu.py --scale full
 
 bench-record: $(STAMP)
 	for b in $(BENCHMARKS); do BENCH_RESULTS=benchmarks/results $(BIN)/python benchmarks/$$b.py || exit 1; done
