@@ -156,6 +156,8 @@ class LearningConfig:
     min_validation_records: int = 20
     # Memory one scoring call may take: evaluators × submissions are scored in chunks that fit.
     evaluation_memory_mb: int = 256
+    # Memory one training call may take: builders are trained in groups that fit.
+    training_memory_mb: int = 1024
     # Test records on which each submission's quality (a metric only) is measured; the network
     # model's test accuracy always uses the whole test pool.
     quality_sample: int = 1000
@@ -206,6 +208,7 @@ class LearningConfig:
         _at_least("learning.max_local_steps", self.max_local_steps, 1)
         _at_least("learning.min_validation_records", self.min_validation_records, 1)
         _at_least("learning.evaluation_memory_mb", self.evaluation_memory_mb, 1)
+        _at_least("learning.training_memory_mb", self.training_memory_mb, 1)
         _at_least("learning.quality_sample", self.quality_sample, 1)
         if self.steps_per_unit <= 0:
             raise ConfigError(f"learning.steps_per_unit: must be > 0, got {self.steps_per_unit}")

@@ -217,6 +217,7 @@ class World:
             min_validation_records=learning.min_validation_records,
             evaluation_memory_mb=learning.evaluation_memory_mb,
             quality_sample=learning.quality_sample,
+            training_memory_mb=learning.training_memory_mb,
         )
 
     def _genesis(self, initial: dict) -> None:

@@ -211,3 +211,37 @@ def test_mnist1d_cnn_reaches_its_published_accuracy():
     assert mnist1d_reference_accuracy("cnn1d") == pytest.approx(
         MNIST1D_PUBLISHED["cnn1d"], abs=0.03
     )
+
+
+@pytest.mark.parametrize("own_models", [False, True])
+def test_training_in_groups_of_builders_matches_training_all_at_once(own_models):
+    from sim.learning.data import load_digits_splits
+    from sim.learning.engine import make_engine
+
+    rng = np.random.default_rng(2)
+    splits = load_digits_splits(rng, 0.2, 0.15)
+    engine = make_engine(splits, rng, 10, 4, 0.5, 2, 0.5, 5)
+    n = 13
+    table = np.full((n, engine.records_per_builder), -1)
+    for b in range(n):
+        table[b, :40] = rng.choice(len(splits.y_train), 40, replace=False)
+    steps = rng.integers(0, 6, n)
+    flips = np.arange(n) % 4 == 0
+    start = (
+        np.asarray(engine.theta)[None] + rng.normal(0, 0.1, (n, engine.model.n_params))
+        if own_models
+        else None
+    )
+    whole = engine.train(table, steps, flips, start)
+    assert engine.train_rows() >= n
+    engine.train_budget_bytes = 1
+    assert engine.train_rows() == 1
+    one_by_one = engine.train(table, steps, flips, start)
+    engine.train_budget_bytes = 10**9
+    per_row = 10**9 // engine.train_rows()
+    engine.train_budget_bytes = 4 * per_row + 1
+    assert engine.train_rows() == 4
+    in_fours = engine.train(table, steps, flips, start)
+    np.testing.assert_allclose(one_by_one, whole, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(in_fours, whole, rtol=1e-5, atol=1e-6)
+    assert np.array_equal(one_by_one[steps == 0], whole[steps == 0])  # no step: the start

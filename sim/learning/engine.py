@@ -85,6 +85,18 @@ class LearningEngine:
             jnp.asarray(mask.astype(np.float32)),
         )
 
+    # Memory one training call may take (learning.training_memory_mb).
+    train_budget_bytes: int = 1024 * 2**20
+
+    def train_rows(self) -> int:
+        """Builders trained per call so that their gathered records, activations and gradients
+        (about three copies of records × (features + first-layer width + classes) float32
+        values, and four of the parameters) fit the budget."""
+        width = self.model.n_params // self.splits.n_features + self.splits.n_classes
+        per_record = self.splits.n_features + width
+        per_row = 3 * self.records_per_builder * per_record + 4 * self.model.n_params
+        return max(1, self.train_budget_bytes // (per_row * BYTES_PER_VALUE))
+
     def train(
         self,
         record_table: np.ndarray,
@@ -94,7 +106,37 @@ class LearningEngine:
     ) -> np.ndarray:
         """Train every builder on its records (−1 = padding) from θ, or from its own row of
         ``start`` (B, d) when peers keep their own models; returns (B, d) models.  Builders
-        marked in ``flip_labels`` train on labels y ↦ C − 1 − y."""
+        marked in ``flip_labels`` train on labels y ↦ C − 1 − y.  Builders are trained
+        ``train_rows()`` at a time (the last group padded with builders that take no step), so
+        that memory stays bounded whatever their number."""
+        n, rows = len(record_table), self.train_rows()
+        if rows >= n:
+            return self._train(record_table, n_steps, flip_labels, start)
+        pad = (-n) % rows
+        table = np.concatenate([record_table, np.repeat(record_table[-1:], pad, axis=0)])
+        steps = np.concatenate([np.asarray(n_steps), np.zeros(pad, dtype=np.int64)])
+        flips = np.zeros(n + pad, dtype=bool)
+        if flip_labels is not None:
+            flips[:n] = flip_labels
+        starts = None if start is None else np.concatenate([start, np.repeat(start[-1:], pad, 0)])
+        parts = [
+            self._train(
+                table[i : i + rows],
+                steps[i : i + rows],
+                flips[i : i + rows],
+                None if starts is None else starts[i : i + rows],
+            )
+            for i in range(0, n + pad, rows)
+        ]
+        return np.concatenate(parts)[:n]
+
+    def _train(
+        self,
+        record_table: np.ndarray,
+        n_steps: np.ndarray,
+        flip_labels: np.ndarray | None = None,
+        start: np.ndarray | None = None,
+    ) -> np.ndarray:
         x, y, mask = self._gather(record_table, self.splits.x_train, self.splits.y_train)
         if flip_labels is not None and np.any(flip_labels):
             flipped = self.splits.n_classes - 1 - y
@@ -251,6 +293,7 @@ def make_engine(
     min_validation_records: int = 20,
     evaluation_memory_mb: int = 256,
     quality_sample: int = 1000,
+    training_memory_mb: int = 1024,
 ) -> LearningEngine:
     """Partition the train pool among data-provider slots (Dirichlet(α) by default), give every
     evaluator its held-out records (``validation_pools``), and size builders' batches to
@@ -267,4 +310,5 @@ def make_engine(
     )
     engine.score_budget_bytes = int(evaluation_memory_mb) * 2**20
     engine.quality_sample = int(quality_sample)
+    engine.train_budget_bytes = int(training_memory_mb) * 2**20
     return engine
