@@ -217,11 +217,6 @@ class LittleIsEnough(ModelPoisoner):
     kind = "little_is_enough"
 
     @classmethod
-    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
-        if (members & round.submitted).any():
-            super().submit(round, members)
-
-    @classmethod
     def poisoned(cls, round, members):
         p, slots = round.population, round.builder_slots
         honest = round.submitted & (p.adversary[slots] == "")

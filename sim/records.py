@@ -97,19 +97,6 @@ COUNTERS = (
     "emission",
     "operator_spend",
 )
-# The final state the scorecard and the adversary report read.
-FINAL_ARRAYS = (
-    "role",
-    "active",
-    "joined",
-    "first_reward",
-    "owner",
-    "adversary",
-    "endowment",
-    "balances",
-    "records_held",
-    "local_accuracy",
-)
 
 
 @dataclass(frozen=True)

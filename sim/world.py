@@ -9,7 +9,7 @@ price, the consensus and aggregation state, the model's test accuracy.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -43,17 +43,6 @@ class Mechanisms:
     @classmethod
     def from_config(cls, cfg) -> Mechanisms:
         return cls(**{family: instantiate(cfg[family]) for family in FAMILIES})
-
-    @classmethod
-    def coerce(cls, mechanisms) -> Mechanisms:
-        """Accept a ``{family: mechanism}`` mapping as well."""
-        return mechanisms if isinstance(mechanisms, cls) else cls(**dict(mechanisms))
-
-    def __getitem__(self, family: str):
-        return getattr(self, family)
-
-    def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
@@ -152,7 +141,7 @@ class World:
     ):
         population_seed, data_seed, strategy_seed = seeds
         self.model, self.cfg, self.rng = model, cfg, model.rng
-        self.mechanisms = Mechanisms.coerce(mechanisms)
+        self.mechanisms = mechanisms
         self.organisation = organisation
         self.epoch = 0
         initial = initial_members(cfg)

@@ -216,7 +216,8 @@ def _copy_rest(stream, log: Path) -> None:
 @pytest.fixture
 def local_ray_cluster():
     """A Ray head on 127.0.0.1 for this test alone (own port, own temp folder), killed after."""
-    # The test extra brings Ray; only a head that cannot start is a reason to skip.
+    # The test extra brings Ray, so a head that cannot start is a failure of this machine's
+    # setup for the Ray launcher, reported with the head's own log (never skipped).
     assert importlib.util.find_spec("hydra_plugins.hydra_ray_launcher"), "pip install -e '.[test]'"
     # Short: Ray puts Unix sockets below it, whose paths may not exceed 107 characters.
     temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")
@@ -229,7 +230,7 @@ def local_ray_cluster():
             break
     if head is None:
         shutil.rmtree(temp_dir, ignore_errors=True)
-        pytest.skip(f"a local Ray head could not start: {log.read_text()[-500:]}")
+        pytest.fail(f"a local Ray head could not start: {log.read_text()[-500:]}")
     try:
         yield f"127.0.0.1:{port}"
     finally:

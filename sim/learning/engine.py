@@ -107,28 +107,11 @@ class LearningEngine:
         """Train every builder on its records (−1 = padding) from θ, or from its own row of
         ``start`` (B, d) when peers keep their own models; returns (B, d) models.  Builders
         marked in ``flip_labels`` train on labels y ↦ C − 1 − y.  Builders are trained
-        ``train_rows()`` at a time (the last group padded with builders that take no step), so
-        that memory stays bounded whatever their number."""
-        n, rows = len(record_table), self.train_rows()
-        if rows >= n:
-            return self._train(record_table, n_steps, flip_labels, start)
-        pad = (-n) % rows
-        table = np.concatenate([record_table, np.repeat(record_table[-1:], pad, axis=0)])
-        steps = np.concatenate([np.asarray(n_steps), np.zeros(pad, dtype=np.int64)])
-        flips = np.zeros(n + pad, dtype=bool)
-        if flip_labels is not None:
-            flips[:n] = flip_labels
-        starts = None if start is None else np.concatenate([start, np.repeat(start[-1:], pad, 0)])
-        parts = [
-            self._train(
-                table[i : i + rows],
-                steps[i : i + rows],
-                flips[i : i + rows],
-                None if starts is None else starts[i : i + rows],
-            )
-            for i in range(0, n + pad, rows)
-        ]
-        return np.concatenate(parts)[:n]
+        ``train_rows()`` at a time (``in_chunks``), so that memory stays bounded whatever their
+        number."""
+        return in_chunks(
+            self._train, self.train_rows(), 0, record_table, np.asarray(n_steps), flip_labels, start
+        )
 
     def _train(
         self,
@@ -164,20 +147,10 @@ class LearningEngine:
         return max(1, self.score_budget_bytes // per_row)
 
     def score(self, thetas: np.ndarray) -> np.ndarray:
-        """(E, B) accuracy of each model on each evaluator's held-out data, computed in chunks
-        of ``score_rows()`` submissions (the last one padded, so one shape is compiled) so that
-        peak memory stays bounded whatever E × B is; accuracies do not depend on the chunking."""
-        thetas = np.asarray(thetas)
-        rows = self.score_rows()
-        if rows >= len(thetas):
-            return np.array(self._score(thetas), dtype=np.float64)
-        n = len(thetas)
-        padded = np.concatenate([thetas, np.repeat(thetas[-1:], (-n) % rows, axis=0)])
-        out = np.empty((self.eval_mask.shape[0], n))
-        for start in range(0, n, rows):
-            block = np.asarray(self._score(padded[start : start + rows]))
-            out[:, start : start + rows] = block[:, : min(rows, n - start)]
-        return out
+        """(E, B) accuracy of each model on each evaluator's held-out data, computed
+        ``score_rows()`` submissions at a time (``in_chunks``) so that peak memory stays bounded
+        whatever E × B is; accuracies do not depend on the chunking."""
+        return in_chunks(self._score, self.score_rows(), 1, np.asarray(thetas)).astype(np.float64)
 
     def _score(self, thetas):
         return score_matrix(
@@ -235,6 +208,26 @@ class LearningEngine:
 
     def apply(self, update: np.ndarray) -> None:
         self.theta = self.theta + jnp.asarray(update, jnp.float32)
+
+
+def in_chunks(function, rows: int, axis: int, *arrays):
+    """``function`` applied to ``rows`` rows of every array at a time (the arrays share their
+    first axis; a None passes through as None), its results joined along ``axis``.  The last
+    chunk is padded by repeating the last row, so that one shape is compiled; the padding's
+    results are cut off.  With ``rows`` ≥ the number of rows: one call, on the arrays as given."""
+    n = len(arrays[0])
+    if rows >= n:
+        return np.asarray(function(*arrays))
+    pad = (-n) % rows
+    padded = [
+        None if a is None else np.concatenate([a, np.repeat(np.asarray(a)[-1:], pad, axis=0)])
+        for a in arrays
+    ]
+    parts = [
+        np.asarray(function(*(None if a is None else a[i : i + rows] for a in padded)))
+        for i in range(0, n + pad, rows)
+    ]
+    return np.take(np.concatenate(parts, axis=axis), np.arange(n), axis=axis)
 
 
 def shard_builders(*arrays):
