@@ -66,6 +66,19 @@ class RoleSet(AgentSet):
         self.population.adversary[group] = cls.kind
         cls.assign(self.population, group)
 
+    def strategies(self) -> tuple:
+        """The role's own class (honest play) and every registered alternative."""
+        return (self.agent_class(""), *behaviours_of(self.role))
+
+    def trait(self, slots: np.ndarray, name: str) -> np.ndarray:
+        """Each member's value of the class attribute ``name`` its strategy declares (one
+        vectorised assignment per strategy, no loop over members)."""
+        kinds = self.population.adversary[slots]
+        values = np.empty(len(slots), dtype=type(getattr(self.agent_class(""), name)))
+        for cls in self.strategies():
+            values[kinds == cls.kind] = getattr(cls, name)
+        return values
+
     def kind_mask(self, cls) -> np.ndarray:
         """Over the role's block: the slots that play ``cls``."""
         return self.population.adversary[self.population.blocks[self.role]] == cls.kind
@@ -95,11 +108,7 @@ class Builders(RoleSet):
 
     def label_flippers(self) -> np.ndarray:
         """Over the role's block: the members who train on flipped labels."""
-        flips = np.zeros(len(self.population.blocks[self.role]), dtype=bool)
-        for cls in behaviours_of(self.role):
-            if cls.flips_labels:
-                flips |= self.kind_mask(cls)
-        return flips
+        return self.trait(self.population.blocks[self.role], "flips_labels")
 
     def submissions(self, thetas, trained, network_model, rng, params):
         """(models, submitted) by builder position: honest members submit what they trained
@@ -145,11 +154,7 @@ class ComputeProviders(RoleSet):
 
     def asks(self, slots: np.ndarray) -> np.ndarray:
         """Each member's ask per unit: its cost times (1 + its strategy's markup)."""
-        markup = np.zeros(len(slots))
-        kinds = self.population.adversary[slots]
-        for cls in behaviours_of(self.role):
-            markup[kinds == cls.kind] = cls.markup
-        return self.population.unit_cost[slots] * (1.0 + markup)
+        return self.population.unit_cost[slots] * (1.0 + self.trait(slots, "markup"))
 
 
 class DataProviders(RoleSet):
@@ -157,11 +162,7 @@ class DataProviders(RoleSet):
 
     def licensing(self, slots: np.ndarray) -> np.ndarray:
         """Which of the members ``slots`` license their records."""
-        licenses = np.ones(len(slots), dtype=bool)
-        kinds = self.population.adversary[slots]
-        for cls in behaviours_of(self.role):
-            licenses[kinds == cls.kind] = cls.licenses
-        return licenses
+        return self.trait(slots, "licenses")
 
 
 class Coordinators(RoleSet):

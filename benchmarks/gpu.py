@@ -15,7 +15,6 @@ time would pass ``--budget`` seconds (10 minutes by default).  The machine, plat
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=600.0, help="seconds for all rows")
     args = parser.parse_args(argv)
     import jax
-    from learning import machine_name
+    from learning import machine_name, save_results
 
     device = jax.devices()[0]
     name = machine_name()
@@ -118,12 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['seconds_per_epoch']:>8.2f} {row['peak_rss_mb']:>8.0f}",
             flush=True,
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"gpu-{name}.json"
     result = {"machine": name, "platform": device.platform, "device": device.device_kind,
               "scale": args.scale, "rows": rows}  # fmt: skip
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    save_results(f"gpu-{name}.json", result)
     return 0
 
 

@@ -41,6 +41,15 @@ from sim.learning.training import LocalTrainer
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 
 
+def save_results(filename: str, result: dict) -> Path:
+    """Write one benchmark's result as JSON to $BENCH_RESULTS/filename and say where."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / filename
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+    return out
+
+
 def machine_name() -> str:
     device = jax.devices()[0]
     kind = device.device_kind if device.platform != "cpu" else _cpu_model()

@@ -9,7 +9,6 @@ Prints a table and writes $BENCH_RESULTS/mnist1d-<machine>.json.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ PUBLISHED = {"logreg": 0.32, "mlp": 0.68, "cnn1d": 0.94}
 
 
 def main() -> None:
-    from learning import machine_name
+    from learning import machine_name, save_results
     from mnist1d.data import get_dataset_args, make_dataset
 
     from sim.learning.centralized import test_accuracy, train_centrally
@@ -48,10 +47,7 @@ def main() -> None:
             f"{seconds:>8.1f}",
             flush=True,
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"mnist1d-{name}.json"
-    out.write_text(json.dumps({"machine": name, "rows": rows}, indent=2) + "\n")
-    print(f"wrote {out}")
+    save_results(f"mnist1d-{name}.json", {"machine": name, "rows": rows})
 
 
 if __name__ == "__main__":

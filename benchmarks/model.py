@@ -151,11 +151,10 @@ def against(commit: str, sizes: list[int], epochs: int, repeats: int, name: str)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=root,
                            check=False, capture_output=True)  # fmt: skip
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"model-against-{commit[:10]}-{name}.json"
+    from learning import save_results
+
     result = {"machine": name, "old": commit, "repeats": repeats, "rows": rows}
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {out}")
+    save_results(f"model-against-{commit[:10]}-{name}.json", result)
 
 
 def compare(arm: list[str], sizes: list[int], epochs: int, repeats: int, name: str) -> None:
@@ -170,11 +169,12 @@ def compare(arm: list[str], sizes: list[int], epochs: int, repeats: int, name: s
             runs["arm"].append(run_one(size, epochs, extra=arm))
         row = {"participants": size, "epochs": epochs, "arm": arm, "runs": runs}
         rows.append(row | paired_medians(size, runs, "arm", "base"))
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    from learning import save_results
+
     label = "-".join(a.replace("=", "_").replace(".", "_") for a in arm)
-    out = RESULTS / f"model-arm-{label}-{name}.json"
-    out.write_text(json.dumps({"machine": name, "repeats": repeats, "rows": rows}, indent=2) + "\n")
-    print(f"wrote {out}")
+    save_results(
+        f"model-arm-{label}-{name}.json", {"machine": name, "repeats": repeats, "rows": rows}
+    )
 
 
 def main() -> None:
@@ -191,7 +191,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one, args.epochs, extra)))
         return
-    from learning import machine_name
+    from learning import machine_name, save_results
 
     name = machine_name()
     if args.against:
@@ -228,10 +228,7 @@ def main() -> None:
             f"{per_epoch / size * 1e6:>15.2f} {row['peak_rss_mb']:>8.0f}",
             flush=True,
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"model-{name}.json"
-    out.write_text(json.dumps({"machine": name, "rows": rows}, indent=2) + "\n")
-    print(f"wrote {out}")
+    save_results(f"model-{name}.json", {"machine": name, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -34,6 +34,19 @@ class RoleStrategies:
     def names(self) -> tuple[str, ...]:
         return tuple(cls.kind or "honest" for cls in self.classes)
 
+    @property
+    def kinds(self) -> np.ndarray:
+        """The population's ``adversary`` value of each strategy, by strategy index."""
+        return np.array([cls.kind for cls in self.classes], dtype=object)
+
+    def index_of(self, kinds: np.ndarray) -> np.ndarray:
+        """Strategy index of each kind (one comparison per strategy, none per agent); a kind
+        outside the set (a Sybil identity) maps to 0, honest play."""
+        index = np.zeros(len(kinds), dtype=np.int64)
+        for i, kind in enumerate(self.kinds):
+            index[kinds == kind] = i
+        return index
+
 
 def strategy_classes(role_set) -> tuple:
     honest = role_set.agent_class("")
@@ -47,9 +60,9 @@ def init_strategies(world, rules: dict, exploration: float) -> dict[Role, RoleSt
     for role in ADAPTING_ROLES:
         rule = rules[role]
         classes = strategy_classes(world.roles[role])
-        kinds = world.population.adversary[world.population.blocks[role]]
-        index = {cls.kind: i for i, cls in enumerate(classes)}
-        given = np.array([index.get(kind, 0) for kind in kinds], dtype=np.int64)
+        given = RoleStrategies(classes, rule, None).index_of(
+            world.population.adversary[world.population.blocks[role]]
+        )
         rows = one_hot(given, len(classes))
         if rule.adapts:
             rows = (1.0 - exploration) * rows + exploration / len(classes)

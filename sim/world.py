@@ -66,7 +66,9 @@ class EconomyState:
 
     @property
     def revealed_weights(self) -> np.ndarray:
-        """The agreed weights other validators can see now (``reveal_interval`` rounds old)."""
+        """The agreed weights other validators can see now (``reveal_interval`` rounds old):
+        commit-reveal, as Bittensor's ``commit_weights``/``reveal_weights`` extrinsics delay a
+        validator's weights by a number of tempos (opentensor/subtensor, pallets/subtensor)."""
         return self.agreed[0]
 
 

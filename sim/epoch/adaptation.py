@@ -20,41 +20,38 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.adaptation.base import draw, put_rows, take_rows
-from sim.roles import Role
 from sim.strategies import CHEATING_ROLES
 
 
-def _members(world, role: Role) -> np.ndarray:
-    """Positions of the active members that may adapt (Sybil identities keep their part)."""
+def adapting(world):
+    """(role, its strategies, positions of its active members that may adapt) for every role
+    whose rule adapts and has such members (Sybil identities keep their part)."""
     p = world.population
-    slots = p.blocks[role]
-    kinds = [cls.kind for cls in world.strategies[role].classes]
-    return np.flatnonzero(p.active[slots] & np.isin(p.adversary[slots], kinds))
+    for role, strategies in world.strategies.items():
+        slots = p.blocks[role]
+        members = np.flatnonzero(p.active[slots] & np.isin(p.adversary[slots], strategies.kinds))
+        if strategies.rule.adapts and len(members):
+            yield role, strategies, members
 
 
 def choose_strategies(world) -> None:
     p = world.population
-    for role, strategies in world.strategies.items():
-        members = _members(world, role)
-        if not (strategies.rule.adapts and len(members)):
-            continue
+    for role, strategies, members in adapting(world):
         policy = strategies.rule.policy(take_rows(strategies.state, members))
-        chosen = draw(policy, world.strategy_rng)
+        chosen = strategies.kinds[draw(policy, world.strategy_rng)]
         slots = p.blocks[role][members]
-        for slot, cls in zip(slots.tolist(), (strategies.classes[c] for c in chosen), strict=True):
-            p.adversary[slot] = cls.kind
-            world.recast(slot, cls)
+        switched = p.adversary[slots] != chosen
+        p.adversary[slots] = chosen
+        # Only the agents that switched change class (mesa registers agents by class).
+        for slot in slots[switched].tolist():
+            world.recast(slot, world.roles[role].agent_class(p.adversary[slot]))
 
 
 def learn_strategies(world) -> None:
     p = world.population
-    for role, strategies in world.strategies.items():
-        members = _members(world, role)
-        if not (strategies.rule.adapts and len(members)):
-            continue
-        index = {cls.kind: i for i, cls in enumerate(strategies.classes)}
+    for role, strategies, members in adapting(world):
         slots = p.blocks[role][members]
-        chosen = np.array([index[kind] for kind in p.adversary[slots]], dtype=np.int64)
+        chosen = strategies.index_of(p.adversary[slots])
         payoffs = p.profit[slots].astype(np.float64)
         counterfactual = peer_means(chosen, payoffs, len(strategies.classes))
         part = take_rows(strategies.state, members)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.adversary import behaviours_of
 from sim.epoch.results import Evaluation, Submissions, TrainingData
 from sim.roles import Role
 
@@ -41,9 +40,9 @@ def scored(world, online, submitted) -> np.ndarray:
     p = world.population
     result = np.zeros(p.size)
     slots = world.organisation.evaluator_slots(world)
-    validators = world.roles[Role.VALIDATOR]
-    evaluating = [c.kind for c in (validators.agent_class(""), *behaviours_of(Role.VALIDATOR))]
-    evaluating = [k for k in evaluating if validators.agent_class(k).evaluates]
-    paying = (p.role[slots] == Role.VALIDATOR) & np.isin(p.adversary[slots], evaluating)
-    result[slots[online & paying]] = submitted.sum()
+    validators = slots[p.role[slots] == Role.VALIDATOR]
+    pays = world.roles[Role.VALIDATOR].trait(validators, "evaluates")
+    scoring = np.zeros(len(slots), dtype=bool)
+    scoring[p.role[slots] == Role.VALIDATOR] = pays
+    result[slots[online & scoring]] = submitted.sum()
     return result
