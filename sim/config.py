@@ -150,6 +150,10 @@ class LearningConfig:
     licenses_per_builder: int = 2  # shards a builder trains on each epoch
     learning_rate: float = 0.5
     max_local_steps: int = 10
+    # Records per local step: null uses all of a builder's records (full batch); a number draws
+    # a minibatch of that size with replacement, so a step costs the same whatever a builder
+    # holds (what large economies need; configs/scale/n100k.yaml sets 32).
+    batch_size: int | None = None
     steps_per_unit: float = 2.0  # local steps one compute unit pays for
     # Held-out records each evaluator scores on at least; fewer evaluators than the validation
     # pool can serve at this size share overlapping samples of it.
@@ -193,6 +197,8 @@ class LearningConfig:
         if self.quantity_beta <= 0:
             raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")
         _at_least("learning.hidden", self.hidden, 1)
+        if self.batch_size is not None:
+            _at_least("learning.batch_size", self.batch_size, 1)
         _at_least("learning.hidden_layers", self.hidden_layers, 1)
         _fraction("learning.test_fraction", self.test_fraction)
         _fraction("learning.validation_fraction", self.validation_fraction)

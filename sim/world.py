@@ -209,6 +209,7 @@ class World:
             evaluation_memory_mb=learning.evaluation_memory_mb,
             quality_sample=learning.quality_sample,
             training_memory_mb=learning.training_memory_mb,
+            batch_size=learning.batch_size,
         )
 
     def _genesis(self, initial: dict) -> None:

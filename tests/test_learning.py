@@ -214,13 +214,16 @@ def test_mnist1d_cnn_reaches_its_published_accuracy():
 
 
 @pytest.mark.parametrize("own_models", [False, True])
-def test_training_in_groups_of_builders_matches_training_all_at_once(own_models):
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_training_in_groups_of_builders_matches_training_all_at_once(own_models, batch_size):
+    """Also with minibatches: builder b's draws depend on b and the call, not on its group."""
     from sim.learning.data import load_digits_splits
     from sim.learning.engine import make_engine
 
     rng = np.random.default_rng(2)
     splits = load_digits_splits(rng, 0.2, 0.15)
-    engine = make_engine(splits, rng, 10, 4, 0.5, 2, 0.5, 5)
+    engine = make_engine(splits, rng, 10, 4, 0.5, 2, 0.5, 5, batch_size=batch_size)
+    key = engine.batch_key
     n = 13
     table = np.full((n, engine.records_per_builder), -1)
     for b in range(n):
@@ -236,12 +239,56 @@ def test_training_in_groups_of_builders_matches_training_all_at_once(own_models)
     assert engine.train_rows() >= n
     engine.train_budget_bytes = 1
     assert engine.train_rows() == 1
+    engine.batch_key = key
     one_by_one = engine.train(table, steps, flips, start)
     engine.train_budget_bytes = 10**9
     per_row = 10**9 // engine.train_rows()
     engine.train_budget_bytes = 4 * per_row + 1
     assert engine.train_rows() == 4
+    engine.batch_key = key
     in_fours = engine.train(table, steps, flips, start)
     np.testing.assert_allclose(one_by_one, whole, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(in_fours, whole, rtol=1e-5, atol=1e-6)
     assert np.array_equal(one_by_one[steps == 0], whole[steps == 0])  # no step: the start
+
+
+def test_minibatches_of_a_single_record_equal_full_batch_steps():
+    """A builder holding one record draws it every time, so any batch size takes the same steps
+    as full-batch descent (flipped labels included); with many records the draws differ from
+    the full batch, change from one call to the next, and repeat with the same seed."""
+    from sim.learning.engine import make_engine
+
+    def engine(batch_size):
+        rng = np.random.default_rng(3)
+        return make_engine(load_digits_splits(rng, 0.2, 0.15), rng, 10, 4, 0.5, 2, 0.5, 5,
+                           model_name="mlp", hidden=8, batch_size=batch_size)  # fmt: skip
+
+    full, sampled = engine(None), engine(16)
+    n, width = 6, full.records_per_builder
+    single = np.full((n, width), -1)
+    single[np.arange(n), np.arange(n) * 7 % width] = np.arange(n) * 31  # one record, anywhere
+    steps, flips = np.array([5, 3, 0, 5, 1, 4]), np.arange(n) % 2 == 0
+    np.testing.assert_allclose(
+        sampled.train(single, steps, flips), full.train(single, steps, flips), rtol=1e-5, atol=1e-6
+    )
+    many = np.tile(np.arange(width), (n, 1))
+    first, second = sampled.train(many, steps), sampled.train(many, steps)
+    trained = steps > 0
+    assert not np.allclose(first[trained], full.train(many, steps)[trained])
+    assert not np.allclose(first[trained], second[trained])
+    again = engine(16)
+    again.train(single, steps, flips)  # the same calls in the same order: the same draws
+    np.testing.assert_array_equal(first, again.train(many, steps))
+    np.testing.assert_array_equal(first[~trained], np.asarray(full.theta)[None])
+
+
+def test_minibatch_training_learns_digits():
+    from sim.learning.engine import make_engine
+
+    rng = np.random.default_rng(4)
+    splits = load_digits_splits(rng, 0.2, 0.15)
+    engine = make_engine(splits, rng, 4, 2, 0.5, 4, 0.5, 10, batch_size=32)
+    table = np.tile(np.arange(len(splits.y_train)), (1, 1))
+    for _ in range(20):
+        engine.set_network_model(engine.train(table, np.array([10]))[0])
+    assert engine.test_accuracy() > 0.85

@@ -7,6 +7,8 @@ their capacity, so each jitted function compiles once per run.
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -46,11 +48,19 @@ class LearningEngine:
         max_local_steps: int,
         model=None,
         init_key=None,
+        batch_size: int | None = None,
     ):
         self.splits = splits
         self.model = model or LogisticRegression(splits.n_features, splits.n_classes)
-        self.trainer = LocalTrainer(self.model, optax.sgd(learning_rate), max_local_steps)
+        self.trainer = LocalTrainer(
+            self.model, optax.sgd(learning_rate), max_local_steps, batch_size
+        )
         self.theta = self.model.init(init_key)
+        # Minibatch draws: a key of their own, split once per training call (none without
+        # minibatches), so that full-batch runs draw nothing.
+        self.batch_key = jax.random.fold_in(
+            init_key if init_key is not None else jax.random.PRNGKey(0), 1
+        )
         self.records_per_builder = records_per_builder
         self.shard_table = pad_rows(shards)
         self.record_owner = np.full(len(splits.y_train), -1, dtype=np.int64)
@@ -66,6 +76,7 @@ class LearningEngine:
         self.test_x = jnp.asarray(splits.x_test)[None]
         self.test_y = jnp.asarray(splits.y_test)[None]
         self.test_mask = jnp.ones((1, len(splits.y_test)), jnp.float32)
+        self._pool = None  # the train pool on the device, for minibatches
 
     @property
     def record_bytes(self) -> int:
@@ -94,7 +105,8 @@ class LearningEngine:
         values, and four of the parameters) fit the budget."""
         width = self.model.n_params // self.splits.n_features + self.splits.n_classes
         per_record = self.splits.n_features + width
-        per_row = 3 * self.records_per_builder * per_record + 4 * self.model.n_params
+        records = self.trainer.batch_size or self.records_per_builder
+        per_row = 3 * records * per_record + 4 * self.model.n_params + self.records_per_builder
         return max(1, self.train_budget_bytes // (per_row * BYTES_PER_VALUE))
 
     def train(
@@ -108,10 +120,32 @@ class LearningEngine:
         ``start`` (B, d) when peers keep their own models; returns (B, d) models.  Builders
         marked in ``flip_labels`` train on labels y ↦ C − 1 − y.  Builders are trained
         ``train_rows()`` at a time (``in_chunks``), so that memory stays bounded whatever their
-        number."""
-        return in_chunks(
-            self._train, self.train_rows(), 0, record_table, np.asarray(n_steps), flip_labels, start
+        number.  With minibatches, builder b's draws come from this call's key folded with b."""
+        if self.trainer.batch_size is None:
+            train, extra = self._train, ()
+        else:
+            self.batch_key, key = jax.random.split(self.batch_key)
+            train, extra = partial(self._train_sampled, key), (np.arange(len(record_table)),)
+        n_steps = np.asarray(n_steps)
+        flips = np.zeros(len(n_steps), bool) if flip_labels is None else np.asarray(flip_labels)
+        return in_chunks(train, self.train_rows(), 0, record_table, n_steps, flips, start, *extra)
+
+    def _train_sampled(self, key, record_table, n_steps, flip_labels, start, positions):
+        # Valid records first in each row, so that a draw of r < n_rows lands on one.
+        rows = np.take_along_axis(
+            record_table, np.argsort(record_table < 0, axis=1, kind="stable"), 1
         )
+        n_rows = (record_table >= 0).sum(axis=1)
+        keys = jax.vmap(jax.random.fold_in, (None, 0))(key, jnp.asarray(positions))
+        if self._pool is None:
+            self._pool = jnp.asarray(self.splits.x_train), jnp.asarray(self.splits.y_train)
+        arrays = (jnp.asarray(rows, jnp.int32), jnp.asarray(n_rows, jnp.int32))
+        arrays += (jnp.asarray(flip_labels), jnp.asarray(n_steps, jnp.int32), keys)
+        if start is None:
+            thetas = self.trainer.sample_all(self.theta, *self._pool, *arrays)
+        else:
+            thetas = self.trainer.sample_each(jnp.asarray(start, jnp.float32), *self._pool, *arrays)
+        return np.array(thetas)
 
     def _train(
         self,
@@ -121,7 +155,7 @@ class LearningEngine:
         start: np.ndarray | None = None,
     ) -> np.ndarray:
         x, y, mask = self._gather(record_table, self.splits.x_train, self.splits.y_train)
-        if flip_labels is not None and np.any(flip_labels):
+        if np.any(flip_labels):
             flipped = self.splits.n_classes - 1 - y
             y = jnp.where(jnp.asarray(flip_labels)[:, None], flipped, y)
         steps = jnp.asarray(n_steps, jnp.int32)
@@ -287,6 +321,7 @@ def make_engine(
     evaluation_memory_mb: int = 256,
     quality_sample: int = 1000,
     training_memory_mb: int = 1024,
+    batch_size: int | None = None,
 ) -> LearningEngine:
     """Partition the train pool among data-provider slots (Dirichlet(α) by default), give every
     evaluator its held-out records (``validation_pools``), and size builders' batches to
@@ -299,7 +334,7 @@ def make_engine(
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden, hidden_layers)
     init_key = jax.random.PRNGKey(int(rng.integers(2**31)))
     engine = LearningEngine(
-        splits, shards, pools, width, learning_rate, max_local_steps, model, init_key
+        splits, shards, pools, width, learning_rate, max_local_steps, model, init_key, batch_size
     )
     engine.score_budget_bytes = int(evaluation_memory_mb) * 2**20
     engine.quality_sample = int(quality_sample)
