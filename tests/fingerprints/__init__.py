@@ -6,6 +6,13 @@ default population) with a few overrides, 8 epochs.  Its fingerprint is, per sce
 column of ``metrics.parquet``, every scorecard value and the number of ledger events by kind,
 reason and visibility with the ledger's final hash.  ``python -m tests.fingerprints`` rewrites ``expected.json`` from the current code;
 do that only in the commit of a deliberate behaviour change, and say why in its message.
+
+Floats are kept bit for bit, but the last bits of float32 JAX results depend on the machine (its
+vector instructions) and on the versions of the numerical libraries.  ``environment()`` is kept
+beside the fingerprints: on the same environment every value and the ledger hash must match
+exactly; on another, floats must match to a relative 10⁻⁶ (far above float32 rounding, far
+below any change of behaviour) and counts exactly, and the hash, which no tolerance can read,
+is not compared.
 """
 
 from __future__ import annotations
@@ -37,6 +44,28 @@ CASES = {
     ],
     "multi_krum_sign_flippers": ["aggregation=multi_krum", "adversaries.sign_flippers=0.25"],
 }
+
+
+def environment() -> dict:
+    """What decides the last bits of a float: CPU vector extensions and library versions."""
+    import platform
+    from importlib.metadata import version
+
+    flags: set[str] = set()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("flags"):
+                flags = {
+                    f for f in line.split(":")[1].split() if f.startswith(("avx", "fma", "amx"))
+                }
+                break
+    packages = ("numpy", "jax", "jaxlib", "scipy")
+    return {
+        "machine": platform.machine(),
+        "vector_extensions": sorted(flags),
+        **{name: version(name) for name in packages},
+    }
 
 
 def ledger_events(path: Path) -> dict:
@@ -93,6 +122,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as folder:
             expected[case] = fingerprint(overrides, Path(folder))
         print(case, "done", file=sys.stderr)
+    expected["_environment"] = environment()
     EXPECTED.write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     print(f"wrote {EXPECTED}")
     return 0
