@@ -221,6 +221,25 @@ class LearningConfig:
 
 
 @dataclass
+class ValidationConfig:
+    # Submissions each evaluator scores per epoch, drawn at random (those it never scored
+    # first); the rest read as its moving average (null: every submission, every epoch).
+    sample_size: int | None = None
+    # Weight of a fresh margin in an evaluator's moving average of a builder's margin over the
+    # network model (Bittensor's subnet template: neuron.moving_average_alpha, 0.1).
+    moving_average_alpha: float = 0.1
+
+    def __post_init__(self):
+        if self.sample_size is not None:
+            _at_least("validation.sample_size", self.sample_size, 1)
+        if not 0 < self.moving_average_alpha <= 1:
+            raise ConfigError(
+                "validation.moving_average_alpha: must be in (0, 1], got "
+                f"{self.moving_average_alpha}"
+            )
+
+
+@dataclass
 class EconomyConfig:
     consumer_price: float = 1.0  # tokens per epoch of model access (a governed parameter)
     compute_capacity: float = 8.0  # median units a compute provider sells per epoch
@@ -354,6 +373,7 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
     adversaries: Any = field(default_factory=AdversaryConfig)

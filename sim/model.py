@@ -47,12 +47,13 @@ class EconomyModel(mesa.Model):
         ledger_path,
         organisation=None,
     ):
-        population_seed, data_seed, dynamics_seed, strategy_seed = seed.spawn(4)
+        # Spawned children depend only on their index: a stream added last moves no other.
+        population_seed, data_seed, dynamics_seed, strategy_seed, sampling_seed = seed.spawn(5)
         super().__init__(rng=np.random.default_rng(dynamics_seed))
         self.cfg = cfg
         self.name = cfg.scenario.name
         organisation = organisation or build_organisation(cfg)
-        seeds = (population_seed, data_seed, strategy_seed)
+        seeds = (population_seed, data_seed, strategy_seed, sampling_seed)
         adaptation = adaptation_rules(cfg)
         self.world = World(
             self, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation

@@ -17,6 +17,7 @@ import numpy as np
 from hydra.utils import instantiate
 
 from agents.adversary import behaviours_of
+from agents.score_memory import ScoreMemory
 from agents.sets import ROLE_SETS
 from mechanisms import FAMILIES
 from mechanisms.aggregation.base import AggregationState, stateful
@@ -59,6 +60,8 @@ class EconomyState:
     agreed: deque
     friend: int | None  # the builder position a validator cabal backs
     consensus_distance: float = 0.0
+    # Evaluators' moving averages when they score a sample of submissions (agents.score_memory).
+    score_memory: ScoreMemory | None = None
 
     @property
     def consumer_price(self) -> float:
@@ -141,7 +144,7 @@ class World:
     def __init__(
         self, model, cfg, mechanisms, organisation, splits, seeds, ledger_path, adaptation: dict
     ):
-        population_seed, data_seed, strategy_seed = seeds
+        population_seed, data_seed, strategy_seed, sampling_seed = seeds
         self.model, self.cfg, self.rng = model, cfg, model.rng
         self.mechanisms = mechanisms
         self.organisation = organisation
@@ -175,6 +178,10 @@ class World:
         # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
         self.strategy_rng = np.random.default_rng(strategy_seed)
         self.strategies = init_strategies(self, adaptation, cfg.population.strategy_exploration)
+        # Evaluators' samples too, so that scoring every submission draws nothing.
+        self.sampling_rng = np.random.default_rng(sampling_seed)
+        if cfg.validation.sample_size is not None:
+            self.state.score_memory = ScoreMemory.empty(n_evaluators, n_builders)
 
     def _open_ledger(self, path) -> Ledger:
         blocks = self.population.blocks

@@ -49,6 +49,10 @@ from sim.cli import main
         ("incentive.emission_per_epoch=lots", "incentive.emission_per_epoch: expected a number"),
         ("learning.data_path=x.npz", "learning.data_path: is read only with learning.dataset=npz"),
         ("learning.min_validation_records=0", "learning.min_validation_records: must be ≥ 1"),
+        ("learning.batch_size=0", "learning.batch_size: must be ≥ 1, got 0"),
+        ("validation.sample_size=0", "validation.sample_size: must be ≥ 1, got 0"),
+        ("validation.moving_average_alpha=0", "validation.moving_average_alpha: must be in (0, 1]"),
+        ("validation.sampel_size=4", "validation.sampel_size: unknown key"),
         ("output.ledger=some", "output.ledger: must be one of: full, summary; got 'some'"),
         (
             "faults.partition_start=30 faults.partition_length=2",

@@ -1,6 +1,7 @@
 """Phase 5: evaluation.  Every online evaluator scores every submission on its own held-out
-records and sets weights (the organisation says who evaluates: the coordinator, or the
-validator role set with its adversaries).
+records, or with ``validation.sample_size`` a sample of them and its moving average for the rest
+(agents.score_memory), and sets weights (the organisation says who evaluates: the coordinator,
+or the validator role set with its adversaries).
 
 Reads the submissions, the engine's scores and baseline; returns ``Evaluation``: (E, B) weights
 (0 for missing submissions and offline evaluators), each submission's test accuracy, and the
@@ -17,24 +18,37 @@ from sim.roles import Role
 
 def evaluate(world, submissions: Submissions, data: TrainingData) -> Evaluation:
     engine, submitted = world.engine, submissions.submitted
-    scores = engine.score(submissions.thetas)
     online = world.organisation.evaluators_online(world)
+    scores, received = score_submissions(world, submissions.thetas, submitted, online)
     scores[:, ~submitted] = np.nan
     scores[~online, :] = np.nan
     weights = world.organisation.weights(world, scores, online, submitted)
     quality = np.where(submitted, engine.test_accuracy(submissions.thetas), 0.0)
-    # The busiest node receives every submission: the coordinator (plus the raw data handed to
-    # it this epoch) on a platform, each online validator on a network.
-    per_node = int(submitted.sum()) * engine.model_bytes
-    # Every submission travels to every online evaluator, and the new network model back to
+    # The busiest node receives what it scores: the coordinator (plus the raw data handed to it
+    # this epoch) on a platform, each online validator on a network.
+    per_node = received * engine.model_bytes
+    # Those submissions travel to every online evaluator, and the new network model back to
     # every builder (a peer's own model stays put under gossip, which sends one per edge).
     builders = len(world.population.members(Role.BUILDER))
     model_bytes = per_node * int(online.sum()) + builders * engine.model_bytes
     traffic = per_node + data.raw_bytes_moved
-    return Evaluation(weights, quality, traffic, model_bytes, scored(world, online, submitted))
+    counts = scored(world, online, received)
+    return Evaluation(weights, quality, traffic, model_bytes, counts)
 
 
-def scored(world, online, submitted) -> np.ndarray:
+def score_submissions(world, thetas, submitted, online) -> tuple[np.ndarray, int]:
+    """(E, B) scores and the submissions each evaluator received: all of them, or a sample
+    (``validation.sample_size``) with the moving average for the rest."""
+    memory, validation = world.state.score_memory, world.cfg.validation
+    if memory is None:
+        return world.engine.score(thetas), int(submitted.sum())
+    sample = memory.draw(submitted, validation.sample_size, world.sampling_rng)
+    fresh = world.engine.score_sampled(thetas, sample)
+    baseline, alpha = world.engine.baseline(), validation.moving_average_alpha
+    return memory.scores(fresh, sample, baseline, alpha, online), sample.shape[1]
+
+
+def scored(world, online, received: int) -> np.ndarray:
     """(N,) submissions each validator scored itself: online validators whose strategy evaluates
     (weight copiers and a cabal set weights without scoring, and save the cost)."""
     p = world.population
@@ -44,5 +58,5 @@ def scored(world, online, submitted) -> np.ndarray:
     pays = world.roles[Role.VALIDATOR].trait(validators, "evaluates")
     scoring = np.zeros(len(slots), dtype=bool)
     scoring[p.role[slots] == Role.VALIDATOR] = pays
-    result[slots[online & scoring]] = submitted.sum()
+    result[slots[online & scoring]] = received
     return result

@@ -20,7 +20,8 @@ from sim.learning.partition import partition
 from sim.learning.training import (
     LocalTrainer,
     accuracy_per_shard,
-    score_matrix,
+    correct_matrix,
+    correct_pairs,
 )
 
 BYTES_PER_VALUE = 4  # float32 features and parameters
@@ -73,6 +74,8 @@ class LearningEngine:
         self.eval_x, self.eval_y, self.eval_mask = self._gather(
             eval_table, splits.x_validation, splits.y_validation
         )
+        # Accuracy = correct / records, divided here in float64 (see sim.learning.training).
+        self.eval_records = np.maximum((eval_table >= 0).sum(axis=1), 1).astype(np.float64)
         self.test_x = jnp.asarray(splits.x_test)[None]
         self.test_y = jnp.asarray(splits.y_test)[None]
         self.test_mask = jnp.ones((1, len(splits.y_test)), jnp.float32)
@@ -184,12 +187,38 @@ class LearningEngine:
         """(E, B) accuracy of each model on each evaluator's held-out data, computed
         ``score_rows()`` submissions at a time (``in_chunks``) so that peak memory stays bounded
         whatever E × B is; accuracies do not depend on the chunking."""
-        return in_chunks(self._score, self.score_rows(), 1, np.asarray(thetas)).astype(np.float64)
+        correct = in_chunks(self._score, self.score_rows(), 1, np.asarray(thetas))
+        return correct.astype(np.float64) / self.eval_records[:, None]
 
     def _score(self, thetas):
-        return score_matrix(
+        return correct_matrix(
             self.model, jnp.asarray(thetas), self.eval_x, self.eval_y, self.eval_mask
         )
+
+    def pair_rows(self) -> int:
+        """(evaluator, submission) pairs scored per call so that each pair's gathered records
+        and activations, M × (features + first-layer width + C) float32 values, fit the budget."""
+        records = self.eval_mask.shape[1]
+        width = self.model.n_params // self.splits.n_features + self.splits.n_classes
+        per_pair = records * (self.splits.n_features + width) + self.model.n_params
+        return max(1, self.score_budget_bytes // (per_pair * BYTES_PER_VALUE))
+
+    def score_sampled(self, thetas: np.ndarray, sample: np.ndarray) -> np.ndarray:
+        """(E, k) accuracy of submission ``sample[e, j]`` on evaluator e's held-out data: what
+        ``score(thetas)[e, sample[e, j]]`` is, at the cost of E × k pairs instead of E × B,
+        ``pair_rows()`` pairs per call."""
+        evaluators, k = sample.shape
+        rows = np.repeat(np.arange(evaluators), k)
+        thetas = np.asarray(thetas)
+
+        def score(evaluator, submission):
+            return correct_pairs(
+                self.model, jnp.asarray(thetas[submission]), jnp.asarray(evaluator),
+                self.eval_x, self.eval_y, self.eval_mask,
+            )  # fmt: skip
+
+        correct = in_chunks(score, self.pair_rows(), 0, rows, sample.ravel())
+        return correct.reshape(evaluators, k).astype(np.float64) / self.eval_records[:, None]
 
     def validation_accuracy(self, theta: np.ndarray) -> float:
         """Accuracy of one model on all evaluators' held-out data pooled."""
@@ -223,16 +252,17 @@ class LearningEngine:
     def test_accuracy(self, thetas: np.ndarray | None = None) -> np.ndarray | float:
         """Accuracy on the simulator's held-out test set: of θ, or of each row of ``thetas``."""
         if thetas is None:
-            return float(
-                score_matrix(
-                    self.model, self.theta[None], self.test_x, self.test_y, self.test_mask
-                )[0, 0]
+            n = self.test_y.shape[1]
+            correct = correct_matrix(
+                self.model, self.theta[None], self.test_x, self.test_y, self.test_mask
             )
+            return float(correct[0, 0]) / n
         # Many models at once only feed metrics (a submission's quality): a fixed sample of the
         # test set keeps that cost flat as the data grows (the test pool is already shuffled).
         n = min(self.quality_sample, self.test_y.shape[1])
         x, y, mask = self.test_x[:, :n], self.test_y[:, :n], self.test_mask[:, :n]
-        return np.asarray(score_matrix(self.model, jnp.asarray(thetas), x, y, mask)[0])
+        correct = correct_matrix(self.model, jnp.asarray(thetas), x, y, mask)[0]
+        return np.asarray(correct, dtype=np.float64) / n
 
     def local_accuracy(self) -> np.ndarray:
         """(D,) accuracy of the network model on each data provider's own shard."""

@@ -91,11 +91,24 @@ class LocalTrainer:
         return theta
 
 
+# Scoring returns counts of correct predictions, not accuracies: the division happens outside
+# XLA, whose fusions may divide or multiply by a reciprocal (one float32 ulp apart) depending on
+# the shape of the computation and the machine, so that every way of scoring agrees exactly.
+
+
 @partial(jax.jit, static_argnums=0)
-def score_matrix(model: LogisticRegression, thetas, x, y, mask):
-    """Accuracy of every submission (rows of ``thetas``) on every evaluator's data: (E, B)."""
-    per_evaluator = jax.vmap(model.accuracy, in_axes=(0, None, None, None))
+def correct_matrix(model: LogisticRegression, thetas, x, y, mask):
+    """Correct predictions of every submission (rows of ``thetas``) on every evaluator's data:
+    (E, B)."""
+    per_evaluator = jax.vmap(model.correct, in_axes=(0, None, None, None))
     return jax.vmap(per_evaluator, in_axes=(None, 0, 0, 0))(thetas, x, y, mask)
+
+
+@partial(jax.jit, static_argnums=0)
+def correct_pairs(model: LogisticRegression, thetas, evaluators, x, y, mask):
+    """Correct predictions of submission ``thetas[p]`` on evaluator ``evaluators[p]``'s data,
+    per pair p: (P,).  Evaluators' data stay whole on the device; each pair gathers its own."""
+    return jax.vmap(lambda theta, e: model.correct(theta, x[e], y[e], mask[e]))(thetas, evaluators)
 
 
 @partial(jax.jit, static_argnums=0)
