@@ -189,7 +189,9 @@ def test_submission_quality_uses_a_fixed_test_sample_and_the_model_the_whole_poo
 MNIST1D_PUBLISHED = {"logreg": 0.32, "mlp": 0.68, "cnn1d": 0.94}
 
 
-def mnist1d_reference_accuracy(name: str) -> float:
+def mnist1d_reference_accuracy(name: str, seeds: int) -> float:
+    """Mean test accuracy over ``seeds`` trainings (initialisation and batches): one training
+    of the MLP lands anywhere in 0.62–0.68 by its seed alone."""
     from mnist1d.data import get_dataset_args, make_dataset
 
     from sim.learning.centralized import test_accuracy, train_centrally
@@ -197,20 +199,23 @@ def mnist1d_reference_accuracy(name: str) -> float:
 
     data = make_dataset(get_dataset_args())  # the package's own seed and split
     model = make_model(name, 40, 10, hidden=100, layers=2)
-    theta = train_centrally(model, data["x"], data["y"], steps=6000, batch=100, learning_rate=1e-2)
-    return test_accuracy(model, theta, data["x_test"], data["y_test"])
+    accuracies = []
+    for seed in range(seeds):
+        theta = train_centrally(model, data["x"], data["y"], 6000, 100, 1e-2, seed=seed)
+        accuracies.append(test_accuracy(model, theta, data["x_test"], data["y_test"]))
+    return float(np.mean(accuracies))
 
 
 @pytest.mark.parametrize("name", ["logreg", "mlp"])
 def test_mnist1d_linear_and_mlp_reach_their_published_accuracy(name):
-    assert mnist1d_reference_accuracy(name) == pytest.approx(MNIST1D_PUBLISHED[name], abs=0.04)
+    accuracy = mnist1d_reference_accuracy(name, seeds=5)
+    assert accuracy == pytest.approx(MNIST1D_PUBLISHED[name], abs=0.04)
 
 
 @pytest.mark.slow
 def test_mnist1d_cnn_reaches_its_published_accuracy():
-    assert mnist1d_reference_accuracy("cnn1d") == pytest.approx(
-        MNIST1D_PUBLISHED["cnn1d"], abs=0.03
-    )
+    accuracy = mnist1d_reference_accuracy("cnn1d", seeds=3)
+    assert accuracy == pytest.approx(MNIST1D_PUBLISHED["cnn1d"], abs=0.03)
 
 
 @pytest.mark.parametrize("own_models", [False, True])
