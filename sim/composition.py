@@ -103,7 +103,7 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
         configs = compose_scenarios(cfg, overrides)
     for scenario_cfg in configs.values():
         typed = validate(scenario_cfg)
-        check_population_fits_data(typed, len(load_data(typed).y_train))
+        check_population_fits_data(typed, load_data(typed))
         for family in (*FAMILIES, "adaptation"):
             check_parameter_types(family, scenario_cfg[family])
             try:

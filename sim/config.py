@@ -43,6 +43,7 @@ class Partition(StrEnum):
     iid = "iid"
     shards = "shards"
     quantity_skew = "quantity_skew"
+    natural = "natural"  # whole owners per provider (an .npz with an owner array)
 
 
 class ModelKind(StrEnum):
@@ -190,9 +191,19 @@ class LearningConfig:
             if not self.data_path:
                 raise ConfigError("learning.data_path: dataset=npz needs the path of an .npz file")
             try:
-                load_npz(self.data_path)
+                owners = load_npz(self.data_path, with_owners=True)[3]
             except ValueError as error:
                 raise ConfigError(f"learning.data_path: {error}") from error
+            if self.partition == Partition.natural and owners is None:
+                raise ConfigError(
+                    f"learning.partition=natural: {self.data_path} has no owner array; add "
+                    "one (who holds each record) or choose another partition"
+                )
+        elif self.partition == Partition.natural:
+            raise ConfigError(
+                f"learning.partition=natural: learning.dataset={self.dataset} has no owner "
+                "keys; use learning.dataset=npz with an owner array, or another partition"
+            )
         _at_least("learning.shards_per_provider", self.shards_per_provider, 1)
         if self.quantity_beta <= 0:
             raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")

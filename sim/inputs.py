@@ -8,9 +8,20 @@ from sim.config import ConfigError
 from sim.learning.data import load_splits
 
 
-def check_population_fits_data(cfg, n_train: int) -> None:
-    """Every data-provider slot needs at least two training records of its own."""
+def check_population_fits_data(cfg, splits) -> None:
+    """Every data-provider slot needs at least two training records of its own (and, with
+    ``learning.partition=natural``, an owner of its own)."""
     slots = cfg.population.data_providers + cfg.population.newcomer_slots
+    n_train = len(splits.y_train)
+    if cfg.learning.partition == "natural":
+        owners = len(np.unique(splits.owner_train))
+        if owners < slots:
+            raise ConfigError(
+                f"population.data_providers: {cfg.population.data_providers} providers "
+                f"(+{cfg.population.newcomer_slots} newcomer slots) need an owner each, but "
+                f"the training pool of {cfg.learning.data_path} holds {owners}; use at most "
+                f"{owners - cfg.population.newcomer_slots}"
+            )
     if 2 * slots > n_train:
         raise ConfigError(
             f"population.data_providers: {cfg.population.data_providers} providers "

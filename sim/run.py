@@ -86,7 +86,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     _, model_seed = np.random.SeedSequence(first.seed).spawn(2)
     splits = load_data(first)
     for cfg in typed.values():
-        check_population_fits_data(cfg, len(splits.y_train))
+        check_population_fits_data(cfg, splits)
     results = {}
     for name, cfg in typed.items():
         seed = np.random.SeedSequence(model_seed.entropy, spawn_key=model_seed.spawn_key)

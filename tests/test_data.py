@@ -144,3 +144,71 @@ def test_generated_sizes_are_checked(compose):
         compose("learning.dataset=mnist1d", "learning.samples=3")
     configs = compose("learning.dataset=mnist1d", "learning.samples=600", "baseline=null")
     assert configs["decentralized"].learning.samples == 600
+
+
+def test_generated_data_is_kept_and_read_back(tmp_path, monkeypatch):
+    import mnist1d.data
+
+    from sim.learning.data import DATASETS
+
+    monkeypatch.setenv("DEAI_SIM_CACHE", str(tmp_path))
+    x, y, _ = DATASETS["mnist1d"](np.random.default_rng(3), 300, None)
+    (kept,) = tmp_path.glob("mnist1d-*-300-*.npz")
+    assert not list(tmp_path.glob(".*"))  # no half-written file left behind
+
+    def never(args):
+        raise AssertionError("generated again")
+
+    monkeypatch.setattr(mnist1d.data, "make_dataset", never)
+    again, labels, _ = DATASETS["mnist1d"](np.random.default_rng(3), 300, None)
+    np.testing.assert_array_equal(again, x)
+    np.testing.assert_array_equal(labels, y)
+    kept.write_bytes(b"damaged")
+    with pytest.raises(AssertionError, match="generated again"):  # a damaged file is remade
+        DATASETS["mnist1d"](np.random.default_rng(3), 300, None)
+    monkeypatch.setenv("DEAI_SIM_CACHE", "off")
+    with pytest.raises(AssertionError, match="generated again"):
+        DATASETS["mnist1d"](np.random.default_rng(3), 300, None)
+
+
+@given(st.integers(1, 30), st.integers(1, 12), st.integers(0, 2**31 - 1))
+@settings(max_examples=50, deadline=None)
+def test_natural_partition_gives_each_part_whole_owners(n_owners, n_parts, seed):
+    from sim.learning.partition import natural_partition
+
+    rng = np.random.default_rng(seed)
+    owners = rng.choice(np.arange(100, 100 + n_owners), 200)
+    if len(np.unique(owners)) < n_parts:
+        with pytest.raises(ValueError, match="owners"):
+            natural_partition(owners, n_parts, rng)
+        return
+    parts = natural_partition(owners, n_parts, rng)
+    together = np.sort(np.concatenate(parts))
+    np.testing.assert_array_equal(together, np.arange(200))  # disjoint and complete
+    held = [set(owners[part]) for part in parts]
+    assert all(held[i].isdisjoint(held[j]) for i in range(n_parts) for j in range(i))
+    counts = [len(h) for h in held]
+    assert max(counts) - min(counts) <= 1 and min(counts) >= 1
+
+
+def test_an_npz_with_owners_runs_with_natural_partition(compose, tmp_path):
+    from sim.run import run_scenarios
+
+    rng = np.random.default_rng(0)
+    owners = rng.integers(0, 40, 600)
+    y = (owners % 3 + rng.integers(0, 2, 600)) % 4  # each owner favours a few labels
+    x = y[:, None] + rng.normal(size=(600, 6))
+    path = tmp_path / "owned.npz"
+    np.savez(path, X=x, y=y, owner=owners)
+    args = ["learning.dataset=npz", f"learning.data_path={path}", "learning.partition=natural"]
+    summary = run_scenarios(compose(*args), tmp_path / "run", progress=False)
+    assert summary["scenarios"]
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match="need an owner each, but"):
+        compose(*args, "population.data_providers=60")
+    np.savez(path, X=x, y=y)
+    with pytest.raises(ConfigError, match="has no owner array"):
+        compose(*args)
+    with pytest.raises(ConfigError, match="dataset=digits has no owner keys"):
+        compose("learning.partition=natural")

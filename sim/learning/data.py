@@ -7,7 +7,10 @@ scaled to [0, 1].
 
 from __future__ import annotations
 
+import os
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +30,9 @@ class Splits:
     x_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+    # Who holds each training record, where the data set says (a writer, a device, a site):
+    # ``learning.partition=natural`` gives each data provider whole owners.  None: no such key.
+    owner_train: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -52,8 +58,10 @@ def split_pools(
     test_fraction: float,
     validation_fraction: float,
     n_classes: int,
+    owners: np.ndarray | None = None,
 ) -> Splits:
-    """Shuffle once and cut into test, validation and train pools (in that order)."""
+    """Shuffle once and cut into test, validation and train pools (in that order); the
+    training records keep their ``owners`` key."""
     if test_fraction + validation_fraction >= 1.0:
         raise ValueError("test_fraction + validation_fraction must be below 1")
     order = rng.permutation(len(y))
@@ -70,6 +78,7 @@ def split_pools(
         x_test=x[test],
         y_test=y[test],
         n_classes=n_classes,
+        owner_train=None if owners is None else np.asarray(owners)[train],
     )
 
 
@@ -91,18 +100,15 @@ def gaussian_mixture(
     return x, y
 
 
-def load_npz(path) -> tuple[np.ndarray, np.ndarray, int]:
+def load_npz(path, with_owners: bool = False):
     """Read a user's data set from an .npz with arrays ``X`` (n × features, numeric) and ``y``
-    (n labels).  Labels are mapped to 0..C−1 in sorted order.  Raises ValueError naming what is
-    wrong: a missing file, a missing array, mismatched lengths, non-numeric features, fewer than
-    two classes."""
-    from pathlib import Path
-
+    (n labels), and optionally ``owner`` (n keys: who holds each record).  Labels are mapped to
+    0..C−1 in sorted order.  Returns (X, y, C), or (X, y, C, owner or None) ``with_owners``.
+    Raises ValueError naming what is wrong: a missing file, a missing array, mismatched
+    lengths, non-numeric features, fewer than two classes."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
-    import zipfile
-
     if not zipfile.is_zipfile(path):  # np.load would try to unpickle it instead
         raise ValueError(f"{path} is not a readable .npz file (not a zip archive)")
     try:
@@ -113,6 +119,7 @@ def load_npz(path) -> tuple[np.ndarray, np.ndarray, int]:
                     f"{path} lacks array(s) {', '.join(sorted(missing))}; it has {', '.join(archive.files) or 'none'}"
                 )
             x, y = archive["X"], archive["y"]
+            owners = archive["owner"] if "owner" in archive.files else None
     except (OSError, EOFError) as error:  # not a zip/npz at all
         raise ValueError(f"{path} is not a readable .npz file ({error})") from error
     if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
@@ -122,17 +129,21 @@ def load_npz(path) -> tuple[np.ndarray, np.ndarray, int]:
     classes, labels = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(f"{path}: y must hold at least two classes")
-    return x.astype(np.float32), labels.astype(np.int32), len(classes)
+    if owners is not None and owners.shape != y.shape:
+        raise ValueError(f"{path}: owner must be (n,) like y; got {owners.shape}")
+    result = x.astype(np.float32), labels.astype(np.int32), len(classes)
+    return (*result, owners) if with_owners else result
 
 
-# name → loader(rng, samples, path) -> (x, y, n_classes); ``dataset`` registers one.
+# name → loader(rng, samples, path) -> (x, y, n_classes[, owners]); ``dataset`` registers one.
 DATASETS: dict = {}
 
 
 def dataset(name: str):
     """Register a data set loader under ``learning.dataset=name``.  The loader gets the run's
     data generator, ``learning.samples`` (None: the set's own size) and ``learning.data_path``,
-    and returns features (n, d) float32, labels (n,) int32 in 0..C−1 and C."""
+    and returns features (n, d) float32, labels (n,) int32 in 0..C−1 and C, and optionally
+    each record's owner key (n,) for ``learning.partition=natural``."""
 
     def register(loader):
         DATASETS[name] = loader
@@ -166,7 +177,7 @@ def _mnist1d(rng, samples, path):
 def _npz(rng, samples, path):
     if samples is not None:
         raise ValueError("an .npz data set has the size of its file; drop learning.samples")
-    return load_npz(path)
+    return load_npz(path, with_owners=True)
 
 
 def mnist1d(rng: np.random.Generator, samples: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -180,6 +191,7 @@ def mnist1d(rng: np.random.Generator, samples: int) -> tuple[np.ndarray, np.ndar
     (arXiv:2011.14439); github.com/greydanus/mnist1d.
     """
     import random
+    from importlib.metadata import version
 
     from mnist1d.data import get_dataset_args, make_dataset
 
@@ -187,13 +199,55 @@ def mnist1d(rng: np.random.Generator, samples: int) -> tuple[np.ndarray, np.ndar
     args.num_samples = int(samples)
     args.seed = int(rng.integers(2**31 - 1))
     args.train_split = 1.0  # the economy draws its own train, validation and test pools
-    saved = random.getstate(), np.random.get_state()  # noqa: NPY002 (the package seeds it)
-    try:
-        data = make_dataset(args)
-    finally:
-        random.setstate(saved[0])
-        np.random.set_state(saved[1])  # noqa: NPY002
-    return data["x"].astype(np.float32), data["y"].astype(np.int32), 10
+
+    def generate():
+        saved = random.getstate(), np.random.get_state()  # noqa: NPY002 (the package seeds it)
+        try:
+            data = make_dataset(args)
+        finally:
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])  # noqa: NPY002
+        return data["x"].astype(np.float32), data["y"].astype(np.int32)
+
+    # Generation is a Python loop over samples (about 50 s for 200,000): keep what was made.
+    name = f"mnist1d-{version('mnist1d')}-{args.num_samples}-{args.seed}"
+    x, y = cached(name, generate)
+    return x, y, 10
+
+
+def cache_folder() -> Path | None:
+    """Where generated data sets are kept: $DEAI_SIM_CACHE, else $XDG_CACHE_HOME/deai-sim,
+    else ~/.cache/deai-sim; ``DEAI_SIM_CACHE=off`` keeps nothing."""
+    chosen = os.environ.get("DEAI_SIM_CACHE")
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "deai-sim"
+
+
+def cached(name: str, make) -> tuple[np.ndarray, np.ndarray]:
+    """``make()``'s (x, y), read from the cache folder when an earlier call left them there;
+    written atomically (a temporary file renamed), so that parallel jobs never read half a
+    file.  A cache that cannot be read or written is regenerated or skipped, never fatal."""
+    folder = cache_folder()
+    path = None if folder is None else folder / f"{name}.npz"
+    if path is not None and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return archive["x"], archive["y"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            pass  # damaged: make it again
+    x, y = make()
+    if path is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f".{name}.{os.getpid()}.npz"
+            np.savez(partial, x=x, y=y)
+            os.replace(partial, path)
+        except OSError:
+            pass
+    return x, y
 
 
 def load_splits(
@@ -207,5 +261,6 @@ def load_splits(
     """The data set registered as ``dataset`` (``DATASETS``), split into the economy's pools."""
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of: {', '.join(DATASETS)}; got {dataset!r}")
-    x, y, n_classes = DATASETS[dataset](rng, samples, data_path)
-    return split_pools(x, y, rng, test_fraction, validation_fraction, n_classes=n_classes)
+    x, y, n_classes, *owners = DATASETS[dataset](rng, samples, data_path)
+    owners = owners[0] if owners else None
+    return split_pools(x, y, rng, test_fraction, validation_fraction, n_classes, owners)

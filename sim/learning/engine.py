@@ -357,8 +357,9 @@ def make_engine(
     evaluator its held-out records (``validation_pools``), and size builders' batches to
     ``licenses_per_builder`` full shards."""
     shards = partition(
-        partition_kind, splits.y_train, n_data_slots, rng, alpha, shards_per_part, quantity_beta
-    )
+        partition_kind, splits.y_train, n_data_slots, rng, alpha, shards_per_part, quantity_beta,
+        splits.owner_train,
+    )  # fmt: skip
     pools = validation_pools(len(splits.y_validation), n_evaluators, min_validation_records, rng)
     width = licenses_per_builder * max(len(s) for s in shards)
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden, hidden_layers)

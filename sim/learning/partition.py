@@ -107,7 +107,29 @@ def quantity_skew_partition(
     return [np.sort(p) for p in np.split(rng.permutation(n_samples), cuts)]
 
 
-PARTITIONS = ("dirichlet", "iid", "shards", "quantity_skew")
+def natural_partition(
+    owners: np.ndarray, n_parts: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Whole owners per part: the data set's own owner keys (a writer, a device, a site) are
+    shuffled and dealt into ``n_parts`` groups of (almost) equal numbers of owners, and a part
+    holds every record of its owners.  The non-IID-ness is the data's own, as in LEAF's
+    per-writer FEMNIST split (Caldas et al., "LEAF: A Benchmark for Federated Settings",
+    arXiv:1812.01097, 2018).  Needs at least ``n_parts`` distinct owners."""
+    keys, owner_of = np.unique(np.asarray(owners), return_inverse=True)
+    if len(keys) < n_parts:
+        raise ValueError(
+            f"the data set has {len(keys)} owners in its training pool, fewer than the "
+            f"{n_parts} data-provider slots that need one each"
+        )
+    groups = np.array_split(rng.permutation(len(keys)), n_parts)
+    part_of_owner = np.empty(len(keys), dtype=np.int64)
+    for part, group in enumerate(groups):
+        part_of_owner[group] = part
+    part_of_record = part_of_owner[owner_of]
+    return [np.flatnonzero(part_of_record == part) for part in range(n_parts)]
+
+
+PARTITIONS = ("dirichlet", "iid", "shards", "quantity_skew", "natural")
 
 
 def partition(
@@ -118,8 +140,9 @@ def partition(
     alpha: float = 0.5,
     shards_per_part: int = 2,
     beta: float = 0.5,
+    owners: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """Dispatch to one of ``PARTITIONS``."""
+    """Dispatch to one of ``PARTITIONS`` (``natural`` needs the records' ``owners``)."""
     if kind == "dirichlet":
         return dirichlet_partition(labels, n_parts, alpha, rng)
     if kind == "iid":
@@ -128,4 +151,8 @@ def partition(
         return shard_partition(labels, n_parts, shards_per_part, rng)
     if kind == "quantity_skew":
         return quantity_skew_partition(len(labels), n_parts, beta, rng)
+    if kind == "natural":
+        if owners is None:
+            raise ValueError("partition 'natural' needs a data set with owner keys")
+        return natural_partition(owners, n_parts, rng)
     raise ValueError(f"partition must be one of: {', '.join(PARTITIONS)}; got {kind!r}")
