@@ -41,7 +41,7 @@ from sim.cli import main
         ),
         (
             "learning.partition=blocks",
-            "learning.partition: must be one of: dirichlet, iid, shards, quantity_skew; "
+            "learning.partition: must be one of: dirichlet, iid, shards, quantity_skew, natural; "
             "got 'blocks'",
         ),
         ("population.builders=0", "population.builders: must be ≥ 1, got 0"),
