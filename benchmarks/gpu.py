@@ -3,9 +3,11 @@
     make bench-gpu                       # python benchmarks/gpu.py --scale full
     python benchmarks/gpu.py --scale tiny  # seconds, on any machine (the test suite runs it)
 
-Each row is one decentralized economy (learning on MNIST-1D, MLP 2 × 100, no baseline) of a
-given size, stepped in this process: the first epoch (which compiles every JAX function) is
-timed apart from the steady epochs after it, and peak resident memory is read at the end.
+Each row is one decentralized economy (learning on MNIST-1D, no baseline) of a given size and
+model (the default MLP with the ``scale=n100k`` options, or the reference MLP 2 × 100),
+stepped in this process: the first epoch (which compiles every JAX function) is timed apart
+from the steady epochs after it, and peak resident memory is read at the end (a process's
+peak: rows after a larger one report at least its peak).
 Rows run in order and the next one is skipped when the time already spent plus the last row's
 time would pass ``--budget`` seconds (10 minutes by default).  The machine, platform and device
 (``jax.devices()[0]``) are recorded with the rows in $BENCH_RESULTS/gpu-<device>.json
@@ -24,17 +26,25 @@ from pathlib import Path
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# (builders, validators, data providers, consumers, MNIST-1D samples, epochs)
+# MNIST-1D's reference MLP, and the default MLP with the options of the scale=n100k preset.
+REFERENCE_MLP = ("learning.model=mlp", "learning.hidden=100", "learning.hidden_layers=2")
+SCALED = ("learning.model=mlp", "learning.batch_size=32", "validation.sample_size=256")
+
+# (builders, validators, data providers, consumers, MNIST-1D samples, epochs, settings)
 SCALES = {
-    "tiny": [(20, 4, 20, 40, 1_000, 3)],
+    "tiny": [(20, 4, 20, 40, 1_000, 3, REFERENCE_MLP)],
     "full": [
-        (1_000, 64, 200, 8_700, 20_000, 5),
-        (10_000, 256, 2_000, 87_700, 200_000, 5),  # 10⁵ participants in all
+        (1_000, 64, 200, 8_700, 20_000, 5, SCALED),
+        (10_000, 256, 2_000, 87_730, 200_000, 5, SCALED),  # 10⁵ participants: scale=n100k
+        (10_000, 256, 2_000, 87_730, 200_000, 3, REFERENCE_MLP),
     ],
 }
 
 
-def economy(builders, validators, data, consumers, samples, epochs) -> dict:
+def economy(builders, validators, data, consumers, samples, epochs, settings=REFERENCE_MLP) -> dict:
+    """Step one decentralized economy of this size in this process; ``samples`` is a number of
+    MNIST-1D samples or the path of an .npz; ``settings`` are further overrides (the model,
+    minibatches, sampled validation)."""
     import numpy as np
 
     import sim
@@ -49,11 +59,12 @@ def economy(builders, validators, data, consumers, samples, epochs) -> dict:
             f"population.data_providers={data}",
             f"population.consumers={consumers}",
             "population.compute_providers=14",
-            "learning.dataset=mnist1d",
-            f"learning.samples={samples}",
-            "learning.model=mlp",
-            "learning.hidden=100",
-            "learning.hidden_layers=2",
+            *(
+                ["learning.dataset=npz", f"learning.data_path={samples}"]
+                if isinstance(samples, str)
+                else ["learning.dataset=mnist1d", f"learning.samples={samples}"]
+            ),
+            *settings,
             "baseline=null",
             "output.ledger=summary",
         ]
@@ -66,12 +77,17 @@ def economy(builders, validators, data, consumers, samples, epochs) -> dict:
     model = EconomyModel(
         typed, build_mechanisms(cfg), splits, np.random.SeedSequence(0), folder / "ledger.jsonl"
     )
+    import hashlib
+
+    digest = hashlib.sha256()  # of every epoch's metrics: same seed, same numbers
     first = time.perf_counter()
     model.step()
     first = time.perf_counter() - first
+    digest.update(repr(sorted(model.record.items())).encode())
     steady = time.perf_counter()
     for _ in range(epochs - 1):
         model.step()
+        digest.update(repr(sorted(model.record.items())).encode())
     steady = (time.perf_counter() - steady) / max(epochs - 1, 1)
     model.finish()
     return {
@@ -86,6 +102,7 @@ def economy(builders, validators, data, consumers, samples, epochs) -> dict:
         "seconds_per_epoch": steady,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "final_test_accuracy": float(model.record["test_accuracy"]),
+        "metrics_digest": digest.hexdigest()[:16],
     }
 
 
@@ -108,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipped {size[0]:,} builders: it would pass the {args.budget:.0f} s budget")
             break
         began = time.perf_counter()
-        row = economy(*size)
+        row = economy(*size[:-1], settings=size[-1]) | {"settings": list(size[-1])}
         last = time.perf_counter() - began
         rows.append(row)
         print(

@@ -106,8 +106,7 @@ class LearningEngine:
         """Builders trained per call so that their gathered records, activations and gradients
         (about three copies of records × (features + first-layer width + classes) float32
         values, and four of the parameters) fit the budget."""
-        width = self.model.n_params // self.splits.n_features + self.splits.n_classes
-        per_record = self.splits.n_features + width
+        per_record = self.splits.n_features + self._activation_width()
         records = self.trainer.batch_size or self.records_per_builder
         per_row = 3 * records * per_record + 4 * self.model.n_params + self.records_per_builder
         return max(1, self.train_budget_bytes // (per_row * BYTES_PER_VALUE))
@@ -179,8 +178,7 @@ class LearningEngine:
         """Submissions scored per call so that one call's activations, E evaluators × M records
         × (the first layer's width + C) float32 values per submission, fit the budget."""
         evaluators, records = self.eval_mask.shape
-        width = self.model.n_params // self.splits.n_features + self.splits.n_classes
-        per_row = evaluators * records * width * BYTES_PER_VALUE
+        per_row = evaluators * records * self._activation_width() * BYTES_PER_VALUE
         return max(1, self.score_budget_bytes // per_row)
 
     def score(self, thetas: np.ndarray) -> np.ndarray:
@@ -199,7 +197,7 @@ class LearningEngine:
         """(evaluator, submission) pairs scored per call so that each pair's gathered records
         and activations, M × (features + first-layer width + C) float32 values, fit the budget."""
         records = self.eval_mask.shape[1]
-        width = self.model.n_params // self.splits.n_features + self.splits.n_classes
+        width = self._activation_width()
         per_pair = records * (self.splits.n_features + width) + self.model.n_params
         return max(1, self.score_budget_bytes // (per_pair * BYTES_PER_VALUE))
 
@@ -261,8 +259,17 @@ class LearningEngine:
         # test set keeps that cost flat as the data grows (the test pool is already shuffled).
         n = min(self.quality_sample, self.test_y.shape[1])
         x, y, mask = self.test_x[:, :n], self.test_y[:, :n], self.test_mask[:, :n]
-        correct = correct_matrix(self.model, jnp.asarray(thetas), x, y, mask)[0]
-        return np.asarray(correct, dtype=np.float64) / n
+
+        def correct(rows):
+            return correct_matrix(self.model, jnp.asarray(rows), x, y, mask)[0]
+
+        rows = self.score_budget_bytes // max(1, n * self._activation_width() * BYTES_PER_VALUE)
+        return in_chunks(correct, max(1, rows), 0, np.asarray(thetas)).astype(np.float64) / n
+
+    def _activation_width(self) -> int:
+        """Float32 values a record produces in a forward pass, about: the first layer's width
+        plus the classes (the parameters per input feature bound the first layer's width)."""
+        return self.model.n_params // self.splits.n_features + self.splits.n_classes
 
     def local_accuracy(self) -> np.ndarray:
         """(D,) accuracy of the network model on each data provider's own shard."""
