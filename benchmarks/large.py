@@ -2,16 +2,19 @@
 after minibatches and sampled validation, and how an epoch's cost grows with builders and with
 validators.
 
-    python benchmarks/large.py [--before COMMIT] [--epochs 3] [--repeats 2]
+    python benchmarks/large.py [--epochs 3] [--repeats 2]
 
 Every arm is one decentralized economy stepped in a fresh process (benchmarks/gpu.py's
 ``economy``: learning on MNIST-1D, the default MLP, no baseline); the first epoch, which
 compiles the JAX functions, is timed apart from the steady epochs after it.
 
-- ``before``: COMMIT (default: main before the work on scale began), checked out into a
-  temporary git worktree, 10⁴ builders, 256 validators, 2,000 data providers, 87,730
-  consumers, MNIST-1D's 200,000 samples (generated once into an .npz that every 10⁵ arm
-  reads): every builder trains on all its records, every validator scores every submission.
+- ``before``: main before the work on scale began (``COMMITS``), checked out into a temporary
+  git worktree, 10⁴ builders, 256 validators, 2,000 data providers, 87,730 consumers,
+  MNIST-1D's 200,000 samples (generated once into an .npz that every 10⁵ arm reads): every
+  builder trains on all its records, every validator scores every submission at once.  An arm
+  that fails (out of memory) is recorded with its error.
+- ``chunked``: main once evaluation and training ran in bounded memory, still full batch and
+  full evaluation.
 - ``now``: this checkout, the same economy with ``learning.batch_size=32`` and
   ``validation.sample_size=256`` (the ``scale=n100k`` preset), ``--repeats`` times: equal
   metric digests show that the same seed gives the same numbers.
@@ -36,7 +39,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-BEFORE = "bd52a14"  # main before this work on scale (no MNIST-1D yet: read from an .npz)
+# main before the work on scale began (no MNIST-1D yet: read from an .npz), and main with
+# bounded-memory evaluation and training but neither minibatches nor sampled validation.
+COMMITS = {"before": "bd52a14", "chunked": "72dc1ef"}
 MLP = ["learning.model=mlp"]
 SCALED = [*MLP, "learning.batch_size=32", "validation.sample_size=256"]
 
@@ -44,7 +49,7 @@ SCALED = [*MLP, "learning.batch_size=32", "validation.sample_size=256"]
 # (label, tree, builders, validators, data providers, consumers, samples, settings)
 def arms(repeats: int, data: str) -> list[tuple]:
     large = (10_000, 256, 2_000, 87_730, data)
-    rows = [("before", "before", *large, MLP)]
+    rows = [("before", "before", *large, MLP), ("chunked", "chunked", *large, MLP)]
     rows += [("now", "now", *large, SCALED)] * repeats
     rows += [("now, full", "now", *large, MLP)]
     rows += [("B=10³, V=256", "now", 1_000, 256, 200, 8_530, data, SCALED)]
@@ -63,7 +68,8 @@ def write_mnist1d(path: str, samples: int) -> None:
 
 
 def run_arm(tree: Path, size: tuple, settings: list[str], epochs: int) -> dict:
-    """benchmarks/gpu.py's ``economy`` in a fresh process with ``tree``'s packages first."""
+    """benchmarks/gpu.py's ``economy`` in a fresh process with ``tree``'s packages first; a
+    failure gives {"error": its last line}."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import gpu; "
@@ -74,13 +80,13 @@ def run_arm(tree: Path, size: tuple, settings: list[str], epochs: int) -> dict:
         capture_output=True, text=True, env=env, cwd=tree,
     )  # fmt: skip
     if done.returncode:
-        raise RuntimeError(done.stderr[-3000:])
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        return {"error": lines[-1][:300], "builders": size[0], "validators": size[1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", default=BEFORE)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
@@ -88,48 +94,69 @@ def main() -> None:
 
     name = machine_name()
     print(f"machine: {name}; {args.epochs} epochs per arm, each in a fresh process; "
-          f"before = {args.before}")  # fmt: skip
+          f"{', '.join(f'{k} = {v}' for k, v in COMMITS.items())}")  # fmt: skip
     print(f"{'arm':>14} {'builders':>8} {'valid.':>6} {'1st s':>7} {'s/epoch':>8} "
           f"{'peak MB':>8} {'accuracy':>8} {'digest':>16}")  # fmt: skip
     rows = []
-    with tempfile.TemporaryDirectory(prefix="deai-sim-before-") as folder:
+    with tempfile.TemporaryDirectory(prefix="deai-sim-large-") as folder:
         data = str(Path(folder) / "mnist1d-200000.npz")
         write_mnist1d(data, 200_000)
-        before = Path(folder) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(before), args.before],
-                       cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+        trees = {"now": ROOT}
         try:
+            for key, commit in COMMITS.items():
+                trees[key] = Path(folder) / key
+                subprocess.run(["git", "worktree", "add", "--detach", str(trees[key]), commit],
+                               cwd=ROOT, check=True, capture_output=True)  # fmt: skip
             for label, tree, *size, settings in arms(args.repeats, data):
-                where = before if tree == "before" else ROOT
-                row = run_arm(where, tuple(size), settings, args.epochs)
-                row |= {"arm": label, "settings": settings}
+                row = run_arm(trees[tree], tuple(size), settings, args.epochs)
+                row |= {"arm": label, "tree": COMMITS.get(tree, "this checkout"),
+                        "settings": settings}  # fmt: skip
                 rows.append(row)
-                print(
-                    f"{label:>14} {row['builders']:>8,} {row['validators']:>6} "
-                    f"{row['first_epoch_seconds']:>7.1f} {row['seconds_per_epoch']:>8.2f} "
-                    f"{row['peak_rss_mb']:>8.0f} {row['final_test_accuracy']:>8.3f} "
-                    f"{row.get('metrics_digest', '-'):>16}",
-                    flush=True,
-                )
+                print_row(row)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT,
-                           check=False, capture_output=True)  # fmt: skip
+            for key in COMMITS:
+                subprocess.run(["git", "worktree", "remove", "--force", str(Path(folder) / key)],
+                               cwd=ROOT, check=False, capture_output=True)  # fmt: skip
+    summary = ratios(rows)
+    for key, value in summary.items():
+        print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")
+    save_results(f"large-{name}.json", {"machine": name, "commits": COMMITS,
+                                        "epochs": args.epochs, "rows": rows, **summary})  # fmt: skip
+
+
+def print_row(row: dict) -> None:
+    if "error" in row:
+        print(f"{row['arm']:>14} {row['builders']:>8,} {row['validators']:>6}   failed: "
+              f"{row['error'][:90]}", flush=True)  # fmt: skip
+        return
+    print(
+        f"{row['arm']:>14} {row['builders']:>8,} {row['validators']:>6} "
+        f"{row['first_epoch_seconds']:>7.1f} {row['seconds_per_epoch']:>8.2f} "
+        f"{row['peak_rss_mb']:>8.0f} {row['final_test_accuracy']:>8.3f} "
+        f"{row.get('metrics_digest', '-'):>16}",
+        flush=True,
+    )
+
+
+def ratios(rows: list[dict]) -> dict:
+    """Steady seconds per epoch and peak memory of the arms against each other."""
     by = {}
     for row in rows:
         by.setdefault(row["arm"], row)
-    ratios = {
-        "speed_up_vs_before": by["before"]["seconds_per_epoch"] / by["now"]["seconds_per_epoch"],
-        "memory_ratio_vs_before": by["before"]["peak_rss_mb"] / by["now"]["peak_rss_mb"],
-        "builders_10x_cost": by["now"]["seconds_per_epoch"]
-        / by["B=10³, V=256"]["seconds_per_epoch"],
-        "validators_16x_cost": by["now"]["seconds_per_epoch"]
-        / by["B=10⁴, V=16"]["seconds_per_epoch"],
-        "same_numbers": len({r["metrics_digest"] for r in rows if r["arm"] == "now"}) == 1,
+
+    def ratio(slow, fast, key="seconds_per_epoch"):
+        if "error" in by[slow] or "error" in by[fast]:
+            return None
+        return by[slow][key] / by[fast][key]
+
+    return {
+        "speed_up_vs_before": ratio("before", "now"),
+        "speed_up_vs_chunked": ratio("chunked", "now"),
+        "memory_ratio_vs_chunked": ratio("chunked", "now", "peak_rss_mb"),
+        "cost_of_10x_builders": ratio("now", "B=10³, V=256"),
+        "cost_of_16x_validators": ratio("now", "B=10⁴, V=16"),
+        "same_numbers": len({r.get("metrics_digest") for r in rows if r["arm"] == "now"}) == 1,
     }
-    for key, value in ratios.items():
-        print(f"{key}: {value:.2f}" if isinstance(value, float) else f"{key}: {value}")
-    save_results(f"large-{name}.json", {"machine": name, "before": args.before,
-                                        "epochs": args.epochs, "rows": rows, **ratios})  # fmt: skip
 
 
 if __name__ == "__main__":

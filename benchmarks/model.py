@@ -8,6 +8,7 @@ participants × 100 epochs in under 10 minutes and 4 GB on 2 cores; cost per epo
     python benchmarks/model.py [--sizes 100 1000 10000 100000] [--epochs 100]
     python benchmarks/model.py --against COMMIT [--sizes 1000 10000] [--epochs 20] [--repeats 3]
     python benchmarks/model.py --arm adaptation=hedge [--sizes 10000] [--epochs 20]
+    python benchmarks/model.py --default-run COMMIT [--repeats 3]
 
 Prints a table and writes $BENCH_RESULTS/model-<machine>.json
 (benchmarks/local/ by default; benchmarks/results/ with `make bench-record`).
@@ -20,7 +21,10 @@ over the whole run and over the epochs after the first (which compiles the JAX f
 writes $BENCH_RESULTS/model-against-<commit>-<machine>.json.  ``--arm OVERRIDES`` measures the
 same way this checkout plain beside this checkout with the overrides (the cost of adapting
 strategies: ``--arm adaptation=hedge adversaries.free_riders=0.25``), and writes
-$BENCH_RESULTS/model-arm-<overrides>-<machine>.json.
+$BENCH_RESULTS/model-arm-<overrides>-<machine>.json.  ``--default-run COMMIT`` times what
+`make run` runs, ``deai-sim`` with no arguments (both scenarios, 30 epochs, figures), in a fresh
+process per run, this checkout and COMMIT alternately, and writes
+$BENCH_RESULTS/default-run-against-<commit>-<machine>.json.
 """
 
 from __future__ import annotations
@@ -177,6 +181,38 @@ def compare(arm: list[str], sizes: list[int], epochs: int, repeats: int, name: s
     )
 
 
+def default_runs(commit: str, repeats: int, name: str) -> None:
+    """Wall seconds of ``deai-sim`` with no arguments in this checkout and in COMMIT's."""
+    import statistics
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    times: dict[str, list[float]] = {"old": [], "new": []}
+    with tempfile.TemporaryDirectory(prefix="deai-sim-default-") as folder:
+        old = Path(folder) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), commit], cwd=root,
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            for _ in range(repeats):
+                for side, tree in (("old", old), ("new", root)):
+                    env = {**os.environ, "PYTHONPATH": str(tree)}
+                    start = time.perf_counter()
+                    subprocess.run([sys.executable, "-m", "sim", f"hydra.run.dir={folder}/{side}"],
+                                   cwd=tree, env=env, check=True, capture_output=True)  # fmt: skip
+                    times[side].append(time.perf_counter() - start)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=root,
+                           check=False, capture_output=True)  # fmt: skip
+    old_s, new_s = statistics.median(times["old"]), statistics.median(times["new"])
+    print(f"default run, median of {repeats}: {commit[:10]} {old_s:.1f} s, this checkout "
+          f"{new_s:.1f} s, ratio new/old {new_s / old_s:.3f}")  # fmt: skip
+    from learning import save_results
+
+    save_results(f"default-run-against-{commit[:10]}-{name}.json",
+                 {"machine": name, "old": commit, "seconds": times,
+                  "median_old": old_s, "median_new": new_s, "ratio": new_s / old_s})  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 100000])
@@ -184,6 +220,7 @@ def main() -> None:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--against", help="a commit to measure side by side with this checkout")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--default-run", metavar="COMMIT", help="time `deai-sim` here and there")
     parser.add_argument(
         "--arm", nargs="+", help="overrides measured beside the plain run (e.g. adaptation=hedge)"
     )
@@ -194,6 +231,9 @@ def main() -> None:
     from learning import machine_name, save_results
 
     name = machine_name()
+    if args.default_run:
+        default_runs(args.default_run, args.repeats, name)
+        return
     if args.against:
         print(f"machine: {name}; {args.against[:10]} (old) beside this checkout (new), "
               f"{args.epochs} epochs, median of {args.repeats} alternating runs")  # fmt: skip
