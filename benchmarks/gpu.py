@@ -26,9 +26,10 @@ from pathlib import Path
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# MNIST-1D's reference MLP, and the default MLP with the options of the scale=n100k preset.
+# MNIST-1D's reference MLP, and the default MLP, with the options of the scale=n100k preset.
 REFERENCE_MLP = ("learning.model=mlp", "learning.hidden=100", "learning.hidden_layers=2")
-SCALED = ("learning.model=mlp", "learning.batch_size=32", "validation.sample_size=256")
+OPTIONS = ("learning.batch_size=32", "validation.sample_size=256")
+SCALED = ("learning.model=mlp", *OPTIONS)
 
 # (builders, validators, data providers, consumers, MNIST-1D samples, epochs, settings)
 SCALES = {
@@ -36,7 +37,7 @@ SCALES = {
     "full": [
         (1_000, 64, 200, 8_700, 20_000, 5, SCALED),
         (10_000, 256, 2_000, 87_730, 200_000, 5, SCALED),  # 10⁵ participants: scale=n100k
-        (10_000, 256, 2_000, 87_730, 200_000, 3, REFERENCE_MLP),
+        (10_000, 256, 2_000, 87_730, 200_000, 3, (*REFERENCE_MLP, *OPTIONS)),
     ],
 }
 
