@@ -168,6 +168,35 @@ class LearningConfig:
     quality_sample: int = 1000
 
     def __post_init__(self):
+        self._check_data()
+        _at_least("learning.shards_per_provider", self.shards_per_provider, 1)
+        if self.quantity_beta <= 0:
+            raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")
+        _at_least("learning.hidden", self.hidden, 1)
+        if self.batch_size is not None:
+            _at_least("learning.batch_size", self.batch_size, 1)
+        _at_least("learning.hidden_layers", self.hidden_layers, 1)
+        _fraction("learning.test_fraction", self.test_fraction)
+        _fraction("learning.validation_fraction", self.validation_fraction)
+        if self.test_fraction + self.validation_fraction >= 0.9:
+            raise ConfigError(
+                "learning.test_fraction + learning.validation_fraction: must stay below 0.9"
+            )
+        if self.dirichlet_alpha <= 0:
+            raise ConfigError(f"learning.dirichlet_alpha: must be > 0, got {self.dirichlet_alpha}")
+        _at_least("learning.licenses_per_builder", self.licenses_per_builder, 1)
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning.learning_rate: must be > 0, got {self.learning_rate}")
+        _at_least("learning.max_local_steps", self.max_local_steps, 1)
+        _at_least("learning.min_validation_records", self.min_validation_records, 1)
+        _at_least("learning.evaluation_memory_mb", self.evaluation_memory_mb, 1)
+        _at_least("learning.training_memory_mb", self.training_memory_mb, 1)
+        _at_least("learning.quality_sample", self.quality_sample, 1)
+        if self.steps_per_unit <= 0:
+            raise ConfigError(f"learning.steps_per_unit: must be > 0, got {self.steps_per_unit}")
+
+    def _check_data(self) -> None:
+        """The data set, its size and path, and whether it has the owners a partition needs."""
         from sim.learning.data import DATASETS
 
         if self.dataset not in DATASETS:
@@ -204,31 +233,6 @@ class LearningConfig:
                 f"learning.partition=natural: learning.dataset={self.dataset} has no owner "
                 "keys; use learning.dataset=npz with an owner array, or another partition"
             )
-        _at_least("learning.shards_per_provider", self.shards_per_provider, 1)
-        if self.quantity_beta <= 0:
-            raise ConfigError(f"learning.quantity_beta: must be > 0, got {self.quantity_beta}")
-        _at_least("learning.hidden", self.hidden, 1)
-        if self.batch_size is not None:
-            _at_least("learning.batch_size", self.batch_size, 1)
-        _at_least("learning.hidden_layers", self.hidden_layers, 1)
-        _fraction("learning.test_fraction", self.test_fraction)
-        _fraction("learning.validation_fraction", self.validation_fraction)
-        if self.test_fraction + self.validation_fraction >= 0.9:
-            raise ConfigError(
-                "learning.test_fraction + learning.validation_fraction: must stay below 0.9"
-            )
-        if self.dirichlet_alpha <= 0:
-            raise ConfigError(f"learning.dirichlet_alpha: must be > 0, got {self.dirichlet_alpha}")
-        _at_least("learning.licenses_per_builder", self.licenses_per_builder, 1)
-        if self.learning_rate <= 0:
-            raise ConfigError(f"learning.learning_rate: must be > 0, got {self.learning_rate}")
-        _at_least("learning.max_local_steps", self.max_local_steps, 1)
-        _at_least("learning.min_validation_records", self.min_validation_records, 1)
-        _at_least("learning.evaluation_memory_mb", self.evaluation_memory_mb, 1)
-        _at_least("learning.training_memory_mb", self.training_memory_mb, 1)
-        _at_least("learning.quality_sample", self.quality_sample, 1)
-        if self.steps_per_unit <= 0:
-            raise ConfigError(f"learning.steps_per_unit: must be > 0, got {self.steps_per_unit}")
 
 
 @dataclass
