@@ -1,8 +1,17 @@
 """deai-sim: a simulator of AI economies, a decentralized network beside a centralized platform.
 
-``sim.compose(overrides)`` gives the checked scenarios of a run exactly as ``deai-sim OVERRIDES``
-composes them; ``sim.run.run_scenarios(configs, run_dir)`` runs them.
+From Python (sim.api):
+
+    import sim
+    run = sim.simulate(["consensus=yuma3", "epochs=20"], seed=0)   # a Run: data frames back
+    run = sim.load("outputs/2026-12-01/10-00-00-000000")          # a finished run, read back
+    configs = sim.compose(["consensus=yuma3"])                     # {scenario: checked config}
+    model = sim.EconomyModel.from_config(configs["decentralized"]) # stepped by hand
+
+``sim.run.run_scenarios(configs, run_dir)`` runs composed scenarios into a folder.
 """
+
+from __future__ import annotations
 
 
 def compose(overrides: list[str]) -> dict:
@@ -10,3 +19,30 @@ def compose(overrides: list[str]) -> dict:
     from sim.composition import compose as compose_run
 
     return compose_run(overrides)
+
+
+def simulate(*args, **kwargs):
+    """Run ``deai-sim OVERRIDES`` and return a ``sim.api.Run`` (see sim.api.simulate)."""
+    from sim.api import simulate as simulate_run
+
+    return simulate_run(*args, **kwargs)
+
+
+def load(run_dir):
+    """A finished run read back from its folder (see sim.api.load)."""
+    from sim.api import load as load_run
+
+    return load_run(run_dir)
+
+
+def __getattr__(name: str):
+    # Imported on first use: `import sim` stays light (no JAX) for the command line's checks.
+    if name == "EconomyModel":
+        from sim.model import EconomyModel
+
+        return EconomyModel
+    if name == "Run":
+        from sim.api import Run
+
+        return Run
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -65,6 +65,22 @@ class EconomyModel(mesa.Model):
             model_reporters={key: _reporter(key) for key in keys}
         )
 
+    @classmethod
+    def from_config(cls, cfg, ledger_path=None) -> EconomyModel:
+        """A model of one composed scenario (``sim.compose(...)[name]``), seeded as
+        ``deai-sim`` seeds it: stepping it by hand gives the command line's numbers.  The
+        ledger goes to ``ledger_path`` (default: a new temporary file)."""
+        import tempfile
+
+        from sim.config import validate
+        from sim.inputs import load_data
+
+        typed = validate(cfg)
+        _, model_seed = np.random.SeedSequence(typed.seed).spawn(2)
+        if ledger_path is None:
+            ledger_path = tempfile.mkdtemp(prefix="deai-sim-ledger-") + "/ledger.jsonl"
+        return cls(typed, build_mechanisms(cfg), load_data(typed), model_seed, ledger_path)
+
     # Views of the world that reports, tests and notebooks read.
     population = property(lambda self: self.world.population)
     ledger = property(lambda self: self.world.ledger)
