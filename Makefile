@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 # `make run` needs the runtime alone; the test extras (pytest, Ray, submitit) come with `make test`.
 RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed-test
+VIEW := $(VENV)/.installed-view
 
-.PHONY: run test lint format bench bench-gpu bench-record mutants clean
+.PHONY: run view test lint format bench bench-gpu bench-record mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,14 @@ $(STAMP): $(RUNTIME)
 
 run: $(RUNTIME)
 	$(BIN)/deai-sim $(ARGS)
+
+$(VIEW): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e ".[view]"
+	touch $(VIEW)
+
+# The browser view on 127.0.0.1 (the address is printed): `make view ARGS="consensus=yuma3"`.
+view: $(VIEW)
+	$(BIN)/deai-sim-view $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(ARGS)

@@ -32,6 +32,7 @@ import argparse
 import hashlib
 import json
 import sys
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,9 @@ from sim.units import UNITS_PER_TOKEN, split_units, to_units, tokens_to_units  #
 GENESIS_HASH = "0" * 64
 TOKEN_KINDS = ("mint", "burn", "transfer")
 DETAIL_LEVELS = ("full", "summary")
+
+
+RECENT_ENTRIES = 40
 
 
 def _digest(prev: str, body: dict) -> str:
@@ -82,6 +86,8 @@ class Ledger:
         self.summary = detail == "summary"
         self._pending: dict[str, dict[str, int]] = _empty_tally()
         self.counts: dict[str, dict[bool, int]] = {}  # reason -> {public?: entries}
+        # The last entries in brief (epoch, kind, reason, movements, units, public), for views.
+        self.recent: deque = deque(maxlen=RECENT_ENTRIES)
         self._append("open", "header", [], [], [], public=True, detail={**header, "ledger": detail})
 
     @property
@@ -177,6 +183,8 @@ class Ledger:
             return
         tally = self.counts.setdefault(reason, {True: 0, False: 0})
         tally[bool(public)] += 1
+        movements = max(len(src), len(dst))
+        self.recent.append((self.epoch, kind, reason, movements, int(np.sum(amount)), public))
         if self.summary and kind in (*TOKEN_KINDS, "decision"):
             moved = self._pending[kind]
             moved[reason] = moved.get(reason, 0) + (

@@ -21,6 +21,7 @@ from a generator seeded by the run's seed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import networkx as nx
@@ -119,8 +120,33 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
 EXACT_GRAPH_LIMIT = 2_000
 
 
+@contextmanager
+def exact_graphs_up_to(nodes: int):
+    """Within this block, graph metrics that need exact all-pairs work (node connectivity,
+    betweenness) are computed only for graphs of at most ``nodes`` nodes (NaN above): what a
+    live view, which rescores every epoch, can afford."""
+    global EXACT_GRAPH_LIMIT
+    saved, EXACT_GRAPH_LIMIT = EXACT_GRAPH_LIMIT, nodes
+    try:
+        yield
+    finally:
+        EXACT_GRAPH_LIMIT = saved
+
+
+# Graph metrics of graphs already measured (a view rescores every epoch; the graph rarely
+# changes): keyed by the metric, the nodes and the edges, so a changed graph is measured anew.
+_MEASURED: dict = {}
+
+
 def _small(graph, metric):
-    return metric(graph) if graph.number_of_nodes() <= EXACT_GRAPH_LIMIT else float("nan")
+    if graph.number_of_nodes() > EXACT_GRAPH_LIMIT:
+        return float("nan")
+    key = (metric, frozenset(graph.nodes), frozenset(map(frozenset, graph.edges)))
+    if key not in _MEASURED:
+        if len(_MEASURED) >= 256:
+            _MEASURED.clear()
+        _MEASURED[key] = metric(graph)
+    return _MEASURED[key]
 
 
 # Draws averaged for the random-failure metric: one draw on a star is 1 − f or ≈ 0 depending

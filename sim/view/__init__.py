@@ -1,0 +1,1 @@
+"""The browser view (Mesa SolaraViz): sim.view.page, served by sim.view.serve."""

@@ -1,0 +1,147 @@
+"""What the browser view steps: the chosen scenario and its baseline side by side, as one Mesa
+model, or a finished run replayed from its files.
+
+Mesa's SolaraViz drives one ``mesa.Model``: ``PairedEconomy`` holds one ``EconomyModel`` per
+scenario of a run (the same seed, population and data, as ``deai-sim`` runs them) and steps them
+together.  Its Reset button rebuilds the model from its class with no arguments, so the settings
+last applied ride on the class (``with_settings``).  ``ReplayedRun`` reads a run's
+metrics.parquet and summary.json and steps through the saved epochs without recomputing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.composition import compose
+from sim.metrics.scorecard import exact_graphs_up_to, score
+from sim.model import EconomyModel
+
+LIVE_GRAPH_LIMIT = 300
+
+
+class PairedEconomy(mesa.Model):
+    """The scenarios of one run (``deai-sim OVERRIDES``), stepped together."""
+
+    settings: ClassVar[tuple[str, ...]] = ()
+    replay = False
+
+    def __init__(self, overrides: tuple[str, ...] | None = None):
+        super().__init__()
+        self.overrides = tuple(self.settings if overrides is None else overrides)
+        configs = compose(list(self.overrides))
+        self.economies = {name: EconomyModel.from_config(cfg) for name, cfg in configs.items()}
+        self.epochs = next(iter(configs.values())).epochs
+        self._scorecards: dict | None = None
+
+    @classmethod
+    def with_settings(cls, overrides: list[str]) -> PairedEconomy:
+        """A model of these overrides whose Reset rebuilds the same settings; raises
+        ``ConfigError`` (the command line's one-line message) before anything is built."""
+        compose(list(overrides))  # check first: a bad setting must not replace a running model
+        configured = type(cls.__name__, (cls,), {"settings": tuple(overrides)})
+        return configured()
+
+    def step(self) -> None:
+        if self.epoch >= self.epochs:
+            self.running = False
+            return
+        for economy in self.economies.values():
+            economy.step()
+        self._scorecards = None
+        self.running = self.epoch < self.epochs
+
+    @property
+    def epoch(self) -> int:
+        return next(iter(self.economies.values())).epoch
+
+    def metrics(self) -> pd.DataFrame:
+        """Every epoch so far, every scenario: the rows of metrics.parquet."""
+        frames = []
+        for name, economy in self.economies.items():
+            frame = economy.datacollector.get_model_vars_dataframe()
+            frames.append(frame.assign(scenario=name))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def scorecards(self) -> dict[str, list[dict]]:
+        """The 16-aspect scorecard of each scenario over the epochs so far (cached per step).
+        Node connectivity and betweenness, exact all-pairs computations, are left out (NaN)
+        above ``LIVE_GRAPH_LIMIT`` nodes: seconds per epoch at 1,000 nodes; a finished run
+        (``deai-sim``) computes them up to 2,000."""
+        if self._scorecards is None and self.epoch > 0:
+            with exact_graphs_up_to(LIVE_GRAPH_LIMIT):
+                self._scorecards = {
+                    name: [m.as_dict() for m in score(economy.run_record())]
+                    for name, economy in self.economies.items()
+                }
+        return self._scorecards or {}
+
+    def rewards(self) -> dict[str, np.ndarray]:
+        """Tokens paid to each account so far, per scenario (accounts that ever held a slot)."""
+        result = {}
+        for name, economy in self.economies.items():
+            paid = economy.records.totals["reward"]
+            result[name] = paid[economy.population.joined >= 0]
+        return result
+
+    def ledgers(self) -> dict[str, list[tuple]]:
+        return {name: list(e.ledger.recent) for name, e in self.economies.items()}
+
+    def graphs(self) -> dict[str, dict]:
+        """Per scenario: the peer graph, each node's role, stake (balance), and whether it is
+        online and active."""
+        result = {}
+        for name, economy in self.economies.items():
+            p = economy.population
+            result[name] = {
+                "graph": economy.graph,
+                "role": p.role,
+                "stake": economy.ledger.balances.astype(float),
+                "up": p.online & p.active,
+                "hub": name if economy.world.organisation.has_operator else None,
+            }
+        return result
+
+
+class ReplayedRun(mesa.Model):
+    """A finished run stepped epoch by epoch from its files (no recomputation)."""
+
+    run_dir: ClassVar[str] = ""
+    replay = True
+
+    def __init__(self):
+        super().__init__()
+        from sim.api import load
+
+        run = load(self.run_dir)
+        self.table = run.metrics
+        self.final_scorecards = run.summary["scorecard"]
+        self.epochs = int(self.table["epoch"].max()) + 1
+        self.epoch = 0
+
+    @classmethod
+    def of(cls, run_dir: str) -> type[ReplayedRun]:
+        return type(cls.__name__, (cls,), {"run_dir": str(run_dir)})
+
+    def step(self) -> None:
+        self.epoch = min(self.epoch + 1, self.epochs)
+        self.running = self.epoch < self.epochs
+
+    def metrics(self) -> pd.DataFrame:
+        return self.table[self.table["epoch"] < self.epoch]
+
+    def scorecards(self) -> dict:
+        """The saved scorecard covers the whole run: shown once the replay reaches its end."""
+        return self.final_scorecards if self.epoch >= self.epochs else {}
+
+    def rewards(self) -> dict:
+        return {}
+
+    def ledgers(self) -> dict:
+        return {}
+
+    def graphs(self) -> dict:
+        return {}

@@ -1,0 +1,88 @@
+"""``deai-sim-view``: serve the browser view on 127.0.0.1.
+
+    deai-sim-view [OVERRIDES ...] [--port 8765]     the chosen scenario beside its baseline
+    deai-sim-view --replay RUN_DIR [--port 8765]    a finished run, from its files
+
+Overrides are checked as ``deai-sim`` checks them before the server starts (a bad one stops with
+the same one-line message, status 2); the address is printed once the server answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="deai-sim-view", description=__doc__.splitlines()[0])
+    parser.add_argument("overrides", nargs="*", help="KEY=VALUE, as for deai-sim")
+    parser.add_argument("--port", type=int, default=8765, help="0: any free port")
+    parser.add_argument("--replay", metavar="RUN_DIR", help="replay a finished run")
+    return parser.parse_args(argv)
+
+
+def check(args) -> dict:
+    """The starting point for the page, checked; raises ConfigError or FileNotFoundError."""
+    if args.replay:
+        from sim.api import load
+
+        load(args.replay)  # a folder that is not a finished run stops here
+        return {"replay": str(Path(args.replay).resolve())}
+    from sim import compose
+    from sim.config import register_schema
+
+    register_schema()
+    compose(list(args.overrides))
+    return {"overrides": list(args.overrides)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    from sim.config import ConfigError
+
+    try:
+        start = check(args)
+    except (ConfigError, FileNotFoundError) as error:
+        print(f"deai-sim-view: error: {error}", file=sys.stderr)
+        return 2
+    port = args.port or free_port()
+    env = {**os.environ, "DEAI_SIM_VIEW": json.dumps(start)}
+    command = [sys.executable, "-m", "solara", "run", "sim.view.page", "--host", "127.0.0.1",
+               "--port", str(port), "--no-open", "--production"]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        if wait_until_up(url, server):
+            print(f"deai-sim-view: serving on {url} (Ctrl-C stops)", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        return 130
+
+
+def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 120.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
