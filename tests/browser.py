@@ -1,0 +1,119 @@
+"""Driving the browser view: start ``deai-sim-view`` as a user does, and walk a page through
+the checks the browser test makes (benchmarks/view.py times the same walk on an idle machine).
+
+Debian's chromium (``apt-get install -y chromium``) driven by Playwright; each panel is inline
+SVG whose marks carry a ``gid``, which is how points are counted.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BAD_SHARE = "adversaries.free_riders: must be a fraction in [0, 1]"
+THOUSAND = [("population.builders", "100"), ("population.validators", "16"),
+            ("population.data_providers", "100"), ("population.consumers", "770")]  # fmt: skip
+
+
+@contextmanager
+def view_server(*overrides: str):
+    """``deai-sim-view OVERRIDES`` on a free port; yields its address."""
+    from sim.view.serve import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.view.serve", *overrides, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "serving on" in line:
+                break
+        else:
+            raise RuntimeError("the view did not start:\n" + "".join(lines[-30:]))
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def points(page, scenario: str) -> int:
+    return page.locator(f".panel-accuracy g#accuracy-{scenario} use").count()
+
+
+def status(page) -> str:
+    return page.locator("text=/epoch \\d+ of \\d+/").first.inner_text()
+
+
+def choose(page, label: str, option: str) -> None:
+    page.locator(".v-select", has=page.locator(f"label:text-is('{label}')")).click()
+    page.locator(".v-menu__content .v-list-item", has_text=re.compile(f"^{option}$")).click()
+
+
+def field(page, label: str):
+    box = page.locator(".v-text-field", has=page.locator(f"label:text-is('{label}')"))
+    return box.locator("input")
+
+
+def step_and_time(page, expected: int) -> float:
+    """Press Step; seconds until both scenarios' accuracy panels show ``expected`` points."""
+    started = time.perf_counter()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.panel-accuracy g#accuracy-decentralized use').length"
+        " >= n && document.querySelectorAll('.panel-accuracy g#accuracy-centralized use')"
+        ".length >= n",
+        arg=expected,
+        timeout=60_000,
+    )
+    return time.perf_counter() - started
+
+
+def walk(url: str, screenshots: Path) -> dict:
+    """Pick yuma3, step three times, try a bad share, grow to 1,000 participants and step three
+    times; returns what was seen: step seconds, points, panels present, console errors."""
+    from playwright.sync_api import sync_playwright
+
+    screenshots.mkdir(parents=True, exist_ok=True)
+    seen: dict = {"errors": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1600, "height": 1200})
+        page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.goto(url)
+        page.wait_for_selector(".panel-accuracy svg", timeout=120_000)
+        choose(page, "consensus", "yuma3")
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_selector("text=consensus=yuma3", timeout=60_000)
+        seen["default_steps"] = [step_and_time(page, k) for k in (1, 2, 3)]
+        seen["points"] = {s: points(page, s) for s in ("decentralized", "centralized")}
+        seen["status"] = status(page)
+        seen["panels"] = {
+            gid: page.locator(f"g#{gid}").count()
+            for gid in ("graph-decentralized", "graph-centralized", "scorecard-decentralized",
+                        "scorecard-centralized")
+        }  # fmt: skip
+        page.screenshot(path=str(screenshots / "stepped.png"))
+        field(page, "adversaries.free_riders").fill("1.5")
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_selector(f"text={BAD_SHARE}", timeout=30_000)
+        seen["after_bad_input"] = (status(page), points(page, "decentralized"))
+        page.screenshot(path=str(screenshots / "bad_input.png"))
+        field(page, "adversaries.free_riders").fill("0.0")
+        for key, value in THOUSAND:
+            field(page, key).fill(value)
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_selector("text=population.consumers=770", timeout=120_000)
+        seen["thousand_steps"] = [step_and_time(page, k) for k in (1, 2, 3)]
+        page.screenshot(path=str(screenshots / "thousand.png"))
+        browser.close()
+    return seen
