@@ -15,10 +15,25 @@ needs_chromium = pytest.mark.skipif(
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "benchmarks" / "local" / "view"
 
 
+def solara_servers() -> set[int]:
+    import subprocess
+
+    listed = subprocess.run(
+        ["pgrep", "-f", "solara run sim.view.page"], capture_output=True, text=True
+    )
+    return {int(pid) for pid in listed.stdout.split()}
+
+
 @needs_chromium
 def test_the_view_steps_both_scenarios_and_refuses_bad_input():
+    before = solara_servers()
     with view_server("epochs=10") as url:
+        assert solara_servers() - before  # the server the view started
         seen = walk(url, SCREENSHOTS)
+    import time
+
+    time.sleep(1)
+    assert not solara_servers() - before, "stopping deai-sim-view left its server running"
     print(f"seconds per step: default {seen['default_steps']}, 1,000 {seen['thousand_steps']}")
     assert seen["points"] == {"decentralized": 3, "centralized": 3}
     assert "epoch 3 of 10" in seen["status"]

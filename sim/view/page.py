@@ -19,6 +19,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
+from agents.adversary import ADVERSARIES
 from sim.composition import CONFIG_DIR
 from sim.config import ConfigError, register_schema
 from sim.view import panels
@@ -37,10 +38,8 @@ NUMBERS = {
     "population.validators": 8,
     "population.data_providers": 20,
     "population.consumers": 60,
-    "adversaries.free_riders": 0.0,
-    "adversaries.sign_flippers": 0.0,
-    "adversaries.sybils": 0.0,
-    "adversaries.weight_copiers": 0.0,
+    # Every registered adversary's share (agents.adversary).
+    **{f"adversaries.{key}": 0.0 for key in ADVERSARIES},
     "faults.offline_probability": 0.05,
     "faults.coordinator_outage_start": -1,
     "faults.coordinator_outage_length": 0,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,14 +64,23 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "solara", "run", "sim.view.page", "--host", "127.0.0.1",
                "--port", str(port), "--no-open", "--production"]  # fmt: skip
     server = subprocess.Popen(command, env=env)
+    # Stopping this process stops the server with it: a terminated parent must not leave a
+    # server holding its port.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = f"http://127.0.0.1:{port}/"
     try:
         if wait_until_up(url, server):
             print(f"deai-sim-view: serving on {url} (Ctrl-C stops)", flush=True)
         return server.wait()
     except KeyboardInterrupt:
-        server.terminate()
         return 130
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 120.0) -> bool:
