@@ -30,6 +30,7 @@ from sim.composition import (  # noqa: F401  (re-exported for scripts written ag
     preflight,
 )
 from sim.config import ConfigError, register_schema
+from sim.design_arguments import design_arguments, is_design_sweep
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,22 @@ def main(argv: list[str] | None = None) -> int:
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
     multirun = "-m" in args or "--multirun" in args
+    design_job = None
+    if multirun and is_design_sweep(args):
+        try:
+            args, design_job = design_arguments(args)
+        except ConfigError as error:
+            print(f"deai-sim: error: {error}", file=sys.stderr)
+            return 2
     if multirun:
         threads = sweep_threads_per_job(args)
         if threads is not None:
             launchers.cap_threads(os.environ, threads)
     try:
         launchers.check_launcher(args)
-        if not any(a.startswith("-") for a in args):
+        if design_job is not None:
+            preflight(design_job)  # a misspelt parameter stops the sweep here
+        elif not any(a.startswith("-") for a in args):
             preflight(args)
         elif multirun and all(a in ("-m", "--multirun") for a in args if a.startswith("-")):
             # A typo in a key would fail every job: check the first job before any starts (a

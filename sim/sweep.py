@@ -98,6 +98,19 @@ def job_record(job_dir: Path) -> dict | None:
     }
 
 
+DESIGN = "design.parquet"  # a design sweep's sampled values, one row per job (sim.design)
+
+
+def with_design(table: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
+    """A design sweep's sampled values as columns beside each job's rows."""
+    design_path = sweep_dir / DESIGN
+    if not design_path.is_file() or table.empty:
+        return table
+    design = pd.read_parquet(design_path)
+    design["job"] = design["job"].astype(str)
+    return table.merge(design, on="job", how="left")
+
+
 def gather(sweep_dir: Path) -> pd.DataFrame:
     """One table for a sweep: every job's scorecard rows, one row per failed job, and one row per
     job that started (Hydra wrote its .hydra folder) but never ended: killed, or still running."""
@@ -131,7 +144,7 @@ def gather(sweep_dir: Path) -> pd.DataFrame:
                         "value": m["value"],
                     }
                 )
-    table = pd.DataFrame(rows)
+    table = with_design(pd.DataFrame(rows), Path(sweep_dir))
     partial = Path(sweep_dir) / f".sweep.{os.getpid()}.parquet"
     table.to_parquet(partial, index=False)
     os.replace(partial, Path(sweep_dir) / "sweep.parquet")  # readers never see half a table

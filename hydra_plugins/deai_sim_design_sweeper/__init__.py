@@ -1,0 +1,1 @@
+"""deai-sim's design sweeper for Hydra (``hydra/sweeper=design``): sim.design's samples as jobs."""
