@@ -14,8 +14,12 @@ SPACE = "+space."
 DEFAULTS = {"method": "lhs", "n": "16", "seed": "0"}
 
 
+SWEEPERS = ("hydra/sweeper=design", "hydra/sweeper=search")
+
+
 def is_design_sweep(args: list[str]) -> bool:
-    return "hydra/sweeper=design" in args
+    """A design sweep or a search: both take their parameters as ``+space.KEY=RANGE``."""
+    return any(sweeper in args for sweeper in SWEEPERS)
 
 
 def make_discoverable() -> None:
@@ -23,6 +27,7 @@ def make_discoverable() -> None:
     install maps our plugin by an import hook instead, so its folder is added to that walk."""
     import hydra_plugins
     from hydra_plugins.deai_sim_design_sweeper import design_sweeper
+    from hydra_plugins.deai_sim_search_sweeper import search_sweeper  # noqa: F401 (registers)
 
     folder = str(Path(design_sweeper.__file__).resolve().parents[1])
     if folder not in list(hydra_plugins.__path__):
@@ -47,13 +52,17 @@ def design_arguments(args: list[str]) -> tuple[list[str], list[str]]:
         for_hydra.append(arg)
         if key.startswith("hydra.sweeper."):
             settings[key.removeprefix("hydra.sweeper.")] = value
+            if key == "hydra.sweeper.objectives":
+                _check_objectives(value)
         elif not arg.startswith(("-", "hydra/sweeper=", "hydra.sweeper", "+hydra.sweeper")):
             fixed.append(arg)
     if not space:
         raise ConfigError(f"space: a design sweep needs at least one {SPACE}KEY=RANGE")
     try:
+        # A search's first trial is drawn like a design's first job: the check only needs one.
+        method = settings["method"] if "hydra/sweeper=design" in args else "lhs"
         n, seed = int(settings["n"]), int(settings["seed"])
-        _, jobs = design_jobs(space, settings["method"], n, seed, fixed)
+        _, jobs = design_jobs(space, method, n, seed, fixed)
     except (DesignError, ValueError) as error:
         raise ConfigError(f"hydra.sweeper: {error}") from None
     return for_hydra, jobs[0]
@@ -65,3 +74,12 @@ def _checked(name: str, text: str) -> str:
     except DesignError as error:
         raise ConfigError(str(error)) from None
     return text
+
+
+def _check_objectives(value: str) -> None:
+    from hydra_plugins.deai_sim_search_sweeper.search_sweeper import parse_objectives
+
+    try:
+        parse_objectives([v for v in value.strip("[]").split(",") if v])
+    except ValueError as error:
+        raise ConfigError(str(error)) from None

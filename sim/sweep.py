@@ -98,17 +98,34 @@ def job_record(job_dir: Path) -> dict | None:
     }
 
 
-DESIGN = "design.parquet"  # a design sweep's sampled values, one row per job (sim.design)
+def job_value(job_dir: Path, name: str, scenario: str) -> float:
+    """A finished job's value of ``name`` for ``scenario``: its scorecard metric of that name,
+    else its metrics.parquet column of that name at the last epoch."""
+    summary = json.loads((Path(job_dir) / "summary.json").read_text())
+    for metric in summary["scorecard"].get(scenario, []):
+        if metric["name"] == name:
+            return float("nan") if metric["value"] is None else float(metric["value"])
+    table = pd.read_parquet(Path(job_dir) / "metrics.parquet")
+    rows = table[table["scenario"] == scenario]
+    if name not in rows.columns or rows.empty:
+        raise KeyError(f"{name}: neither a scorecard metric nor a metrics column of {scenario}")
+    return float(rows.sort_values("epoch")[name].iloc[-1])
+
+
+# A design sweep's sampled values, or a search's trials, one row per job (hydra_plugins/).
+DESIGNS = ("design.parquet", "trials.parquet")
 
 
 def with_design(table: pd.DataFrame, sweep_dir: Path) -> pd.DataFrame:
-    """A design sweep's sampled values as columns beside each job's rows."""
-    design_path = sweep_dir / DESIGN
-    if not design_path.is_file() or table.empty:
-        return table
-    design = pd.read_parquet(design_path)
-    design["job"] = design["job"].astype(str)
-    return table.merge(design, on="job", how="left")
+    """A design's sampled values (or a search's parameters, values and states) as columns
+    beside each job's rows."""
+    for name in DESIGNS:
+        if (sweep_dir / name).is_file() and not table.empty:
+            design = pd.read_parquet(sweep_dir / name)
+            design["job"] = design["job"].astype(str)
+            clash = [c for c in design.columns if c in table.columns and c != "job"]
+            return table.merge(design.drop(columns=clash), on="job", how="left")
+    return table
 
 
 def gather(sweep_dir: Path) -> pd.DataFrame:

@@ -69,3 +69,40 @@ def test_bad_ranges_and_keys_stop_the_sweep_before_any_job(tmp_path):
         and len(misspelt.stderr.strip().splitlines()) == 1
     )
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def search(sweep_dir, trials):
+    small = [a for a in SMALL if not a.startswith("epochs")]
+    return deai_sim(
+        "-m", "hydra/sweeper=search", f"hydra.sweeper.n_trials={trials}",
+        "hydra.sweeper.objectives=[test_accuracy:maximize,reward_nakamoto_accounts:maximize]",
+        "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SPACE, *small, "epochs=2",
+        "baseline=null", f"hydra.sweep.dir={sweep_dir}", cwd=sweep_dir.parent,
+    )  # fmt: skip
+
+
+def test_a_two_objective_search_resumes_to_twelve_trials_and_keeps_its_front(tmp_path):
+    import optuna
+
+    sweep_dir = tmp_path / "search"
+    done = search(sweep_dir, 6)
+    assert done.returncode == 0, done.stderr[-3000:]
+    first = pd.read_parquet(sweep_dir / "trials.parquet")
+    assert len(first) == 6 and set(first["state"]) == {"COMPLETE"}
+    # A killed sweep leaves a trial running: the resumed search marks it failed and goes on.
+    study = optuna.load_study(study_name="deai-sim", storage=f"sqlite:///{sweep_dir / 'optuna.db'}")
+    study.ask()
+    again = search(sweep_dir, 12)
+    assert again.returncode == 0, again.stderr[-3000:]
+    trials = pd.read_parquet(sweep_dir / "trials.parquet")
+    assert len(trials) == 12 and (trials["state"] == "FAIL").sum() == 1
+    kept = trials.set_index("job").loc[first["job"]]
+    pd.testing.assert_frame_equal(kept.reset_index()[first.columns], first)  # resumed, not redone
+    complete = trials[trials["state"] == "COMPLETE"]
+    objectives = ["test_accuracy", "reward_nakamoto_accounts"]
+    front = pd.read_parquet(sweep_dir / "pareto.parquet")[objectives].to_numpy()
+    for point in front:  # nothing completed dominates a front point
+        others = complete[objectives].to_numpy()
+        assert not ((others >= point).all(axis=1) & (others > point).any(axis=1)).any()
+    table = pd.read_parquet(sweep_dir / "sweep.parquet")
+    assert {"adversaries.free_riders", "consensus", "test_accuracy"} <= set(table.columns)

@@ -59,12 +59,13 @@ def design_jobs(space: dict, method: str, n: int, seed: int, fixed: list[str]):
     ranges = {name: parse_range(f"space.{name}", text) for name, text in flatten(space).items()}
     table = sample(ranges, method=method, n=n, seed=seed)
     jobs = [
-        [*fixed, *(f"{name}={_value(row[name])}" for name in ranges)] for _, row in table.iterrows()
+        [*fixed, *(f"{name}={override_value(row[name])}" for name in ranges)]
+        for _, row in table.iterrows()
     ]
     return table, jobs
 
 
-def _value(value) -> str:
+def override_value(value) -> str:
     """A sampled value as Hydra reads it back: plain Python numbers (NumPy's repr would not
     parse), floats to 10 decimals."""
     if isinstance(value, np.integer | int) and not isinstance(value, bool):

@@ -1,0 +1,1 @@
+"""deai-sim's mechanism-design search for Hydra (``hydra/sweeper=search``), on Optuna."""
