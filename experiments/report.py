@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments import design_report
 from experiments.comparison import collect, mean_ci, report_lines, summarise, verdicts
 from sim.metrics.scorecard import ASPECTS, HEADLINES
 from sim.rescore import rescore
@@ -378,6 +379,8 @@ def compare_settings(
 def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
     """Write sweep_report.md (and sweep_details.md, tables and figures) for a sweep folder."""
     sweep_dir = Path(sweep_dir)
+    if design_report.is_design_sweep(sweep_dir):
+        return design_report.write_report(sweep_dir, job_status(sweep_dir), metric)
     cards, series, groups, timing, shared = load(sweep_dir)
     known = metric_names(cards, series)
     if metric not in known:

@@ -30,7 +30,7 @@ from sim.composition import (  # noqa: F401  (re-exported for scripts written ag
     preflight,
 )
 from sim.config import ConfigError, register_schema
-from sim.design_arguments import design_arguments, is_design_sweep
+from sim.design_arguments import design_arguments, is_design_sweep, make_discoverable
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     multirun = "-m" in args or "--multirun" in args
     design_job = None
+    if multirun:
+        make_discoverable()  # the design and search sweepers, for presets that choose them
     if multirun and is_design_sweep(args):
         try:
             args, design_job = design_arguments(args)

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from experiments.report import main as report_main
 from tests.conftest import SMALL
 
 SPACE = ["+space.adversaries.free_riders=uniform(0,0.4)", "+space.consensus=choice(yuma,yuma3)"]
@@ -17,10 +18,10 @@ def deai_sim(*args, cwd):
                           text=True, timeout=900)  # fmt: skip
 
 
-def design_sweep(sweep_dir, *extra):
+def design_sweep(sweep_dir, *extra, method="lhs", n=16):
     small = [a for a in SMALL if not a.startswith("epochs")]
     return deai_sim(
-        "-m", "hydra/sweeper=design", "hydra.sweeper.method=lhs", "hydra.sweeper.n=16",
+        "-m", "hydra/sweeper=design", f"hydra.sweeper.method={method}", f"hydra.sweeper.n={n}",
         "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *SPACE, *small, "epochs=2",
         "baseline=null", f"hydra.sweep.dir={sweep_dir}", *extra, cwd=sweep_dir.parent,
     )  # fmt: skip
@@ -47,6 +48,10 @@ def test_a_latin_hypercube_sweep_runs_through_joblib_and_resumes(tmp_path):
             in row["overrides"]
         )
         assert f"consensus={row['consensus']}" in row["overrides"]
+    assert report_main([str(sweep_dir)]) == 0
+    text = (sweep_dir / "sweep_report.md").read_text()
+    assert "## Design: lhs, 16 jobs, 2 inputs" in text
+    assert (sweep_dir / "figures" / "dependence_test_accuracy.png").stat().st_size > 10_000
     finished = {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
     again = design_sweep(sweep_dir, "resume=true")
     assert again.returncode == 0, again.stderr[-3000:]
@@ -106,3 +111,18 @@ def test_a_two_objective_search_resumes_to_twelve_trials_and_keeps_its_front(tmp
         assert not ((others >= point).all(axis=1) & (others > point).any(axis=1)).any()
     table = pd.read_parquet(sweep_dir / "sweep.parquet")
     assert {"adversaries.free_riders", "consensus", "test_accuracy"} <= set(table.columns)
+    assert report_main([str(sweep_dir)]) == 0
+    assert "on the front" in (sweep_dir / "sweep_report.md").read_text()
+    assert (sweep_dir / "figures" / "pareto.png").stat().st_size > 10_000
+
+
+def test_a_sobol_design_sweep_reports_its_indices(tmp_path):
+    sweep_dir = tmp_path / "sobol"
+    done = design_sweep(sweep_dir, method="sobol", n=4)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(pd.read_parquet(sweep_dir / "design.parquet")) == 4 * (2 + 2)
+    assert report_main([str(sweep_dir)]) == 0
+    indices = pd.read_csv(sweep_dir / "sensitivity_test_accuracy.csv", index_col=0)
+    assert list(indices.index) == ["adversaries.free_riders", "consensus"]
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
+    assert (sweep_dir / "figures" / "sensitivity_test_accuracy.png").stat().st_size > 10_000

@@ -14,6 +14,7 @@ gives the same jobs, so a resumed sweep skips the finished ones.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,9 @@ class DesignSweeper(Sweeper):
         sweep_dir = Path(self.config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         table.assign(job=range(len(table))).to_parquet(sweep_dir / "design.parquet", index=False)
+        described = {"method": self.method, "n": self.n, "seed": self.seed,
+                     "space": flatten(self.space)}  # fmt: skip
+        (sweep_dir / "design.json").write_text(json.dumps(described, indent=2) + "\n")
         size = self.max_batch_size or len(jobs)
         returns = []
         for start in range(0, len(jobs), size):
