@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from experiments.report import main as report_main
 from tests.conftest import SMALL
@@ -52,10 +53,15 @@ def test_a_latin_hypercube_sweep_runs_through_joblib_and_resumes(tmp_path):
     text = (sweep_dir / "sweep_report.md").read_text()
     assert "## Design: lhs, 16 jobs, 2 inputs" in text
     assert (sweep_dir / "figures" / "dependence_test_accuracy.png").stat().st_size > 10_000
+    # As if killed before jobs 3 and 7 finished: resuming runs those two and no other.
+    for job in (3, 7):
+        (sweep_dir / str(job) / "summary.json").unlink()
     finished = {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
     again = design_sweep(sweep_dir, "resume=true")
     assert again.returncode == 0, again.stderr[-3000:]
-    assert {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")} == finished
+    now = {p: p.stat().st_mtime_ns for p in sweep_dir.glob("*/summary.json")}
+    assert {p.parent.name for p in now.keys() - finished.keys()} == {"3", "7"}
+    assert all(now[p] == t for p, t in finished.items())
 
 
 def test_bad_ranges_and_keys_stop_the_sweep_before_any_job(tmp_path):
@@ -116,13 +122,18 @@ def test_a_two_objective_search_resumes_to_twelve_trials_and_keeps_its_front(tmp
     assert (sweep_dir / "figures" / "pareto.png").stat().st_size > 10_000
 
 
-def test_a_sobol_design_sweep_reports_its_indices(tmp_path):
-    sweep_dir = tmp_path / "sobol"
-    done = design_sweep(sweep_dir, method="sobol", n=4)
+@pytest.mark.parametrize(
+    "method,n,jobs,columns",
+    [("sobol", 4, 16, {"S1", "S1_conf", "ST", "ST_conf"}),
+     ("morris", 4, 12, {"mu_star", "mu_star_conf", "sigma"})],
+)  # fmt: skip
+def test_sobol_and_morris_sweeps_report_their_indices(tmp_path, method, n, jobs, columns):
+    sweep_dir = tmp_path / method
+    done = design_sweep(sweep_dir, method=method, n=n)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert len(pd.read_parquet(sweep_dir / "design.parquet")) == 4 * (2 + 2)
+    assert len(pd.read_parquet(sweep_dir / "design.parquet")) == jobs
     assert report_main([str(sweep_dir)]) == 0
     indices = pd.read_csv(sweep_dir / "sensitivity_test_accuracy.csv", index_col=0)
     assert list(indices.index) == ["adversaries.free_riders", "consensus"]
-    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
+    assert columns <= set(indices.columns)
     assert (sweep_dir / "figures" / "sensitivity_test_accuracy.png").stat().st_size > 10_000

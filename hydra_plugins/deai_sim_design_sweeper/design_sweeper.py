@@ -12,8 +12,8 @@ The usual bookkeeping follows (job.json, sweep.parquet, ``resume=true``): the sa
 gives the same jobs, so a resumed sweep skips the finished ones.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: Hydra's plugin scan executes this module without
+# registering it in sys.modules, where dataclasses look up string annotations.
 import json
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -18,8 +18,8 @@ Hydra's own optuna sweeper (hydra-optuna-sweeper 1.3) requires optuna < 3, no lo
 this plugin uses the maintained Optuna's public API instead.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: Hydra's plugin scan executes this module without
+# registering it in sys.modules, where dataclasses look up string annotations.
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
