@@ -58,6 +58,9 @@ def design_arguments(args: list[str]) -> tuple[list[str], list[str]]:
             fixed.append(arg)
     if not space:
         raise ConfigError(f"space: a design sweep needs at least one {SPACE}KEY=RANGE")
+    if not any(arg.startswith("hydra/launcher=") for arg in args):
+        # Designs are many independent jobs: every core by default, as the sweep presets do.
+        for_hydra.append("hydra/launcher=joblib_progress")
     try:
         # A search's first trial is drawn like a design's first job: the check only needs one.
         method = settings["method"] if "hydra/sweeper=design" in args else "lhs"
