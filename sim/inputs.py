@@ -31,9 +31,16 @@ def check_population_fits_data(cfg, splits) -> None:
         )
 
 
+def run_seeds(seed: int) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    """The two streams a run's seed spawns: the data split's, and every scenario's model (each
+    scenario starts from the same model seed: common random numbers)."""
+    data_seed, model_seed = np.random.SeedSequence(seed).spawn(2)
+    return data_seed, model_seed
+
+
 def load_data(cfg):
     """The run's data split: every scenario of a run shares it (drawn from the seed)."""
-    data_seed, _ = np.random.SeedSequence(cfg.seed).spawn(2)
+    data_seed, _ = run_seeds(cfg.seed)
     return load_splits(
         cfg.learning.dataset,
         np.random.default_rng(data_seed),

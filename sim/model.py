@@ -73,10 +73,10 @@ class EconomyModel(mesa.Model):
         import tempfile
 
         from sim.config import validate
-        from sim.inputs import load_data
+        from sim.inputs import load_data, run_seeds
 
         typed = validate(cfg)
-        _, model_seed = np.random.SeedSequence(typed.seed).spawn(2)
+        _, model_seed = run_seeds(typed.seed)
         if ledger_path is None:
             ledger_path = tempfile.mkdtemp(prefix="deai-sim-ledger-") + "/ledger.jsonl"
         return cls(typed, build_mechanisms(cfg), load_data(typed), model_seed, ledger_path)

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from sim import interrupts
 from sim.composition import compose_scenarios
 from sim.config import validate
-from sim.inputs import check_population_fits_data, describe_data, load_data
+from sim.inputs import check_population_fits_data, describe_data, load_data, run_seeds
 from sim.metrics.adversaries import adversary_report
 from sim.metrics.scorecard import score
 from sim.model import EconomyModel, build_mechanisms
@@ -83,7 +83,7 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
     typed = {name: validate(cfg) for name, cfg in configs.items()}
     mechanisms = {name: build_mechanisms(cfg) for name, cfg in configs.items()}
     first = next(iter(typed.values()))
-    _, model_seed = np.random.SeedSequence(first.seed).spawn(2)
+    _, model_seed = run_seeds(first.seed)
     splits = load_data(first)
     for cfg in typed.values():
         check_population_fits_data(cfg, splits)

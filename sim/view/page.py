@@ -20,13 +20,13 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
 from agents.adversary import ADVERSARIES
+from mechanisms import FAMILIES
 from sim.composition import CONFIG_DIR
 from sim.config import ConfigError, register_schema
 from sim.view import panels
 from sim.view.economy import PairedEconomy, ReplayedRun
 
 register_schema()
-FAMILIES = ("consensus", "incentive", "aggregation", "market", "access", "governance")
 CHOICES = {
     group: sorted(p.stem for p in (Path(CONFIG_DIR) / group).glob("*.yaml"))
     for group in ("scenario", *FAMILIES, "adaptation")

@@ -1,9 +1,8 @@
 """The view's panels: matplotlib figures of a ``PairedEconomy`` (or a ``ReplayedRun``), each a
 function of the model, redrawn after every step.
 
-Reward concentration follows the definitions of sim/metrics (Lorenz curve of the rewards paid so
-far, its Gini coefficient, and the Nakamoto coefficient: the fewest accounts holding more than
-half).  The scorecard radar shows, per aspect, the headline metric's relative advantage
+Reward concentration: the Lorenz curve of the rewards paid so far, with the Gini and Nakamoto
+coefficients of sim.metrics.concentration.  The scorecard radar shows, per aspect, the headline metric's relative advantage
 r = (a − b) / (|a| + |b|) of the decentralized value a over the centralized b (sign flipped when
 lower is better), drawn at 0.5 + r/2 and 0.5 − r/2: 0.5 apiece is a tie.
 """
@@ -20,6 +19,7 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.metrics.concentration import gini, nakamoto_coefficient  # noqa: E402
 from sim.metrics.scorecard import ASPECTS, HEADLINES  # noqa: E402
 from sim.population import ROLE_ORDER  # noqa: E402
 from sim.roles import Role  # noqa: E402
@@ -67,24 +67,21 @@ def balances(model) -> Figure:
     return fig
 
 
-def lorenz(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Lorenz curve (x, y), Gini G = 1 − 2∫L and Nakamoto coefficient of ``values``."""
+def lorenz(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lorenz curve (x, y) of ``values``: cumulative share of the total held by the poorest
+    share of accounts."""
     values = np.sort(np.clip(np.asarray(values, dtype=float), 0, None))
-    total = values.sum()
-    if len(values) == 0 or total <= 0:
-        return np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.0, 0
-    y = np.concatenate([[0.0], np.cumsum(values) / total])
-    x = np.linspace(0, 1, len(y))
-    gini = 1 - 2 * np.trapezoid(y, x)
-    nakamoto = int(np.searchsorted(np.cumsum(values[::-1]) / total, 0.5, side="right") + 1)
-    return x, y, float(gini), nakamoto
+    if len(values) == 0 or values.sum() <= 0:
+        return np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    y = np.concatenate([[0.0], np.cumsum(values) / values.sum()])
+    return np.linspace(0, 1, len(y)), y
 
 
 def rewards(model) -> Figure:
     fig, ax = _figure()
     for name, paid in model.rewards().items():
-        x, y, gini, nakamoto = lorenz(paid)
-        ax.plot(x, y, label=f"{name}: Gini {gini:.2f}, Nakamoto {nakamoto}")
+        label = f"{name}: Gini {gini(paid):.2f}, Nakamoto {nakamoto_coefficient(paid)}"
+        ax.plot(*lorenz(paid), label=label)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="equality")
     ax.set(xlabel="share of accounts", ylabel="share of rewards", title="Rewards so far (Lorenz)")
     ax.legend(fontsize=7)
