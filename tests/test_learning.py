@@ -297,3 +297,21 @@ def test_minibatch_training_learns_digits():
     for _ in range(20):
         engine.set_network_model(engine.train(table, np.array([10]))[0])
     assert engine.test_accuracy() > 0.85
+
+
+def test_the_baseline_is_scored_once_per_network_model():
+    from sim.learning.engine import make_engine
+
+    rng = np.random.default_rng(6)
+    engine = make_engine(load_digits_splits(rng, 0.2, 0.15), rng, 10, 4, 0.5, 2, 0.5, 5)
+    calls = []
+    score = engine.score
+    engine.score = lambda thetas: calls.append(1) or score(thetas)
+    first = engine.baseline()
+    first[:] = -1  # a caller's copy: the kept scores stay as they were
+    np.testing.assert_array_equal(engine.baseline(), score(np.asarray(engine.theta)[None])[:, 0])
+    assert len(calls) == 1
+    engine.set_network_model(np.asarray(engine.theta) + 0.5)
+    moved = engine.baseline()
+    assert len(calls) == 2
+    np.testing.assert_array_equal(moved, score(np.asarray(engine.theta)[None])[:, 0])

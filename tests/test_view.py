@@ -5,6 +5,7 @@ times are printed here and measured on an idle machine by benchmarks/view.py."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.browser import CHROMIUM, view_server, walk
@@ -66,3 +67,25 @@ def test_a_finished_run_replays_from_its_files_and_bad_starts_stop(tmp_path, cap
     assert "adversaries.free_riders: must be a fraction in [0, 1]" in capsys.readouterr().err
     assert main(["--replay", str(tmp_path)]) == 2
     assert "not a finished run" in capsys.readouterr().err
+
+
+def test_the_radar_shows_relative_advantage_and_live_scoring_skips_large_graphs():
+    import networkx as nx
+
+    from sim.metrics.scorecard import HEADLINES, _small, exact_graphs_up_to
+    from sim.view.panels import _advantage
+
+    def cards(a, b, better):
+        entry = {"name": HEADLINES[1], "better": better}
+        return {"decentralized": [{**entry, "value": a}], "centralized": [{**entry, "value": b}]}
+
+    # r = (a − b) / (|a| + |b|), sign flipped when lower is better; undefined: a tie.
+    assert _advantage(cards(3.0, 1.0, "higher"), 1) == 0.5
+    assert _advantage(cards(3.0, 1.0, "lower"), 1) == -0.5
+    assert _advantage(cards(None, 1.0, "higher"), 1) == 0.0
+    assert _advantage(cards(0.0, 0.0, "higher"), 1) == 0.0
+    graph = nx.cycle_graph(8)
+    assert _small(graph, nx.node_connectivity) == 2
+    with exact_graphs_up_to(5):
+        assert np.isnan(_small(graph, nx.node_connectivity))
+    assert _small(graph, nx.node_connectivity) == 2

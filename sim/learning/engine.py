@@ -80,6 +80,7 @@ class LearningEngine:
         self.test_y = jnp.asarray(splits.y_test)[None]
         self.test_mask = jnp.ones((1, len(splits.y_test)), jnp.float32)
         self._pool = None  # the train pool on the device, for minibatches
+        self._baseline = None  # (θ, its scores) of the last baseline()
 
     @property
     def record_bytes(self) -> int:
@@ -178,8 +179,7 @@ class LearningEngine:
         """Submissions scored per call so that one call's activations, E evaluators × M records
         × (the first layer's width + C) float32 values per submission, fit the budget."""
         evaluators, records = self.eval_mask.shape
-        per_row = evaluators * records * self._activation_width() * BYTES_PER_VALUE
-        return max(1, self.score_budget_bytes // per_row)
+        return self._rows_within(evaluators * records * self._activation_width())
 
     def score(self, thetas: np.ndarray) -> np.ndarray:
         """(E, B) accuracy of each model on each evaluator's held-out data, computed
@@ -198,8 +198,7 @@ class LearningEngine:
         and activations, M × (features + first-layer width + C) float32 values, fit the budget."""
         records = self.eval_mask.shape[1]
         width = self._activation_width()
-        per_pair = records * (self.splits.n_features + width) + self.model.n_params
-        return max(1, self.score_budget_bytes // (per_pair * BYTES_PER_VALUE))
+        return self._rows_within(records * (self.splits.n_features + width) + self.model.n_params)
 
     def score_sampled(self, thetas: np.ndarray, sample: np.ndarray) -> np.ndarray:
         """(E, k) accuracy of submission ``sample[e, j]`` on evaluator e's held-out data: what
@@ -244,8 +243,12 @@ class LearningEngine:
         return _correlations(preds, target), _correlations(neutral, target)
 
     def baseline(self) -> np.ndarray:
-        """(E,) accuracy of the current network model on each evaluator's data."""
-        return self.score(np.asarray(self.theta)[None])[:, 0]
+        """(E,) accuracy of the current network model on each evaluator's data, scored once per
+        model: the evaluation phase and the evaluators' weights both read it, and θ is replaced
+        (never changed in place) when the model changes."""
+        if self._baseline is None or self._baseline[0] is not self.theta:
+            self._baseline = (self.theta, self.score(np.asarray(self.theta)[None])[:, 0])
+        return self._baseline[1].copy()
 
     def test_accuracy(self, thetas: np.ndarray | None = None) -> np.ndarray | float:
         """Accuracy on the simulator's held-out test set: of θ, or of each row of ``thetas``."""
@@ -263,8 +266,12 @@ class LearningEngine:
         def correct(rows):
             return correct_matrix(self.model, jnp.asarray(rows), x, y, mask)[0]
 
-        rows = self.score_budget_bytes // max(1, n * self._activation_width() * BYTES_PER_VALUE)
-        return in_chunks(correct, max(1, rows), 0, np.asarray(thetas)).astype(np.float64) / n
+        rows = self._rows_within(n * self._activation_width())
+        return in_chunks(correct, rows, 0, np.asarray(thetas)).astype(np.float64) / n
+
+    def _rows_within(self, values_per_row: int) -> int:
+        """Rows of ``values_per_row`` float32 values each that fit the scoring budget (≥ 1)."""
+        return max(1, self.score_budget_bytes // max(1, values_per_row * BYTES_PER_VALUE))
 
     def _activation_width(self) -> int:
         """Float32 values a record produces in a forward pass, about: the first layer's width

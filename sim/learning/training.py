@@ -5,8 +5,9 @@ on its own (padded, masked) data; builder b stops after ``n_steps[b]`` steps, th
 purchased compute pays for.  A step uses all of the builder's records (full batch), or, with a
 ``batch_size``, a minibatch drawn uniformly with replacement from them (minibatch SGD; Bottou,
 Curtis & Nocedal, "Optimization Methods for Large-Scale Machine Learning", SIAM Review 2018,
-arXiv:1606.04838): what makes local training cost the same per step whatever a builder holds.  The whole population trains in one jitted call: a
-``jax.vmap`` over builders of a ``jax.lax.scan`` over steps.  Shapes stay fixed across epochs (the
+arXiv:1606.04838): what makes local training cost the same per step whatever a builder holds.
+The whole population trains in one jitted call: a ``jax.vmap`` over builders of a
+``jax.lax.scan`` over steps.  Shapes stay fixed across epochs (the
 population is padded to its capacity), so the call compiles once per run.
 
 ``train_one`` is the same computation for a single builder; the benchmark and the equivalence test

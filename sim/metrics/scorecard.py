@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 
 import networkx as nx
@@ -120,17 +121,21 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
 EXACT_GRAPH_LIMIT = 2_000
 
 
+# The limit in force where a metric runs: a context variable, so that a view rescoring in one
+# thread (with a lower limit) does not change what a run scored in another sees.
+_graph_limit: ContextVar[int] = ContextVar("exact_graph_limit", default=EXACT_GRAPH_LIMIT)
+
+
 @contextmanager
 def exact_graphs_up_to(nodes: int):
     """Within this block, graph metrics that need exact all-pairs work (node connectivity,
     betweenness) are computed only for graphs of at most ``nodes`` nodes (NaN above): what a
     live view, which rescores every epoch, can afford."""
-    global EXACT_GRAPH_LIMIT
-    saved, EXACT_GRAPH_LIMIT = EXACT_GRAPH_LIMIT, nodes
+    token = _graph_limit.set(nodes)
     try:
         yield
     finally:
-        EXACT_GRAPH_LIMIT = saved
+        _graph_limit.reset(token)
 
 
 # Graph metrics of graphs already measured (a view rescores every epoch; the graph rarely
@@ -139,7 +144,7 @@ _MEASURED: dict = {}
 
 
 def _small(graph, metric):
-    if graph.number_of_nodes() > EXACT_GRAPH_LIMIT:
+    if graph.number_of_nodes() > _graph_limit.get():
         return float("nan")
     key = (metric, frozenset(graph.nodes), frozenset(map(frozenset, graph.edges)))
     if key not in _MEASURED:
