@@ -27,6 +27,12 @@ from sim.roles import Role  # noqa: E402
 ROLE_COLOURS = {role: f"C{i}" for i, role in enumerate(ROLE_ORDER)}
 ROLE_COLOURS[Role.COORDINATOR] = "black"
 ROLE_NAMES = {role: role.name.lower().replace("_", " ") for role in Role}
+# Colour by role value, one lookup for all nodes.
+# The platform's hub is the protocol account (the coordinator's treasury): drawn as the
+# coordinator.
+PALETTE = np.array(
+    [ROLE_COLOURS.get(role, ROLE_COLOURS[Role.COORDINATOR]) for role in sorted(Role)], dtype=object
+)
 
 
 def _figure(width=5.0, height=3.4, left=0.14):
@@ -129,8 +135,7 @@ def draw_graph(ax, g: dict, gid: str) -> None:
     layout = _layout(graph)
     stake = g["stake"][nodes]
     size = 8 + 60 * np.sqrt(stake / max(stake.max(), 1e-9))
-    colours = [ROLE_COLOURS.get(Role(int(g["role"][n])), "C9") for n in nodes]
-    colours = [c if g["up"][n] else "0.8" for c, n in zip(colours, nodes, strict=True)]
+    colours = np.where(g["up"][nodes], PALETTE[g["role"][nodes]], "0.8")
     # Large graphs go into the SVG as one picture: thousands of vector marks would weigh MBs.
     many = len(nodes) > RASTER_ABOVE
     edges = nx.draw_networkx_edges(graph, layout, ax=ax, width=0.3, alpha=0.3)
