@@ -8,7 +8,8 @@ Each trial is one job (its number is the job's number): Optuna proposes the ``+s
 (``ask``), the launcher runs the batch, and each objective is read from the job's outputs
 (``sim.sweep.job_value``: a scorecard metric of ``hydra.sweeper.scenario`` by name, else a
 metrics.parquet column at the last epoch) and told back (``tell``); a failed job is a failed
-trial.  One objective: TPE; several: NSGA-II (Deb et al., IEEE TEC 2002), pruning none.  The
+trial.  One objective: TPE (Bergstra, Bardenet, Bengio & Kégl, "Algorithms for Hyper-Parameter
+Optimization", NeurIPS 2011); several: NSGA-II (Deb et al., IEEE TEC 2002); no pruning.  The
 study lives in ``optuna.db`` (SQLite) in the sweep folder: running the same command again
 resumes it up to ``n_trials`` (trials a killed sweep left running are marked failed first).
 ``trials.parquet`` holds every trial's parameters, values and state, ``pareto.parquet`` the
