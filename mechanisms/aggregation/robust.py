@@ -1,5 +1,17 @@
-"""Byzantine-robust aggregation rules (NumPy: on the CPU these beat JAX by about 10× at the sizes
-of a round, DESIGN.md).  All are called as ``rule(updates, weights=None)`` on (n, d) updates."""
+"""Byzantine-robust aggregation rules, all called as ``rule(updates, weights=None)`` on (n, d)
+updates.
+
+They are written in NumPy: measured on 2 CPU cores, the coordinate-wise median and trimmed mean of
+1,000 updates of 650 parameters took 9 ms in NumPy against 83 ms in JAX.
+
+Krum's distances and the ordering of its scores are written to keep every property a robust rule
+must have (tests/mechanisms/test_contracts.py states them for every rule): distances from the
+updates centred on their coordinate-wise median, so that shifting every update by 10⁸ leaves
+them as exact as at the origin (the raw Gram form ‖a‖² + ‖b‖² − 2a·b loses every digit of two
+close updates far from the origin), and an exact ordering of the scores in which only scores equal
+to a relative tolerance of each other are ordered by the updates' values (rounding the scores
+against the largest one would make every honest score equal as soon as one update is far away,
+and let the attacker choose the honest update that Krum returns)."""
 
 from __future__ import annotations
 
@@ -49,14 +61,40 @@ class TrimmedMean:
         return ordered[cut : n - cut].mean(axis=0)
 
 
+def squared_distances(updates: np.ndarray) -> np.ndarray:
+    """(n, n) squared Euclidean distances ‖Δ_i − Δ_j‖², by the Gram form on the updates centred
+    on their coordinate-wise median.  Centring makes the result translation-invariant: the
+    cancellation error of the Gram form is about ε(‖a − c‖² + ‖b − c‖²), small against the
+    distance of two honest updates when c lies among them (the median does while they are a
+    majority), where uncentred it is ε(‖a‖² + ‖b‖²) and swamps them far from the origin."""
+    centred = updates - np.median(updates, axis=0)
+    squares = np.einsum("ij,ij->i", centred, centred)
+    distances = np.maximum(squares[:, None] + squares[None, :] - 2 * centred @ centred.T, 0.0)
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
 def krum_scores(updates: np.ndarray, f: int) -> np.ndarray:
     """Krum score of each update: the sum of squared distances to its n − f − 2 nearest others."""
     n = updates.shape[0]
-    squares = np.einsum("ij,ij->i", updates, updates)
-    distances = np.maximum(squares[:, None] + squares[None, :] - 2 * updates @ updates.T, 0.0)
+    distances = squared_distances(updates)
     np.fill_diagonal(distances, np.inf)
     k = max(n - f - 2, 1)
     return np.sort(distances, axis=1)[:, :k].sum(axis=1)
+
+
+def order_by_score(scores: np.ndarray, updates: np.ndarray, rtol: float = 1e-9) -> np.ndarray:
+    """Indices of the updates from lowest to highest score.  Scores equal to ``rtol`` of each
+    other (``|s_i − s_j| ≤ rtol·max(|s_i|, |s_j|)``, which absorbs the last bits that depend on
+    the row order) form one tie, ordered by the updates' values, so the result does not depend
+    on the order in which clients are listed; any other pair keeps its exact order."""
+    by_score = np.argsort(scores, kind="stable")
+    ordered = scores[by_score]
+    gaps = np.abs(np.diff(ordered))
+    scale = np.maximum(np.abs(ordered[1:]), np.abs(ordered[:-1]))
+    tie_group = np.concatenate([[0], np.cumsum(gaps > rtol * scale)])
+    rows = updates[by_score]
+    return by_score[np.lexsort((*rows.T[::-1], tie_group))]
 
 
 class Krum:
@@ -87,13 +125,7 @@ class Krum:
             return np.zeros(updates.shape[1])
         if n == 1:
             return updates[0].copy()
-        # Ties in score are broken by the updates' own values, so the result does not depend on
-        # the order in which clients are listed.
-        # Scores are compared to 12 significant digits: equal scores can differ in the last bits
-        # depending on row order.
-        scores = krum_scores(updates, self.f)
-        key = np.round(scores / max(scores.max(), 1e-300), 12)
-        order = np.lexsort((*updates.T[::-1], key))
+        order = order_by_score(krum_scores(updates, self.f), updates)
         chosen = order[: min(self.multi, n)]
         w = weights[chosen] if weights[chosen].sum() > 0 else np.ones(len(chosen))
         return w @ updates[chosen] / w.sum()

@@ -98,3 +98,30 @@ def test_krum_scores_are_sums_of_squared_distances_to_the_nearest_others():
 def test_norm_clipping_with_no_weight_falls_back_to_the_plain_mean():
     updates = np.array([[0.2, 0.0], [0.0, 0.4]])
     np.testing.assert_allclose(NormClipping(max_norm=1.0)(updates, np.zeros(2)), [0.1, 0.2])
+
+
+# One update far from a tight honest cluster: rounding the scores against the largest one made
+# every honest score 0 and returned the honest update with the smallest first coordinate; the
+# Gram form of the distances lost every digit of close updates far from the origin.  The right
+# answer is the update of lowest score, as Flower's ``aggregate_krum`` returns.
+KRUM_CASES = [
+    (Krum(f=0), [[0.793], [0.790], [0.783], [17100]], [0.790]),
+    (Krum(f=0, multi=2), [[3.6e-3], [2.2e-3], [3.1e-3], [5.9e3]], [(3.6e-3 + 3.1e-3) / 2]),
+    (Krum(f=1), [[0], [0.5], [0.6], [0.75], [1e7]], [0.6]),
+    (Krum(f=0), [[0], [0.5], [0.6], [0.75]], [0.6]),  # the case shifted by 1e8 in the issue
+]
+
+
+@pytest.mark.parametrize(("shift", "scale"), [(0, 1), (1e8, 1), (-1e8, 1), (0, 1e-6), (0, 1e6)])
+@pytest.mark.parametrize(("rule", "updates", "expected"), KRUM_CASES)
+def test_krum_returns_the_lowest_score_beside_one_far_update(rule, updates, expected, shift, scale):
+    updates = np.asarray(updates, dtype=np.float64) * scale + shift
+    expected = np.asarray(expected) * scale + shift
+    tolerance = 1e-12 * scale + 4 * np.spacing(abs(shift))
+    np.testing.assert_allclose(rule(updates), expected, rtol=0, atol=tolerance)
+    np.testing.assert_allclose(rule(updates[::-1]), expected, rtol=0, atol=tolerance)
+
+
+def test_krum_distances_far_from_the_origin_keep_their_digits():
+    close = np.array([[0.0], [0.5], [0.6], [0.75]])
+    np.testing.assert_allclose(krum_scores(close + 1e8, f=0), krum_scores(close, f=0), rtol=1e-6)
