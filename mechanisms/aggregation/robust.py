@@ -5,13 +5,11 @@ They are written in NumPy: measured on 2 CPU cores, the coordinate-wise median a
 1,000 updates of 650 parameters took 9 ms in NumPy against 83 ms in JAX.
 
 Krum's distances and the ordering of its scores are written to keep every property a robust rule
-must have (tests/mechanisms/test_contracts.py states them for every rule): distances from the
-updates centred on their coordinate-wise median, so that shifting every update by 10⁸ leaves
-them as exact as at the origin (the raw Gram form ‖a‖² + ‖b‖² − 2a·b loses every digit of two
-close updates far from the origin), and an exact ordering of the scores in which only scores equal
-to a relative tolerance of each other are ordered by the updates' values (rounding the scores
-against the largest one would make every honest score equal as soon as one update is far away,
-and let the attacker choose the honest update that Krum returns)."""
+must have (mechanisms/contracts.py states them for every rule): distances as exact far from the
+origin as near it (``squared_distances``), and an exact ordering of the scores in which only
+scores equal to a relative tolerance of each other are ordered by the updates' values (rounding
+the scores against the largest one would make every honest score equal as soon as one update is
+far away, and let the attacker choose the honest update that Krum returns)."""
 
 from __future__ import annotations
 
@@ -61,15 +59,29 @@ class TrimmedMean:
         return ordered[cut : n - cut].mean(axis=0)
 
 
-def squared_distances(updates: np.ndarray) -> np.ndarray:
-    """(n, n) squared Euclidean distances ‖Δ_i − Δ_j‖², by the Gram form on the updates centred
-    on their coordinate-wise median.  Centring makes the result translation-invariant: the
-    cancellation error of the Gram form is about ε(‖a − c‖² + ‖b − c‖²), small against the
-    distance of two honest updates when c lies among them (the median does while they are a
-    majority), where uncentred it is ε(‖a‖² + ‖b‖²) and swamps them far from the origin."""
+def squared_distances(updates: np.ndarray, budget_bytes: int = 1 << 26) -> np.ndarray:
+    """(n, n) squared Euclidean distances ‖Δ_i − Δ_j‖², exact to float64's relative precision
+    wherever the updates lie.
+
+    The Gram form ‖a‖² + ‖b‖² − 2a·b (a matrix product, about 100× faster than differences for
+    1,000 updates of 1,642 parameters on 2 cores) cancels to an error of about
+    dε(‖a‖² + ‖b‖²): far from the origin it swamps the distance of two close updates (two
+    identical updates at 10⁸ come out 16 apart).  So the form is taken on the updates centred
+    on their coordinate-wise median, and every pair whose result is below 10 % of
+    ‖a − c‖² + ‖b − c‖² (where the cancellation could cost more than about 10dε of the
+    distance) is recomputed from its difference, in blocks of at most ``budget_bytes``.
+    """
+    n, d = updates.shape
     centred = updates - np.median(updates, axis=0)
     squares = np.einsum("ij,ij->i", centred, centred)
-    distances = np.maximum(squares[:, None] + squares[None, :] - 2 * centred @ centred.T, 0.0)
+    reach = squares[:, None] + squares[None, :]
+    distances = np.maximum(reach - 2 * centred @ centred.T, 0.0)
+    first, second = np.nonzero(np.triu(distances < 0.1 * reach, k=1))
+    block = max(1, budget_bytes // max(8 * d, 1))
+    for start in range(0, len(first), block):
+        i, j = first[start : start + block], second[start : start + block]
+        differences = centred[i] - centred[j]
+        distances[i, j] = distances[j, i] = np.einsum("ij,ij->i", differences, differences)
     np.fill_diagonal(distances, 0.0)
     return distances
 
@@ -83,16 +95,20 @@ def krum_scores(updates: np.ndarray, f: int) -> np.ndarray:
     return np.sort(distances, axis=1)[:, :k].sum(axis=1)
 
 
-def order_by_score(scores: np.ndarray, updates: np.ndarray, rtol: float = 1e-9) -> np.ndarray:
-    """Indices of the updates from lowest to highest score.  Scores equal to ``rtol`` of each
-    other (``|s_i − s_j| ≤ rtol·max(|s_i|, |s_j|)``, which absorbs the last bits that depend on
-    the row order) form one tie, ordered by the updates' values, so the result does not depend
-    on the order in which clients are listed; any other pair keeps its exact order."""
+def order_by_score(scores: np.ndarray, updates: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Indices of the updates from lowest to highest score.  Scores within ``rtol`` of the
+    lowest score of their tie (``s ≤ s_first·(1 + rtol)``, wide enough for the last bits that
+    depend on the row order, narrow enough that scores float64 tells apart stay apart: ties are
+    not chained from one near score to the next) are ordered by the updates' values, so the
+    result does not depend on the order in which clients are listed."""
     by_score = np.argsort(scores, kind="stable")
     ordered = scores[by_score]
-    gaps = np.abs(np.diff(ordered))
-    scale = np.maximum(np.abs(ordered[1:]), np.abs(ordered[:-1]))
-    tie_group = np.concatenate([[0], np.cumsum(gaps > rtol * scale)])
+    tie_group = np.empty(len(ordered), dtype=np.int64)
+    group, first = 0, ordered[0] if len(ordered) else 0.0
+    for position, score in enumerate(ordered):
+        if score - first > rtol * abs(first):
+            group, first = group + 1, score
+        tie_group[position] = group
     rows = updates[by_score]
     return by_score[np.lexsort((*rows.T[::-1], tie_group))]
 
