@@ -10,6 +10,9 @@ another package is checked the same way::
     from mechanisms.contracts import check
     check("market", MyMarket())
 
+Each contract ends with its family's metamorphic properties (mechanisms.metamorphic: relabelling,
+units, outliers), checked over derandomized hypothesis draws.
+
 The repository's own tests run them over every YAML member of configs/<family>/.
 """
 
@@ -17,17 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from mechanisms import metamorphic
 from mechanisms.incentive.base import MEASUREMENTS, Contributions
+from mechanisms.metamorphic import ContractViolation
+from mechanisms.metamorphic import require as _require
 from sim.units import UNITS_PER_TOKEN
 
-
-class ContractViolation(AssertionError):
-    """A mechanism does not do what its family promises."""
-
-
-def _require(condition, message: str) -> None:
-    if not condition:
-        raise ContractViolation(message)
+__all__ = ["CHECKS", "ContractViolation", "check", "check_liveness"]
 
 
 def check_market(market) -> None:
@@ -184,7 +183,7 @@ def check_adaptation(rule) -> None:
         )
 
 
-CHECKS = {
+LIVENESS = {
     "market": check_market,
     "access": check_access,
     "incentive": check_incentive,
@@ -194,9 +193,46 @@ CHECKS = {
     "adaptation": check_adaptation,
 }
 
+PROPERTIES = {
+    "market": (metamorphic.check_market_symmetries,),
+    "access": (),
+    "incentive": (metamorphic.check_incentive_symmetries,),
+    "consensus": (metamorphic.check_consensus_symmetries,),
+    "aggregation": (
+        metamorphic.check_aggregation_symmetries,
+        metamorphic.check_aggregation_outlier,
+    ),
+    "governance": (metamorphic.check_governance_symmetries,),
+    "adaptation": (metamorphic.check_adaptation_symmetries,),
+}
 
-def check(family: str, mechanism) -> None:
-    """Run the liveness and sufficiency contract of ``family`` on ``mechanism``."""
+
+def _contract(family: str):
+    def run(mechanism) -> None:
+        LIVENESS[family](mechanism)
+        for holds in PROPERTIES[family]:
+            holds(mechanism)
+
+    run.__doc__ = f"The {family} contract: liveness, then the metamorphic properties."
+    return run
+
+
+CHECKS = {family: _contract(family) for family in LIVENESS}
+
+
+def _family(family: str) -> str:
     if family not in CHECKS:
         raise ValueError(f"family must be one of: {', '.join(CHECKS)}; got {family!r}")
-    CHECKS[family](mechanism)
+    return family
+
+
+def check(family: str, mechanism) -> None:
+    """Run the whole contract of ``family`` on ``mechanism``: liveness and sufficiency, then the
+    metamorphic properties."""
+    CHECKS[_family(family)](mechanism)
+
+
+def check_liveness(family: str, mechanism) -> None:
+    """Run only the liveness and sufficiency clauses of ``family`` (each clause is tested by a
+    member that breaks it alone, which need not keep the symmetries)."""
+    LIVENESS[_family(family)](mechanism)

@@ -17,6 +17,8 @@ class CentralAuthority:
     updates, as a server does in McMahan et al., AISTATS 2017).
     """
 
+    fixed_positions = 1  # evaluator 0 is the coordinator whatever the others are called
+
     def init(self, n_validators: int, n_builders: int) -> None:
         return None
 

@@ -81,10 +81,13 @@ class IncentiveMechanism(Protocol):
 
     needs:    the optional measurements of Contributions it reads (a subset of MEASUREMENTS);
     governed: its parameters that governance may change (their live values then arrive in
-              ``Contributions.parameters``).
+              ``Contributions.parameters``);
+    monotone: the Contributions fields in which a contributor who brings more is never paid
+              less, all else equal (checked by the family contract).
     """
 
     needs: ClassVar[frozenset[str]] = frozenset()
     governed: ClassVar[tuple[str, ...]] = ()
+    monotone: ClassVar[frozenset[str]] = frozenset()
 
     def allocate(self, contributions: Contributions) -> Rewards: ...

@@ -36,6 +36,7 @@ class BittensorEmission(IncentiveMechanism):
         self.fee_share = fee_share
 
     governed = ("emission_per_epoch",)
+    monotone = frozenset({"builders", "validators"})
 
     def allocate(self, contributions: Contributions) -> Rewards:
         incentive = np.asarray(contributions.builders, dtype=np.float64)

@@ -36,6 +36,8 @@ class NumeraiStake(IncentiveMechanism):
     """
 
     needs = frozenset({"builder_stake", "builder_corr", "builder_mmc"})
+    # Not the stake: a builder with a negative score loses more the more it stakes.
+    monotone = frozenset({"builder_corr", "builder_mmc"})
 
     def __init__(
         self,

@@ -42,6 +42,7 @@ class OceanDataFarming(ProportionalEmission):
     """
 
     needs = frozenset({"data_stake"})
+    monotone = frozenset({"builders", "validators", "data_providers", "data_stake"})
 
     def __init__(self, apy_cap: float = 0.015717, record_value: float = 0.01, **emission):
         """``emission`` takes ProportionalEmission's parameters (emission_per_epoch, shares)."""

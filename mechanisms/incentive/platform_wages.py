@@ -28,6 +28,8 @@ class PlatformWages(IncentiveMechanism):
         self.wage_per_update = wage_per_update
         self.price_per_record = price_per_record
 
+    monotone = frozenset({"builders", "data_providers"})
+
     def allocate(self, contributions: Contributions) -> Rewards:
         accepted = np.asarray(contributions.builders) > 0
         records = np.asarray(contributions.data_providers, dtype=np.float64)

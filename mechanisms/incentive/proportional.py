@@ -48,6 +48,7 @@ class ProportionalEmission(IncentiveMechanism):
         self.fee_share = fee_share
 
     governed = ("emission_per_epoch",)
+    monotone = frozenset({"builders", "validators", "data_providers"})
 
     def emission_rate(self, contributions: Contributions) -> float:
         """Tokens minted per epoch: the governed value, else the configured one."""

@@ -114,6 +114,20 @@ class DoubleAuction:
         demand = np.floor(np.asarray(demand, dtype=np.float64))
         capacity = np.floor(np.asarray(capacity, dtype=np.float64))
         unit_cost = np.asarray(unit_cost, dtype=np.float64)
+        # Traders enter the book in a canonical order (buyers by demand, sellers by cost then
+        # capacity), so that relabelling them relabels the outcome: the random stream and the
+        # positions it draws from depend on the book, not on who is listed first.
+        buyers = np.argsort(demand, kind="stable")
+        sellers = np.lexsort((capacity, unit_cost))
+        units, sold, mean_price = self._trade(demand[buyers], capacity[sellers], unit_cost[sellers])
+        return Allocation(
+            units=_in_input_order(units, buyers),
+            sold=_in_input_order(sold, sellers),
+            price=_in_input_order(mean_price, sellers),
+        )
+
+    def _trade(self, demand, capacity, unit_cost):
+        """(units, sold, mean price) of one auction over the book in canonical order."""
         buyer_of = np.repeat(np.arange(len(demand)), demand.astype(int))
         seller_of = np.repeat(np.arange(len(capacity)), capacity.astype(int))
         beacon = hashlib.sha256(demand.tobytes() + capacity.tobytes() + unit_cost.tobytes())
@@ -130,4 +144,11 @@ class DoubleAuction:
         sold = np.bincount(seller_of[seller], minlength=len(capacity)).astype(np.float64)
         revenue = np.bincount(seller_of[seller], weights=price, minlength=len(capacity))
         mean_price = np.divide(revenue, sold, out=unit_cost.copy(), where=sold > 0)
-        return Allocation(units=units, sold=sold, price=mean_price)
+        return units, sold, mean_price
+
+
+def _in_input_order(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Values computed for ``inputs[order]`` put back at the inputs' positions."""
+    out = np.empty_like(values)
+    out[order] = values
+    return out

@@ -9,7 +9,8 @@ import pytest
 from mechanisms.access.base import Admission
 from mechanisms.access.permissionless import RegistrationBurn
 from mechanisms.consensus.base import ConsensusOutcome
-from mechanisms.contracts import ContractViolation, check
+from mechanisms.contracts import ContractViolation
+from mechanisms.contracts import check_liveness as check
 from mechanisms.governance.base import GovernanceOutcome
 from mechanisms.incentive.base import Rewards
 from mechanisms.incentive.proportional import ProportionalEmission

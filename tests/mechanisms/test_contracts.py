@@ -47,13 +47,6 @@ def test_consensus_contract(name, mechanism, seed):
     assert np.all(out.builder_weight >= 0) and np.all(out.builder_weight[~out.accepted] == 0)
     assert out.builder_weight.sum() == pytest.approx(1.0 if out.accepted.any() else 0.0)
     assert np.all(out.validator_weight >= 0) and out.validator_weight.sum() <= 1 + 1e-9
-    # Relabelling builders relabels the outcome (no builder is favoured by its index).
-    order = np.random.default_rng(seed).permutation(weights.shape[1])
-    _, permuted = mechanism.step(
-        mechanism.init(*weights.shape), stake, weights[:, order], np.ones(len(stake), bool)
-    )
-    np.testing.assert_array_equal(permuted.accepted, out.accepted[order])
-    np.testing.assert_allclose(permuted.builder_weight, out.builder_weight[order])
 
 
 @pytest.mark.parametrize("name,mechanism", members("consensus"), ids=ids("consensus"))
@@ -86,22 +79,6 @@ def _contributions(b, v, d, revenue, seed):
     )
 
 
-def _reversed(c: Contributions) -> Contributions:
-    flip = lambda x: None if x is None else np.asarray(x)[::-1]  # noqa: E731
-    b = np.asarray(c.builders)[::-1]
-    return Contributions(
-        b,
-        flip(c.validators),
-        flip(c.data_providers),
-        c.revenue,
-        builder_utility=lambda mask: float(b[mask].sum()),
-        builder_stake=flip(c.builder_stake),
-        builder_corr=flip(c.builder_corr),
-        builder_mmc=flip(c.builder_mmc),
-        data_stake=flip(c.data_stake),
-    )
-
-
 @pytest.mark.parametrize("name,mechanism", members("incentive"), ids=ids("incentive"))
 @settings(max_examples=40, deadline=None)
 @given(
@@ -124,16 +101,6 @@ def test_incentive_contract(name, mechanism, b, v, d, revenue, seed):
         assert out.builder_burns.shape == (len(b),) and np.all(out.builder_burns >= 0)
     if out.minted > 0:  # emission-funded: nothing is paid beyond what was minted and collected
         assert out.total + out.kept <= out.minted + revenue
-    # Relabelling contributors relabels rewards (to 0.1 % of the total for sampled estimates such
-    # as TMC/GTG-Shapley, whose truncation can flip on the last bit of a float sum).
-    flipped = mechanism.allocate(_reversed(c))
-    slack = 1e-3 * max(out.total, 1)
-    for a, z in (
-        (out.builders, flipped.builders),
-        (out.validators, flipped.validators),
-        (out.data_providers, flipped.data_providers),
-    ):
-        np.testing.assert_allclose(np.sort(a), np.sort(z), atol=slack)
 
 
 @pytest.mark.parametrize("name,rule", members("aggregation"), ids=ids("aggregation"))
@@ -145,8 +112,6 @@ def test_aggregation_contract(name, rule, n, d, seed):
     updates, weights = rng.normal(size=(n, d)), rng.uniform(0.5, 2, n)
     out = rule(updates, weights)
     assert out.shape == (d,)
-    order = rng.permutation(n)
-    np.testing.assert_allclose(rule(updates[order], weights[order]), out, atol=1e-12)
     # Clients in full agreement give their common update (kept small: clipping rules bound norms).
     same = np.tile(0.1 * updates[0] / max(np.linalg.norm(updates[0]), 1.0), (n, 1))
     np.testing.assert_allclose(rule(same, weights), same[0], atol=1e-12)
