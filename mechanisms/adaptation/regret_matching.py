@@ -1,9 +1,13 @@
 """Regret matching: play each strategy in proportion to its positive cumulative regret.
 
 R_k accumulates u_k − u_played, the payoff strategy k would have brought minus what the played
-one brought; p_k = R_k⁺ / Σ_j R_j⁺, uniform when no regret is positive.  The empirical
-distribution of play converges to the set of correlated equilibria, and every strategy's average
-regret shrinks like O(1/√T).  Without counterfactual payoffs u_k is estimated from the played
+one brought; p_k = R_k⁺ / Σ_j R_j⁺, uniform when no regret is positive.  This is the
+unconditional procedure: every strategy's average (external) regret shrinks like O(1/√T), so the
+empirical distribution of joint play converges to the set of *coarse* correlated equilibria (the
+Hannan set; Hart & Mas-Colell 2000, Section 4(c)).  It does not in general reach correlated
+equilibria: in Shapley's game at T = 20,000 its external regret is below 0.001 and its internal
+regret stays near 0.1 (tests/mechanisms/test_adaptation.py).  The conditional procedure that does
+is ConditionalRegretMatching (mechanisms/adaptation/conditional_regret.py).  Without counterfactual payoffs u_k is estimated from the played
 strategy alone, û_k = u · 1[k = played] / p_k (Hart & Mas-Colell's reinforcement variant).
 
 Sources: Hart & Mas-Colell, "A Simple Adaptive Procedure Leading to Correlated Equilibrium",

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechanisms.adaptation.base import AdaptationRule, draw
+from mechanisms.adaptation.conditional_regret import ConditionalRegretMatching
 from mechanisms.adaptation.fixed import Fixed
 from mechanisms.adaptation.hedge import Hedge
 from mechanisms.adaptation.imitation import Imitation
@@ -65,8 +66,9 @@ def test_fixed_never_changes():
 
 def test_a_state_is_never_changed_in_place():
     rng = np.random.default_rng(1)
-    for rule in (Hedge(), RegretMatching(), Imitation(), Fixed()):
+    for rule in (Hedge(), RegretMatching(), ConditionalRegretMatching(), Imitation(), Fixed()):
         state = rule.init(random_rows(rng, 6, 3))
+        state = rule.step(state, rng.integers(0, 3, 6), rng.normal(size=6), rng)
         before = rule.policy(state).copy()
         rule.step(state, rng.integers(0, 3, 6), rng.normal(size=6), rng, rng.normal(size=(6, 3)))
         np.testing.assert_array_equal(rule.policy(state), before)
@@ -177,3 +179,77 @@ def test_contributions_die_out_in_a_linear_public_goods_game(rule):
         counterfactual = np.stack([1.0 + others, others + r / size], axis=1)
         state = rule.step(state, chosen, earned, rng, counterfactual)
     assert rule.policy(state)[:, 1].mean() < 0.05
+
+
+# Shapley's game (Shapley 1964): each player scores 1 against one strategy of the other; its only
+# Nash equilibrium is uniform play, and fictitious play cycles around it.
+SHAPLEY_ROW = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+SHAPLEY_COLUMN = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def play_shapley(rule, rounds, seed, informed=True):
+    """(rounds, 2) joint play of two learners of ``rule`` in Shapley's game, and the state."""
+    rng = np.random.default_rng(seed)
+    state = rule.init(np.full((2, 3), 1 / 3))
+    history = np.empty((rounds, 2), dtype=np.int64)
+    for t in range(rounds):
+        chosen = draw(rule.policy(state), rng)
+        history[t] = chosen
+        counterfactual = np.stack([SHAPLEY_ROW[:, chosen[1]], SHAPLEY_COLUMN[chosen[0], :]])
+        payoffs = counterfactual[np.arange(2), chosen]
+        state = rule.step(state, chosen, payoffs, rng, counterfactual if informed else None)
+    return history, state
+
+
+def regrets_of_play(history):
+    """(internal, external) regret of each player, from the joint play alone:
+    internal max_{j≠k} (1/T) Σ_{s_t = j} [u(k, s₋) − u(j, s₋)], external
+    max_k (1/T) Σ_t [u(k, s₋) − u(s_t, s₋)]."""
+    internal, external = [], []
+    for payoff, mine, other in ((SHAPLEY_ROW, 0, 1), (SHAPLEY_COLUMN.T, 1, 0)):
+        against = payoff[:, history[:, other]]  # (3, T) what each strategy would have earned
+        got = against[history[:, mine], np.arange(len(history))]
+        switch = np.array(
+            [[(against[k] - got)[history[:, mine] == j].sum() for k in range(3)] for j in range(3)]
+        )
+        internal.append(switch.max() / len(history))
+        external.append((against.sum(axis=1) - got.sum()).max() / len(history))
+    return np.array(internal), np.array(external)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_conditional_regret_matching_drives_internal_regret_down_where_unconditional_does_not(
+    seed,
+):
+    """Hart & Mas-Colell (Econometrica 2000): conditional regret matching takes every internal
+    regret to 0 (play approaches the correlated equilibria); the unconditional procedure takes
+    only the external regret to 0 (coarse correlated equilibria).  Measured at T = 20,000 over
+    seeds 0-4: conditional 0.023-0.041, unconditional 0.091-0.105 (external below 0.001)."""
+    rounds = 20_000
+    history, state = play_shapley(ConditionalRegretMatching(), rounds, seed)
+    internal, _ = regrets_of_play(history)
+    assert internal.max() < 0.05
+    np.testing.assert_allclose(
+        ConditionalRegretMatching.internal_regret(state), internal, atol=1e-12
+    )
+    history, _ = play_shapley(RegretMatching(), rounds, seed)
+    internal, external = regrets_of_play(history)
+    assert internal.max() > 0.08 and external.max() < 0.005
+
+
+def test_estimated_conditional_regrets_are_unbiased_without_counterfactual_payoffs():
+    """The reinforcement procedure (Hart & Mas-Colell 2001) estimates D(j, k) from the played
+    strategy alone, C(j, k) = 1(s = k)·p(j)/p(k)·u − 1(s = j)·u, whose expectation is
+    p(j)(u(k) − u(j)) = E[D(j, k)]: over 40,000 agents after one round the two agree to sampling
+    error."""
+    n, payoff = 40_000, np.array([1.0, 3.0, 2.0])
+    policy = np.array([0.2, 0.5, 0.3])
+    rule = ConditionalRegretMatching()
+    rng = np.random.default_rng(0)
+    state = rule.init(np.tile(policy, (n, 1)))
+    chosen = draw(rule.policy(state), rng)
+    estimated = rule.step(state, chosen, payoff[chosen], rng).regret.mean(axis=0)
+    expected = policy[:, None] * (payoff[None, :] - payoff[:, None])
+    np.testing.assert_allclose(estimated, expected, atol=0.05)
+    informed = rule.step(state, chosen, payoff[chosen], rng, np.tile(payoff, (n, 1)))
+    np.testing.assert_allclose(informed.regret.mean(axis=0), expected, atol=0.05)
