@@ -34,6 +34,20 @@ class Participant(mesa.Agent):
     def online(self) -> bool:
         return bool(self.model.population.online[self.slot])
 
+    @property
+    def active(self) -> bool:
+        """Whether the participant takes part now (it has joined and not left)."""
+        return bool(self.model.population.active[self.slot])
+
+    @property
+    def role_name(self) -> str:
+        return self.role.name.lower()
+
+    @property
+    def strategy(self) -> str:
+        """The behaviour it plays: "honest" or an adversary kind (agents.adversary)."""
+        return self.model.population.adversary[self.slot] or "honest"
+
     @staticmethod
     def stays(loss_streak: np.ndarray, patience: int) -> np.ndarray:
         """A participant leaves after ``patience`` consecutive epochs of losses."""
@@ -46,9 +60,49 @@ class Participant(mesa.Agent):
         return expected_profit - entry_cost / horizon > 0
 
     @staticmethod
-    def vote_on_raise(roles: np.ndarray, raise_: bool) -> np.ndarray:
-        """+1 / −1 per account on raising the consumer price or the emission: suppliers gain from
-        both (more fees and more emission to share), consumers lose (they pay the price, and
-        emission dilutes the tokens they hold)."""
-        wants_raise = np.asarray(roles) != Role.CONSUMER
-        return np.where(wants_raise == raise_, 1, -1)
+    def vote_on_price(
+        roles: np.ndarray,
+        value: np.ndarray,
+        balances: np.ndarray,
+        accuracy: float,
+        current: float,
+        proposed: float,
+    ) -> np.ndarray:
+        """+1 / −1 / 0 per account on moving the consumer price from ``current`` to
+        ``proposed``: each votes for the price that pays it more (Downs, "An Economic Theory of
+        Democracy", 1957: a voter backs the alternative it expects to gain from).  A consumer
+        compares its surplus max(value·accuracy − price, 0) at the two prices (it buys as
+        Consumer.buys does); a supplier, paid from the fees, compares the fee revenue
+        price · #{consumers who buy at that price}, the rule the platform's coordinator uses
+        (Coordinator.prefers_price).  Equal outcomes abstain."""
+        roles = np.asarray(roles)
+        consumers = roles == Role.CONSUMER
+        worth = np.where(consumers, np.asarray(value) * accuracy, 0.0)
+
+        def surplus(price: float) -> np.ndarray:
+            buys = consumers & (worth >= price) & (np.asarray(balances) >= price)
+            return np.where(buys, worth - price, 0.0)
+
+        def revenue(price: float) -> float:
+            return price * float(
+                np.count_nonzero(consumers & (worth >= price) & (balances >= price))
+            )
+
+        consumer_vote = np.sign(surplus(proposed) - surplus(current))
+        supplier_vote = np.sign(revenue(proposed) - revenue(current))
+        return np.where(consumers, consumer_vote, supplier_vote).astype(np.int64)
+
+    @staticmethod
+    def vote_on_emission(
+        reward_share: np.ndarray, supply_share: np.ndarray, raise_: bool
+    ) -> np.ndarray:
+        """+1 / −1 / 0 per account on raising (or cutting) the emission: new tokens raise an
+        account's share of the supply iff it receives a larger share of them than it holds of
+        the supply.  With balance b of supply S and a share ρ of an emission E,
+        d/dE [(b + ρE) / (S + E)] = (ρS − b) / (S + E)², positive iff ρ > b/S: emission is a
+        transfer from holders to recipients (the dilution argument for staking rewards,
+        Buterin, "On Inflation, Transaction Fees and Cryptocurrency Monetary Policy",
+        blog.ethereum.org, 2016).  ``reward_share`` is what the account received of the rewards
+        since the last proposal; equal shares abstain."""
+        gains = np.sign(np.asarray(reward_share) - np.asarray(supply_share))
+        return (gains if raise_ else -gains).astype(np.int64)

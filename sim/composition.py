@@ -156,3 +156,28 @@ def check_parameter_types(family: str, node: DictConfig) -> None:
 def compose(overrides: list[str]) -> dict[str, DictConfig]:
     """The checked scenarios of a run (``{name: config}``), as ``deai-sim OVERRIDES`` runs them."""
     return preflight(list(overrides))
+
+
+def override(key: str, value) -> str:
+    """One command-line override ``key=value`` for a Python value (None → null, True → true,
+    a list → [a,b]); ``__`` in a key stands for the dot that a Python name cannot hold."""
+    key = key.replace("__", ".")
+
+    def text(v) -> str:
+        if v is None:
+            return "null"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, list | tuple):
+            return "[" + ",".join(text(item) for item in v) + "]"
+        return str(v)
+
+    return f"{key}={text(value)}"
+
+
+def compose_scenario(parameters) -> DictConfig:
+    """One checked scenario from keyword parameters, as ``deai-sim KEY=VALUE ...`` composes it
+    (``scenario`` picks which; its baseline is not composed)."""
+    overrides = [override(key, value) for key, value in parameters.items()]
+    configs = compose([*overrides, "baseline=null"])
+    return next(iter(configs.values()))

@@ -265,6 +265,10 @@ class EconomyConfig:
     approval_tolerance: float = 0.25  # evaluators weigh submissions scoring ≥ baseline − this
     governance_interval: int = 5  # epochs between proposals (consumer price, emission rate)
     price_step: float = 0.2  # a proposal moves its parameter by this fraction
+    # A governed parameter stays within [start / range, start × range]: governance moves it, the
+    # protocol bounds it (as Bittensor's registration burn moves only between the chain's
+    # min_burn and max_burn).
+    governance_range: float = 10.0
     # Tokens an honest validator spends on each submission it scores (copiers spend none).
     evaluation_cost: float = 0.0
     # Epochs until committed weights become visible to other validators (commit-reveal, usable
@@ -287,6 +291,7 @@ class EconomyConfig:
         _fraction("economy.approval_tolerance", self.approval_tolerance)
         _at_least("economy.governance_interval", self.governance_interval, 1)
         _fraction("economy.price_step", self.price_step)
+        _at_least("economy.governance_range", self.governance_range, 1)
 
 
 @dataclass
@@ -377,6 +382,9 @@ class OutputConfig:
     # full: every movement and decision; summary: per-epoch totals and closing balances (for
     # very large runs, whose full ledgers grow by megabytes per epoch).
     ledger: LedgerDetail = LedgerDetail.full
+    # Per-participant rows (role, strategy, active, balance) in the model's mesa DataCollector
+    # each epoch: what mesa.batch_run returns beside the model's columns.
+    agent_data: bool = True
 
 
 @dataclass

@@ -9,8 +9,9 @@ from sim.learning.data import load_splits
 
 
 def check_population_fits_data(cfg, splits) -> None:
-    """Every data-provider slot needs at least two training records of its own (and, with
-    ``learning.partition=natural``, an owner of its own)."""
+    """The test and validation pools hold a record each; every data-provider slot needs at
+    least two training records of its own (and, with ``learning.partition=natural``, an owner
+    of its own)."""
     slots = cfg.population.data_providers + cfg.population.newcomer_slots
     n_train = len(splits.y_train)
     if cfg.learning.partition == "natural":
@@ -21,6 +22,16 @@ def check_population_fits_data(cfg, splits) -> None:
                 f"(+{cfg.population.newcomer_slots} newcomer slots) need an owner each, but "
                 f"the training pool of {cfg.learning.data_path} holds {owners}; use at most "
                 f"{owners - cfg.population.newcomer_slots}"
+            )
+    for key, pool in (
+        ("test_fraction", splits.y_test),
+        ("validation_fraction", splits.y_validation),
+    ):
+        if len(pool) == 0:
+            raise ConfigError(
+                f"learning.{key}: {getattr(cfg.learning, key)} of "
+                f"learning.dataset={cfg.learning.dataset} leaves no record to "
+                f"{'test' if key == 'test_fraction' else 'validate'} on; use a larger fraction"
             )
     if 2 * slots > n_train:
         raise ConfigError(

@@ -39,7 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.units import UNITS_PER_TOKEN, split_units, to_units, tokens_to_units  # noqa: F401 (re-exported)
+from sim.units import (  # noqa: F401 (re-exported)
+    MAX_TOKENS,
+    MAX_UNITS,
+    UNITS_PER_TOKEN,
+    TokenOverflow,
+    split_units,
+    to_units,
+    tokens_to_units,
+)
 
 GENESIS_HASH = "0" * 64
 TOKEN_KINDS = ("mint", "burn", "transfer")
@@ -103,6 +111,12 @@ class Ledger:
     # -- token movements -------------------------------------------------------------------
     def mint(self, dst: Iterable[int], amount: Iterable[int], reason: str, public=True, **detail):
         dst, amount = self._flows(dst, amount)
+        supply = self.supply + int(amount.sum())
+        if supply > MAX_UNITS:
+            raise TokenOverflow(
+                f"{reason}: the token supply would reach {supply / UNITS_PER_TOKEN:.3g} tokens, "
+                f"past the {MAX_TOKENS:.3g} tokens that whole micro-token units hold in int64"
+            )
         np.add.at(self.balances, dst, amount)
         self.minted += int(amount.sum())
         self._append("mint", reason, [], dst, amount, public, detail)

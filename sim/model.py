@@ -17,11 +17,13 @@ from hydra.utils import instantiate
 
 from mechanisms.governance.owner import OwnerDecides
 from sim import epoch as phases
+from sim.composition import compose_scenario
 from sim.config import Config
 from sim.learning.data import Splits
 from sim.records import EpochRecord, RunRecord, epoch_row, row_keys
 from sim.roles import Role
 from sim.strategies import adaptation_rules
+from sim.units import TokenOverflow
 from sim.world import Mechanisms, World
 
 
@@ -36,9 +38,35 @@ def build_organisation(cfg):
 
 
 class EconomyModel(mesa.Model):
-    """An AI economy of compute providers, data providers, builders, validators and consumers."""
+    """An AI economy of compute providers, data providers, builders, validators and consumers.
 
-    def __init__(
+    Built the way Mesa's tutorials build a model, from keyword parameters: every keyword is a
+    config key as ``deai-sim`` takes it (``population.builders``, ``consensus``, ``epochs``;
+    ``population__builders`` spells the same key as a Python name), composed exactly as the
+    command line composes it, so ``mesa.batch_run(EconomyModel, parameters={...})`` sweeps it::
+
+        model = EconomyModel(seed=1, consensus="yuma", **{"population.builders": 20})
+        model.run_model()                     # until ``epochs``; then ``running`` is False
+        model.datacollector.get_model_vars_dataframe()
+
+    ``scenario`` picks the economy (the baseline is not built).  The positional form
+    ``EconomyModel(cfg, mechanisms, splits, seed_sequence, ledger_path)`` takes a composed,
+    validated config and its inputs, as a run builds it (``from_config`` does that from one
+    composed scenario).
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and isinstance(args[0], Config):
+            self._build(*args, **kwargs)
+            return
+        if args:
+            raise TypeError(
+                "EconomyModel takes config keys as keywords (EconomyModel(seed=0, "
+                "**{'population.builders': 20})) or a validated Config first"
+            )
+        self._build(*model_inputs(compose_scenario(kwargs)))
+
+    def _build(
         self,
         cfg: Config,
         mechanisms,
@@ -61,8 +89,9 @@ class EconomyModel(mesa.Model):
         self.records = RunRecord(self.world.population.size, self.world.population.blocks)
         keys = row_keys()
         self.record = dict.fromkeys(keys, 0.0)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={key: _reporter(key) for key in keys}
+        self.datacollector = EpochCollector(
+            model_reporters={key: _reporter(key) for key in keys},
+            agent_reporters=AGENT_REPORTERS if cfg.output.agent_data else None,
         )
 
     @classmethod
@@ -70,16 +99,7 @@ class EconomyModel(mesa.Model):
         """A model of one composed scenario (``sim.compose(...)[name]``), seeded as
         ``deai-sim`` seeds it: stepping it by hand gives the command line's numbers.  The
         ledger goes to ``ledger_path`` (default: a new temporary file)."""
-        import tempfile
-
-        from sim.config import validate
-        from sim.inputs import load_data, run_seeds
-
-        typed = validate(cfg)
-        _, model_seed = run_seeds(typed.seed)
-        if ledger_path is None:
-            ledger_path = tempfile.mkdtemp(prefix="deai-sim-ledger-") + "/ledger.jsonl"
-        return cls(typed, build_mechanisms(cfg), load_data(typed), model_seed, ledger_path)
+        return cls(*model_inputs(cfg, ledger_path))
 
     # Views of the world that reports, tests and notebooks read.
     population = property(lambda self: self.world.population)
@@ -89,6 +109,17 @@ class EconomyModel(mesa.Model):
     epoch = property(lambda self: self.world.epoch)
 
     def step(self) -> None:
+        try:
+            self._step()
+        except TokenOverflow as error:
+            governed = ", ".join(f"{k}={v:.4g}" for k, v in self.world.state.governed.items())
+            error.add_note(
+                f"epoch {self.world.epoch}; governed parameters now {governed}, starting from "
+                f"{', '.join(f'{k}={v:.4g}' for k, v in self.world.governed_start.items())}"
+            )
+            raise
+
+    def _step(self) -> None:
         w = self.world
         w.ledger.epoch = w.epoch
         arrivals = phases.churn_and_access(w)
@@ -102,7 +133,7 @@ class EconomyModel(mesa.Model):
         decision = phases.reach_consensus(w, evaluation, submissions, faults)
         update = phases.update_model(w, submissions, decision, data)
         payments = phases.pay(w, decision, submissions, data, update, faults)
-        vote = phases.govern(w)
+        vote = phases.govern(w, payments)
         phases.account_profits(w, start_balances, market, evaluation, faults)
         phases.learn_strategies(w)
         record = EpochRecord(
@@ -114,6 +145,8 @@ class EconomyModel(mesa.Model):
         self.records.keep_row(self.record)
         self.datacollector.collect(self)
         w.epoch += 1
+        # Mesa's run_model() and batch_run step while ``running``: the run is as long as asked.
+        self.running = w.epoch < self.cfg.epochs
 
     def run_record(self) -> RunRecord:
         """The run so far, with a snapshot of the final state (what the scorecard reads)."""
@@ -162,3 +195,45 @@ class EconomyModel(mesa.Model):
 
 def _reporter(key: str):
     return lambda model: model.record[key]
+
+
+class EpochCollector(mesa.DataCollector):
+    """Mesa's DataCollector with every row keyed by the epoch it describes.  The model collects
+    at the end of each step, after mesa has counted it (``model.steps`` = epoch + 1); mesa
+    keys agent rows by ``model.steps`` but model rows by position, and ``mesa.batch_run`` pairs
+    model row k with the agent rows under key k: keyed by epoch, both describe the same one."""
+
+    def _record_agents(self, model):
+        reporters = tuple(self.agent_reporters.values())
+        epoch = model.steps - 1
+        return ((epoch, agent.unique_id, *(r(agent) for r in reporters)) for agent in model.agents)
+
+    def collect(self, model):
+        super().collect(model)
+        if self.agent_reporters:
+            self._agent_records[model.steps - 1] = self._agent_records.pop(model.steps)
+
+
+# Per-participant columns of the DataCollector's agent table (``output.agent_data``), read from
+# agents.base.Participant's properties.
+AGENT_REPORTERS = {
+    "role": "role_name",
+    "strategy": "strategy",
+    "active": "active",
+    "balance": "wallet",
+}
+
+
+def model_inputs(cfg, ledger_path=None) -> tuple:
+    """What the positional constructor takes for one composed scenario, seeded as ``deai-sim``
+    seeds it: (validated config, mechanisms, data splits, seed sequence, ledger path)."""
+    import tempfile
+
+    from sim.config import validate
+    from sim.inputs import load_data, run_seeds
+
+    typed = validate(cfg)
+    _, model_seed = run_seeds(typed.seed)
+    if ledger_path is None:
+        ledger_path = tempfile.mkdtemp(prefix="deai-sim-ledger-") + "/ledger.jsonl"
+    return typed, build_mechanisms(cfg), load_data(typed), model_seed, ledger_path

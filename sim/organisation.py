@@ -21,7 +21,7 @@ import numpy as np
 from agents.roles import Coordinator
 from sim.population import ESCROW, TREASURY
 from sim.roles import Role
-from sim.units import UNITS_PER_TOKEN, split_units, to_units
+from sim.units import UNITS_PER_TOKEN, checked_units, split_units, to_units
 
 
 def affordable(ledger, payer: int, amounts: np.ndarray) -> np.ndarray:
@@ -81,7 +81,7 @@ class Organisation:
         ledger = world.ledger
         mean_price = allocation.cost / max(allocation.sold.sum(), 1e-12)
         payments = np.minimum(
-            np.ceil(allocation.units * mean_price * UNITS_PER_TOKEN).astype(np.int64),
+            checked_units(np.ceil(allocation.units * mean_price * UNITS_PER_TOKEN), "compute cost"),
             ledger.balances[builders],
         )
         ledger.transfer(builders, [ESCROW], payments, "compute escrow")

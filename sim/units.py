@@ -8,6 +8,28 @@ from __future__ import annotations
 import numpy as np
 
 UNITS_PER_TOKEN = 1_000_000
+# The most units any amount, balance or the whole supply may reach: int64 holds 2⁶³ − 1, and a
+# margin of 2× leaves every sum of two in-range amounts in range (about 4.6 × 10¹² tokens).
+MAX_UNITS = 2**62
+MAX_TOKENS = MAX_UNITS / UNITS_PER_TOKEN
+
+
+class TokenOverflow(OverflowError):
+    """An amount would leave the range of whole units: it grew without bound.  Raised before
+    anything wraps around, so no ledger entry is written with a wrong amount."""
+
+
+def checked_units(units, what: str) -> np.ndarray:
+    """Float unit amounts as int64, after checking that they are finite and within ±MAX_UNITS
+    (a float past 2⁶³ wraps to a negative int64 without a word)."""
+    units = np.asarray(units, dtype=np.float64)
+    if units.size and not (np.all(np.isfinite(units)) and np.abs(units).max() <= MAX_UNITS):
+        worst = np.nanmax(np.abs(units)) if np.any(~np.isnan(units)) else float("nan")
+        raise TokenOverflow(
+            f"{what}: an amount of {worst / UNITS_PER_TOKEN:.3g} tokens is past the "
+            f"{MAX_TOKENS:.3g} tokens that whole micro-token units hold in int64"
+        )
+    return units.astype(np.int64)
 
 
 def to_units(tokens: float) -> int:
@@ -15,11 +37,11 @@ def to_units(tokens: float) -> int:
     return int(tokens_to_units(tokens))
 
 
-def tokens_to_units(tokens) -> np.ndarray:
+def tokens_to_units(tokens, what: str = "token amount") -> np.ndarray:
     """Whole units in token amounts, rounded down; products like 0.015717 · 100 that land a
     hair below a whole unit in binary floating point are not lost to the floor."""
-    return np.floor(np.round(np.asarray(tokens, dtype=np.float64) * UNITS_PER_TOKEN, 6)).astype(
-        np.int64
+    return checked_units(
+        np.floor(np.round(np.asarray(tokens, dtype=np.float64) * UNITS_PER_TOKEN, 6)), what
     )
 
 
@@ -33,6 +55,11 @@ def split_units(total: int, shares: np.ndarray) -> np.ndarray:
     shares = np.asarray(shares, dtype=np.float64)
     if total < 0 or np.any(shares < 0):
         raise ValueError("split_units needs a non-negative total and shares")
+    if total > MAX_UNITS:
+        raise TokenOverflow(
+            f"a split of {total / UNITS_PER_TOKEN:.3g} tokens is past the {MAX_TOKENS:.3g} tokens "
+            "that whole micro-token units hold in int64"
+        )
     weight = shares.sum()
     if total == 0 or weight <= 0:
         return np.zeros(shares.shape, dtype=np.int64)

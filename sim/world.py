@@ -27,7 +27,7 @@ from sim.network import build_graph
 from sim.population import BONDS, ESCROW, ROLE_ORDER, TREASURY, Population
 from sim.roles import Role
 from sim.strategies import init_strategies
-from sim.units import UNITS_PER_TOKEN
+from sim.units import UNITS_PER_TOKEN, checked_units
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,9 @@ class EconomyState:
     consensus_distance: float = 0.0
     # Evaluators' moving averages when they score a sample of submissions (agents.score_memory).
     score_memory: ScoreMemory | None = None
+    # (N,) tokens each account was paid in rewards since the last proposal (how voters weigh an
+    # emission proposal: sim/epoch/governance.py).
+    rewards_since_vote: np.ndarray | None = None
 
     @property
     def consumer_price(self) -> float:
@@ -173,6 +176,7 @@ class World:
             agreed=deque([np.zeros(n_builders)], maxlen=cfg.economy.reveal_interval),
             friend=friend,
         )
+        self.governed_start = dict(self.state.governed)
         self._genesis(initial)
         self.state.test_accuracy = self.engine.test_accuracy()
         # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
@@ -253,7 +257,7 @@ class World:
         return faults.operator_up or not self.cfg.population.wait_out_outages
 
     def endowment_units(self, slots: np.ndarray) -> np.ndarray:
-        return np.floor(self.endowment[slots] * UNITS_PER_TOKEN).astype(np.int64)
+        return checked_units(np.floor(self.endowment[slots] * UNITS_PER_TOKEN), "endowment")
 
     def add_agent(self, cls, slot: int):
         agent = cls(self.model, slot, owner=int(self.population.owner[slot]))

@@ -167,7 +167,7 @@ def test_agents_are_views_of_the_model_arrays(compose, tmp_path):
 
 
 def test_rank_correlation_conventions():
-    from sim.metrics.scorecard import _correlation
+    from sim.metrics.scorecard import rank_correlation as _correlation
 
     x = np.array([1.0, 2.0, 3.0, 4.0])
     assert _correlation(x, x**3) == pytest.approx(1.0)  # monotone: Spearman ρ = 1

@@ -72,7 +72,8 @@ def test_a_finished_run_replays_from_its_files_and_bad_starts_stop(tmp_path, cap
 def test_the_radar_shows_relative_advantage_and_live_scoring_skips_large_graphs():
     import networkx as nx
 
-    from sim.metrics.scorecard import HEADLINES, _small, exact_graphs_up_to
+    from sim.metrics.scorecard import HEADLINES, exact_graphs_up_to
+    from sim.metrics.scorecard import small_graph_metric as _small
     from sim.view.panels import _advantage
 
     def cards(a, b, better):

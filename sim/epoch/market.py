@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.epoch.results import Faults, MarketResult
 from sim.roles import Role
-from sim.units import UNITS_PER_TOKEN
+from sim.units import UNITS_PER_TOKEN, checked_units
 
 
 def resource_market(world, faults: Faults) -> MarketResult:
@@ -35,7 +35,9 @@ def resource_market(world, faults: Faults) -> MarketResult:
     allocation = world.mechanisms.market.allocate(
         demand, p.capacity[providers], provider_set.asks(providers)
     )
-    receipts = np.floor(allocation.sold * allocation.price * UNITS_PER_TOKEN).astype(np.int64)
+    receipts = checked_units(
+        np.floor(allocation.sold * allocation.price * UNITS_PER_TOKEN), "compute receipts"
+    )
     spend = organisation.settle_compute(world, allocation, builders, providers, receipts)
     if allocation.sold.sum() > 0:
         world.state.market_price = allocation.cost / allocation.sold.sum()

@@ -79,6 +79,7 @@ class Payments:
     emission: int  # units the incentive says it minted
     operator_spend: int  # units the operator paid out of its own wallet
     paid_out: bool  # whether anything was paid
+    shortfall: int = 0  # units owed in rewards that the treasury could not pay
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Phase 8: rewards.  Consumers who find access worth its price pay the fee; then, when the round
 committed and the operator is up, the incentive mechanism allocates rewards from the treasury to
-builders, validators and data providers (minting its emission first).
+builders, validators and data providers (minting its emission first).  A treasury that holds less
+than it owes pays what it holds, pro rata, and records the shortfall on the ledger.
 
 Reads the decision, the submissions, the training data, balances and the governed price; returns
 ``Payments``.  The incentive receives ``Contributions``: the agreed builder and validator
@@ -42,18 +43,27 @@ def pay(
         burns = np.minimum(rewards.builder_burns, ledger.balances[builder_slots])
         ledger.burn(builder_slots, burns, "stake at risk")
     slots = np.concatenate([builder_slots, p.blocks[Role.VALIDATOR], p.blocks[Role.DATA_PROVIDER]])
-    amounts = affordable(
-        ledger,
-        TREASURY,
-        np.concatenate([rewards.builders, rewards.validators, rewards.data_providers]),
-    )
+    owed = np.concatenate([rewards.builders, rewards.validators, rewards.data_providers])
+    amounts = affordable(ledger, TREASURY, owed)
+    shortfall = int(owed.sum() - amounts.sum())
+    if shortfall:
+        # A treasury that cannot pay in full pays what it holds, pro rata: a rule of the economy.
+        ledger.decision(
+            "treasury shortfall",
+            public=world.public,
+            owed=int(owed.sum()),
+            paid=int(amounts.sum()),
+            shortfall=shortfall,
+        )
     ledger.transfer([TREASURY], slots, amounts, "reward", public=world.public)
     paid = np.zeros(p.size)
     np.add.at(paid, slots, amounts / UNITS_PER_TOKEN)
     newly = (paid > 0) & (p.first_reward < 0)
     p.first_reward[newly] = world.epoch
     spend = int(amounts.sum()) if world.organisation.pays_rewards_itself else 0
-    return Payments(revenue, buyers, paid, int(rewards.minted), spend, bool(amounts.sum() > 0))
+    return Payments(
+        revenue, buyers, paid, int(rewards.minted), spend, bool(amounts.sum() > 0), shortfall
+    )
 
 
 def contributions(world, outcome, submissions, data, update, revenue) -> Contributions:

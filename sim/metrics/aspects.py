@@ -1,5 +1,5 @@
 """The scorecard's metrics, one function of a RunRecord each, in the order the scorecard lists
-them: first each aspect's headline (sim.metrics.scorecard.HEADLINES), then further metrics.
+them: first each aspect's headline (sim.metrics.registry.HEADLINES), then further metrics.
 
 docs/model.md gives every metric with its source.  A function returns its value, or
 (value, description) when the description carries numbers of the run; otherwise its docstring is
@@ -12,15 +12,15 @@ import networkx as nx
 import numpy as np
 
 from sim.metrics.concentration import gini, hhi, nakamoto_coefficient
-from sim.metrics.resilience import betweenness_centralization, schneider_robustness
-from sim.metrics.scorecard import (
+from sim.metrics.measures import (
     AUDITED_EVENTS,
     FAILURE_DRAWS,
-    _correlation,
-    _small,
     mean_giant_component,
-    metric,
+    rank_correlation,
+    small_graph_metric,
 )
+from sim.metrics.registry import metric
+from sim.metrics.resilience import betweenness_centralization, schneider_robustness
 from sim.network import degree_centralization
 from sim.population import TREASURY
 from sim.roles import Role
@@ -118,7 +118,7 @@ def availability(run):
 def node_connectivity(run):
     """nodes whose removal disconnects the final graph (1 = single point of failure)"""
     graph = run.graph
-    return _small(graph, nx.node_connectivity) if graph.number_of_nodes() > 1 else 0
+    return small_graph_metric(graph, nx.node_connectivity) if graph.number_of_nodes() > 1 else 0
 
 
 @metric(9, "higher")
@@ -205,7 +205,7 @@ def quality_reward_correlation(run):
     submitted = counts > 0
     quality = run.totals["submission_quality"][builders][submitted] / counts[submitted]
     reward_rate = run.totals["reward"][builders][submitted] / counts[submitted]
-    return _correlation(quality, reward_rate), (
+    return rank_correlation(quality, reward_rate), (
         "Spearman ρ(mean test accuracy of a builder's submissions, its reward per submission), "
         f"{int(submitted.sum())} builders"
     )
@@ -215,7 +215,7 @@ def quality_reward_correlation(run):
 @metric(1, "lower", structural=True, name="betweenness_centralization")
 def betweenness_centralization_of_graph(run):
     """Freeman betweenness centralization of the final communication graph (star 1, ring 0)"""
-    return _small(run.graph, betweenness_centralization)
+    return small_graph_metric(run.graph, betweenness_centralization)
 
 
 @metric(2, "lower")
@@ -228,7 +228,7 @@ def compute_hhi(run):
 @metric(8, "higher", structural=True, name="schneider_robustness")
 def schneider_robustness_of_graph(run):
     """Schneider R of the final graph under degree-targeted removal (star ≈ 1/N)"""
-    return _small(run.graph, schneider_robustness)
+    return small_graph_metric(run.graph, schneider_robustness)
 
 
 @metric(8, "higher", structural=True)
@@ -341,7 +341,7 @@ def stake_reward_correlation(run):
     than work (Lui & Sun 2025 measure 0.80–0.95 on Bittensor)"""
     validators = run.slots(Role.VALIDATOR)
     validators = validators[run.final["joined"][validators] >= 0]
-    return _correlation(run.final["endowment"][validators], run.totals["reward"][validators])
+    return rank_correlation(run.final["endowment"][validators], run.totals["reward"][validators])
 
 
 @metric(16, "higher")
