@@ -99,3 +99,16 @@ def test_an_empty_test_or_validation_pool_is_refused_before_the_run(tmp_path, ke
     outcome = check([*SMALL, "baseline=null", f"learning.{key}=0.0"], tmp_path)
     assert outcome.status == "refused", outcome.detail
     assert outcome.detail.startswith(f"learning.{key}: 0.0 of learning.dataset=digits")
+
+
+@pytest.mark.parametrize("endowment", ["population.endowment", "population.consumer_endowment"])
+def test_participants_who_start_with_nothing_are_scored(tmp_path, endowment):
+    """Both endowments at 0 made the median budget 0 and the entry-cost ratio divide by it
+    (draws 86 and 216 of the first 300)."""
+    overrides = [*SMALL, "baseline=null", "epochs=2", f"{endowment}=0.0"]
+    if endowment == "population.endowment":
+        overrides.append("population.consumer_endowment=0.0")
+    else:  # consumers the majority, so that the median participant is one of them
+        overrides.append("population.consumers=40")
+    outcome = check(overrides, tmp_path)
+    assert outcome.status == "ran", outcome.detail

@@ -162,7 +162,12 @@ def entry_cost_ratio(run):
     """tokens an entrant must burn or bond / median participant budget"""
     costs = run.events["entry_costs"]
     entry_cost = max(costs) if costs else run.facts["probe_entry_cost"]
-    return entry_cost / run.facts["median_budget"]
+    budget = run.facts["median_budget"]
+    if budget <= 0:  # the median participant holds nothing: only free entry has a ratio
+        return (0.0 if entry_cost == 0 else float("nan")), (
+            f"entry cost {entry_cost:g} tokens against a median budget of 0"
+        )
+    return entry_cost / budget
 
 
 @metric(13, "higher")
