@@ -112,3 +112,18 @@ def test_participants_who_start_with_nothing_are_scored(tmp_path, endowment):
         overrides.append("population.consumers=40")
     outcome = check(overrides, tmp_path)
     assert outcome.status == "ran", outcome.detail
+
+
+def test_a_cabal_whose_members_all_left_the_strategy_is_reported(tmp_path):
+    """Draw 44 of seed 1: with validators learning their strategy (regret matching), every cabal
+    member had left the cabal by the end, and the report still looked up the cabal's entry to
+    add its friend's reward."""
+    finding = (
+        "scenario=centralized consensus=central_authority incentive=numerai aggregation=fedavg "
+        "market=reverse_auction access=registration_burn governance=token_vote "
+        "adaptation=regret_matching faults.partition_length=1 population.newcomer_slots=2 "
+        "adversaries.cabal=0.298442 learning.validation_fraction=0.601325 seed=598 epochs=3 "
+        "baseline=null output.figures=false output.progress=false"
+    )
+    outcome = check(finding.split(), tmp_path)
+    assert outcome.status == "ran", outcome.detail

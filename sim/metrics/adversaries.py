@@ -44,18 +44,21 @@ def adversary_report(run) -> dict:
             )
         report[cls.kind] = entry
     friend = run.facts.get("cabal_friend")
-    if friend is not None:
+    if friend is not None and "cabal" in report:  # a platform has no validators to collude
         report["cabal"]["friend_reward"] = float(rewards[run.slots(Role.BUILDER)[friend]])
     return report
 
 
 def stake_comparison(stake, rewards, adversaries, honest, ever) -> dict:
     """Reward per unit of initial stake, adversaries against honest validators."""
-    adversary_rate = rewards[adversaries].sum() / stake[adversaries].sum()
-    honest_rate = rewards[honest].sum() / stake[honest].sum() if len(honest) else float("nan")
+    adversary_rate = _ratio(rewards[adversaries].sum(), stake[adversaries].sum())
+    honest_rate = _ratio(rewards[honest].sum(), stake[honest].sum())
     return {
-        "reward_per_stake_ratio": float(adversary_rate / honest_rate)
-        if honest_rate > 0
-        else float("nan"),
-        "stake_share": float(stake[adversaries].sum() / stake[ever].sum()),
+        "reward_per_stake_ratio": _ratio(adversary_rate, honest_rate),
+        "stake_share": _ratio(stake[adversaries].sum(), stake[ever].sum()),
     }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, NaN where the denominator is not positive (no stake at all)."""
+    return float(numerator / denominator) if denominator > 0 else float("nan")
