@@ -15,6 +15,8 @@ behaviour); the survivors file is the list to read.
     python benchmarks/mutants.py --report-only   # tabulate what mutants/ holds
     python benchmarks/mutants.py 'mechanisms.*'  # only mutants whose names match
     python benchmarks/mutants.py --sample 0.2    # a random fifth of each module's mutants
+    python benchmarks/mutants.py --sample 0.1 --label economy 'sim.epoch.*' 'agents.*' \
+        'sim.organisation.*' 'sim.metrics.*'      # the economy core, into mutants-economy.*
 
 The whole set takes hours on two cores and is not part of CI. ``--sample`` estimates the kill
 rate from a seeded random sample stratified by module (mutant sampling: Acree et al. 1979,
@@ -169,13 +171,18 @@ def survivor_diffs(names: list[str]) -> str:
 
 
 def print_table(table: dict[str, dict], overall: dict) -> None:
-    print(f"{'module':52} {'mutants':>8} {'killed':>7} {'survived':>9} {'no tests':>9} {'rate':>6}")
+    print(
+        f"{'module':44} {'mutants':>8} {'killed':>7} {'survived':>9} {'no tests':>9} {'rate':>6}"
+        f" {'95 % CI':>14}"
+    )
     for module, row in {**table, "all": overall}.items():
         n = sum(v for k, v in row.items() if not k.startswith("kill_rate"))
         rate = "" if row["kill_rate"] is None else f"{row['kill_rate']:.1%}"
+        low, high = row["kill_rate_95ci"]
+        interval = "" if math.isnan(low) else f"{low:.0%}–{high:.0%}"
         print(
-            f"{module:52} {n:8d} {row.get('killed', 0) + row.get('timeout', 0):7d} "
-            f"{row.get('survived', 0):9d} {row.get('no tests', 0):9d} {rate:>6}"
+            f"{module:44} {n:8d} {row.get('killed', 0) + row.get('timeout', 0):7d} "
+            f"{row.get('survived', 0):9d} {row.get('no tests', 0):9d} {rate:>6} {interval:>14}"
         )
 
 
@@ -186,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sample", type=float, help="fraction of each module's mutants, in (0, 1]")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    parser.add_argument(
+        "--label",
+        help="write mutants-LABEL.json and mutants-LABEL-survivors.md (default: mutants.json)",
+    )
     parser.add_argument(
         "--recheck",
         action="append",
@@ -238,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "mutants.json").write_text(
+    stem = f"mutants-{args.label}" if args.label else "mutants"
+    (RESULTS / f"{stem}.json").write_text(
         json.dumps(
             {
                 "mutmut": version("mutmut"),
@@ -251,11 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     survivors = sorted(name for name, status in statuses.items() if status == "survived")
-    (RESULTS / "mutants-survivors.md").write_text(
+    (RESULTS / f"{stem}-survivors.md").write_text(
         f"# Surviving mutants ({len(survivors)})\n\nEach passes every selected test: a gap in "
         "the tests, or a mutant that cannot change behaviour.\n" + survivor_diffs(survivors)
     )
-    print(f"\nwrote {RESULTS / 'mutants.json'} and {RESULTS / 'mutants-survivors.md'}")
+    print(f"\nwrote {RESULTS / f'{stem}.json'} and {RESULTS / f'{stem}-survivors.md'}")
     return 0
 
 
