@@ -7,7 +7,7 @@ every core.
     python benchmarks/fuzz_configs.py --draws 300 --jobs 2
 
 Prints the counts and every finding (the draw's overrides and what went wrong) and writes them to
-$BENCH_RESULTS/fuzz-configs-<machine>.json (benchmarks/local/ by default).
+$BENCH_RESULTS/fuzz-configs-seed<seed>-<machine>.json (benchmarks/local/ by default).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nFINDING draw {finding['index']}: {' '.join(finding['overrides'])}")
         print(finding["detail"])
     save_results(
-        f"fuzz-configs-{machine_name()}.json",
+        f"fuzz-configs-seed{args.seed}-{machine_name()}.json",
         {
             "draws": len(results),
             "seed": args.seed,
