@@ -40,6 +40,10 @@ def require(condition, message: str) -> None:
 
 
 seeds = st.integers(0, 2**32 - 1)
+# Update dimensions, and decimal exponents of the honest spread and of shifts and scales.
+dimensions = st.integers(1, 6)
+spread_exponents = st.integers(-6, 2)
+magnitude_exponents = st.integers(-6, 8)
 
 
 def for_all(examples: int = 30, **draws):
@@ -81,11 +85,11 @@ def check_aggregation_symmetries(rule) -> None:
 
     @for_all(
         n=st.integers(1, 12),
-        d=st.integers(1, 6),
+        d=dimensions,
         seed=seeds,
-        spread=st.integers(-6, 2),
-        scale=st.integers(-6, 8),
-        shift=st.integers(-6, 8),
+        spread=spread_exponents,
+        scale=magnitude_exponents,
+        shift=magnitude_exponents,
     )
     def symmetries(n, d, seed, spread, scale, shift):
         rng = np.random.default_rng(seed)
@@ -121,10 +125,10 @@ def check_aggregation_outlier(rule) -> None:
 
     @for_all(
         honest=st.integers(2, 12),
-        d=st.integers(1, 6),
+        d=dimensions,
         seed=seeds,
-        spread=st.integers(-6, 2),
-        shift=st.integers(-6, 8),
+        spread=spread_exponents,
+        shift=magnitude_exponents,
     )
     def outlier(honest, d, seed, spread, shift):
         if rule.tolerated(honest + 1) < 1:

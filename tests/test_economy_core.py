@@ -169,3 +169,100 @@ def test_a_payer_pays_in_full_or_pro_rata(model, held, owed, paid):
     out = affordable(ledger, TREASURY, np.array(owed))
     np.testing.assert_array_equal(out, paid)
     assert out.sum() <= held
+
+
+# Tests that the economy core's mutation sample (benchmarks/mutants.py --label economy) called for.
+
+
+def test_peer_means_average_each_strategys_payoffs_and_fall_back_to_ones_own():
+    from sim.epoch.adaptation import peer_means
+
+    chosen = np.array([0, 0, 1, 2])
+    payoffs = np.array([1.0, 3.0, 5.0, -2.0])
+    np.testing.assert_allclose(
+        peer_means(chosen, payoffs, 4),
+        [
+            [2.0, 5.0, -2.0, 1.0],  # strategy 3 nobody played: the agent's own payoff
+            [2.0, 5.0, -2.0, 3.0],
+            [2.0, 5.0, -2.0, 5.0],
+            [2.0, 5.0, -2.0, -2.0],
+        ],
+    )
+
+
+def test_a_targeted_removal_of_nobody_removes_nobody(model):
+    m = model(
+        "faults.offline_probability=0.0",
+        "faults.targeted_removal_epoch=0",
+        "faults.targeted_removal_fraction=0.001",
+    )
+    active = m.population.active.copy()
+    apply_faults(m.world)  # round(0.001 · N) = 0 targets
+    np.testing.assert_array_equal(m.population.active, active)
+
+
+def test_a_platforms_coordinator_is_never_removed_only_taken_offline(compose, tmp_path):
+    from sim.model import EconomyModel
+
+    cfg = compose(
+        "baseline=null",
+        "scenario=centralized",
+        "faults.offline_probability=0.0",
+        "faults.targeted_removal_epoch=0",
+        "faults.targeted_removal_fraction=0.2",
+        "faults.targeted_removal_by=stake",
+    )["centralized"]
+    m = EconomyModel.from_config(cfg, tmp_path / "l.jsonl")
+    p = m.population
+    before = int(p.active.sum())
+    apply_faults(m.world)  # the coordinator's wallet is the richest: it is a target
+    assert p.active[TREASURY] and not p.online[TREASURY]
+    assert int(p.active.sum()) < before  # the other targets left for good
+
+
+def test_a_coalitions_value_counts_only_its_accepted_members(model):
+    from sim.epoch.results import Submissions
+    from sim.epoch.rewards import coalition_utility
+
+    m = model()
+    theta = m.engine.theta
+    b = len(m.population.blocks[Role.BUILDER])
+    rng = np.random.default_rng(0)
+    thetas = theta[None] + rng.normal(0, 0.5, (b, len(theta)))
+    accepted = np.zeros(b, bool)
+    accepted[0] = True
+    value = coalition_utility(
+        m.world, theta, Submissions(thetas, np.ones(b, bool)), accepted, np.ones(b)
+    )
+    only_rejected = np.zeros(b, bool)
+    only_rejected[1:] = True
+    # Rejected builders add nothing: the coalition of rejected ones is worth the model as it is.
+    assert value(only_rejected) == value(np.zeros(b, bool)) == m.engine.validation_accuracy(theta)
+    everyone = np.ones(b, bool)
+    assert value(everyone) == value(accepted)
+
+
+def test_concentration_of_nothing_is_undefined():
+    from sim.metrics.concentration import effective_number, shannon_entropy
+
+    for empty in (np.zeros(3), np.array([])):
+        assert np.isnan(shannon_entropy(empty))
+        assert np.isnan(effective_number(empty, 1)) and np.isnan(effective_number(empty, 2))
+
+
+def test_a_metric_registers_for_every_aspect_and_only_those():
+    from sim.metrics.registry import ASPECTS, METRICS, metric
+
+    try:
+        for aspect in (1, len(ASPECTS)):
+            metric(aspect, "higher", name=f"_probe_{aspect}")(lambda run: 0.0)
+            assert METRICS[f"_probe_{aspect}"].aspect == aspect
+        metric(2, "lower", name="_probe_lower")(lambda run: 0.0)
+        for aspect in (0, len(ASPECTS) + 1):
+            with pytest.raises(ValueError, match="aspect must be"):
+                metric(aspect, "higher")
+        with pytest.raises(ValueError, match="better must be"):
+            metric(1, "more")
+    finally:
+        for name in [n for n in METRICS if n.startswith("_probe_")]:
+            del METRICS[name]
