@@ -2,7 +2,9 @@
 
 ``check_mechanism(family, instance)`` checks that the instance has its family's methods (the
 Protocol in ``mechanisms/<family>/base.py``) and then runs the family's liveness and sufficiency
-contract (mechanisms.contracts) on small inputs whose right outcome is not in doubt.  It raises
+contract (mechanisms.contracts) on small inputs whose right outcome is not in doubt, and the
+family's metamorphic properties (mechanisms.metamorphic: relabelling, units, outliers) over
+derandomized hypothesis draws.  It raises
 ``ContractViolation`` with a sentence naming what is wrong, and returns nothing when the
 mechanism passes.  The repository's tests run it over every YAML of configs/<family>/; a
 mechanism written in another package checks itself the same way (docs/extending.md)::

@@ -266,3 +266,134 @@ def test_a_metric_registers_for_every_aspect_and_only_those():
     finally:
         for name in [n for n in METRICS if n.startswith("_probe_")]:
             del METRICS[name]
+
+
+def test_votes_on_emission_with_no_tokens_in_existence(model):
+    from sim.epoch.governance import interests
+
+    m = model()
+    ledger, p = m.ledger, m.population
+    held = np.flatnonzero(ledger.balances)
+    ledger.burn(held, ledger.balances[held], "test")
+    builder = int(p.members(Role.BUILDER)[0])
+    m.world.state.rewards_since_vote = np.zeros(p.size)
+    m.world.state.rewards_since_vote[builder] = 1.0
+    votes = interests(m.world, "emission_per_epoch", 20.0, 24.0, True, np.zeros(p.size))
+    assert votes[builder] == 1 and set(np.unique(votes)) <= {-1, 0, 1}
+    assert (votes[np.arange(p.size) != builder] == 0).all()
+
+
+def test_rank_correlation_needs_three_points_and_varying_merit():
+    from sim.metrics.measures import rank_correlation
+
+    assert np.isnan(rank_correlation(np.array([1.0, 2.0]), np.array([1.0, 2.0])))
+    assert np.isnan(rank_correlation(np.array([1.0, 1.0, 1.0]), np.array([1.0, 2.0, 3.0])))
+    assert rank_correlation(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])) == 1.0
+
+
+def test_betweenness_centralization_of_a_graph_too_small_to_have_a_centre():
+    import networkx as nx
+
+    from sim.metrics.resilience import betweenness_centralization
+
+    assert betweenness_centralization(nx.path_graph(2)) == 0.0
+    assert betweenness_centralization(nx.star_graph(4)) == pytest.approx(1.0)
+
+
+def test_event_means_over_no_events_take_their_stated_value():
+    from types import SimpleNamespace
+
+    from sim.metrics.registry import METRICS
+
+    nothing = SimpleNamespace(events={"turnouts": [], "utilisation": []})
+    assert np.isnan(METRICS["governance_turnout"].function(nothing))
+    assert METRICS["compute_utilisation"].function(nothing) == 0.0
+
+
+def test_a_metric_is_structural_as_declared():
+    from types import SimpleNamespace
+
+    from sim.metrics.registry import METRICS, MetricDefinition
+
+    run = SimpleNamespace(epochs=3)
+    for structural, kind in (
+        (True, "structural"),
+        (False, "measured"),
+        (lambda r: r.epochs > 2, "structural"),
+        (lambda r: r.epochs > 5, "measured"),
+    ):
+        value = MetricDefinition("probe", 1, "higher", lambda r: 0.5, structural)(run)
+        assert value.kind == kind and value.value == 0.5
+    assert "probe" not in METRICS
+
+
+def test_the_adversary_report_compares_with_honest_peers_who_ever_joined(compose, tmp_path):
+    from sim.metrics.adversaries import adversary_report
+    from sim.model import EconomyModel
+
+    cfg = compose(
+        "baseline=null",
+        "epochs=4",
+        "adversaries.sign_flippers=0.34",
+        "adversaries.sybils=0.34",
+        "adversaries.weight_copiers=0.5",
+        "adversaries.cabal=0.25",
+        "faults.offline_probability=0",
+    )["decentralized"]
+    m = EconomyModel.from_config(cfg, tmp_path / "l.jsonl")
+    m.run_model()
+    run = m.run_record()
+    report = adversary_report(run)
+    final, rewards = run.final, run.totals["reward"]
+    for kind, role in (("sign_flipper", Role.BUILDER), ("weight_copier", Role.VALIDATOR)):
+        slots = run.slots(role)
+        members = slots[final["adversary"][slots] == kind]
+        honest = slots[(final["adversary"][slots] == "") & (final["joined"][slots] >= 0)]
+        entry = report[kind]
+        assert entry["members"] == len(members) > 0
+        assert entry["mean_reward"] == pytest.approx(rewards[members].mean())
+        assert entry["honest_median_reward"] == pytest.approx(np.median(rewards[honest]))
+    slots = run.slots(Role.BUILDER)
+    sybils = slots[final["adversary"][slots] == "sybil"]
+    owners = np.unique(final["owner"][sybils])
+    per_owner = [rewards[final["owner"] == o].sum() for o in owners]
+    assert report["sybil"]["mean_reward"] == pytest.approx(np.mean(per_owner))
+    assert "reward_per_stake_ratio" in report["weight_copier"]
+    assert "reward_per_stake_ratio" not in report["sign_flipper"]
+    friend = run.facts["cabal_friend"]
+    assert report["cabal"]["friend_reward"] == rewards[slots[friend]]
+    m.finish()
+
+
+def test_a_platform_whose_coordinator_is_down_from_the_start_trains_on_an_empty_lake(
+    compose, tmp_path
+):
+    from sim.model import EconomyModel
+
+    cfg = compose(
+        "baseline=null",
+        "scenario=centralized",
+        "epochs=3",
+        "faults.coordinator_outage_start=0",
+        "faults.coordinator_outage_length=1",
+    )["centralized"]
+    m = EconomyModel.from_config(cfg, tmp_path / "l.jsonl")
+    m.step()  # no provider could hand its records to an offline coordinator
+    assert m.world.organisation.data_lake_holders() == 0
+    assert m.record["trained"] == 0
+    m.run_model()
+    assert m.world.organisation.data_lake_holders() > 0
+
+
+def test_validators_are_compared_per_unit_of_stake():
+    from sim.metrics.adversaries import stake_comparison
+
+    stake = np.array([10.0, 20.0, 30.0, 40.0])
+    rewards = np.array([1.0, 4.0, 3.0, 8.0])
+    out = stake_comparison(stake, rewards, np.array([0, 1]), np.array([2, 3]), np.arange(4))
+    assert out["reward_per_stake_ratio"] == pytest.approx((5 / 30) / (11 / 70))
+    assert out["stake_share"] == pytest.approx(0.3)
+    unpaid = stake_comparison(
+        stake, np.array([1.0, 0, 0, 0]), np.array([0]), np.array([2, 3]), np.arange(4)
+    )
+    assert np.isnan(unpaid["reward_per_stake_ratio"])  # honest validators earned nothing
