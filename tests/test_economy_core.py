@@ -397,3 +397,103 @@ def test_validators_are_compared_per_unit_of_stake():
         stake, np.array([1.0, 0, 0, 0]), np.array([0]), np.array([2, 3]), np.arange(4)
     )
     assert np.isnan(unpaid["reward_per_stake_ratio"])  # honest validators earned nothing
+
+
+def test_little_is_enough_sends_the_honest_mean_less_z_deviations():
+    """Baruch et al. 2019: μ − z·σ of the honest updates (differences from the network model),
+    per coordinate, added to the network model."""
+    from types import SimpleNamespace
+
+    from agents.adversary import LittleIsEnough
+
+    model = np.array([1.0, -2.0, 0.5])
+    thetas = model + np.array([[0.1, 0.2, 0.3], [0.3, 0.0, 0.1], [9.0, 9.0, 9.0]])
+    population = SimpleNamespace(adversary=np.array(["", "", "little_is_enough"], dtype=object))
+    round_ = SimpleNamespace(
+        population=population,
+        builder_slots=np.arange(3),
+        submitted=np.ones(3, bool),
+        thetas=thetas,
+        network_model=model,
+        params=SimpleNamespace(alie_z=1.5),
+    )
+    honest = thetas[:2] - model
+    expected = model + honest.mean(axis=0) - 1.5 * honest.std(axis=0)
+    out = LittleIsEnough.poisoned(round_, np.array([False, False, True]))
+    np.testing.assert_allclose(out, expected[None])
+
+
+def test_noise_injectors_add_gaussian_noise_to_the_network_model():
+    from types import SimpleNamespace
+
+    from agents.adversary import NoiseInjector
+
+    model = np.array([1.0, -2.0, 0.5])
+    round_ = SimpleNamespace(
+        network_model=model, rng=np.random.default_rng(5), params=SimpleNamespace(noise_std=0.3)
+    )
+    out = NoiseInjector.poisoned(round_, np.array([True, True]))
+    noise = np.random.default_rng(5).normal(0.0, 0.3, (2, 3))
+    np.testing.assert_allclose(out, model + noise)
+
+
+def test_adapting_roles_learn_from_their_peers_mean_payoffs(model, monkeypatch):
+    from sim.epoch.adaptation import learn_strategies, peer_means
+
+    m = model("adaptation=hedge", "adversaries.free_riders=0.34", "adversaries.weight_copiers=0.25")
+    m.step()
+    seen = []
+    for strategies in m.world.strategies.values():
+        step = strategies.rule.step
+
+        def spy(state, chosen, payoffs, rng, counterfactual=None, step=step):
+            seen.append((chosen, payoffs, counterfactual))
+            return step(state, chosen, payoffs, rng, counterfactual)
+
+        monkeypatch.setattr(strategies.rule, "step", spy)
+    learn_strategies(m.world)
+    assert seen
+    for chosen, payoffs, counterfactual in seen:
+        k = counterfactual.shape[1]
+        np.testing.assert_array_equal(counterfactual, peer_means(chosen, payoffs, k))
+
+
+def test_the_incentive_gets_exactly_the_measurements_it_needs(model):
+    from types import SimpleNamespace
+
+    from sim.epoch.rewards import measurements
+
+    m = model()
+    p, ledger, world = m.population, m.ledger, m.world
+    builders, providers = p.blocks[Role.BUILDER], p.blocks[Role.DATA_PROVIDER]
+    b = len(builders)
+    theta = m.engine.theta
+    sizes = np.zeros(b)
+    sizes[: b // 2] = 10.0  # the other half did not train
+    submissions = SimpleNamespace(thetas=np.tile(theta, (b, 1)), submitted=np.ones(b, bool))
+    outcome = SimpleNamespace(accepted=np.ones(b, bool))
+    data, update = SimpleNamespace(sizes=sizes), SimpleNamespace(previous_model=theta)
+    args = (outcome, submissions, data, update)
+    assert measurements(world, frozenset(), *args) == {}
+    found = measurements(world, frozenset({"data_stake"}), *args)
+    assert set(found) == {"data_stake"}
+    np.testing.assert_allclose(
+        found["data_stake"], ledger.balances[providers] * p.active[providers] / UNITS_PER_TOKEN
+    )
+    found = measurements(world, frozenset({"builder_stake", "builder_corr"}), *args)
+    assert set(found) == {"builder_stake", "builder_corr"}
+    stake = ledger.balances[builders] * p.active[builders] / UNITS_PER_TOKEN
+    np.testing.assert_allclose(found["builder_stake"], np.where(sizes > 0, stake, 0.0))
+    found = measurements(world, frozenset({"builder_utility"}), *args)
+    assert found["builder_utility"](np.zeros(b, bool)) == m.engine.validation_accuracy(theta)
+
+
+def test_when_every_node_fails_nothing_is_connected():
+    import networkx as nx
+
+    from sim.metrics.measures import mean_giant_component
+
+    rng = np.random.default_rng(0)
+    assert mean_giant_component(nx.path_graph(5), 1.0, rng) == 0.0
+    assert mean_giant_component(nx.complete_graph(5), 0.0, rng) == 1.0
+    assert np.isnan(mean_giant_component(nx.Graph(), 0.5, rng))
