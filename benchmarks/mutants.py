@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--recheck",
         action="append",
-        choices=["survived", "timeout"],
+        choices=["survived", "timeout", "no tests"],
         default=[],
         help="try the selected mutants with this verdict again (after new tests, say); repeatable",
     )

@@ -497,3 +497,66 @@ def test_when_every_node_fails_nothing_is_connected():
     assert mean_giant_component(nx.path_graph(5), 1.0, rng) == 0.0
     assert mean_giant_component(nx.complete_graph(5), 0.0, rng) == 1.0
     assert np.isnan(mean_giant_component(nx.Graph(), 0.5, rng))
+
+
+def test_a_sybil_group_belongs_to_its_first_identity_which_alone_trains():
+    from types import SimpleNamespace
+
+    from agents.adversary import SybilBuilder
+
+    population = SimpleNamespace(owner=np.arange(10))
+    group = np.array([4, 6, 7])
+    SybilBuilder.assign(population, group)
+    np.testing.assert_array_equal(population.owner[group], [4, 4, 4])
+    np.testing.assert_array_equal(
+        SybilBuilder.buys_compute(population, group), [True, False, False]
+    )
+
+
+def test_a_builder_asks_for_full_training_when_compute_is_free():
+    from agents.roles import ModelBuilder
+
+    np.testing.assert_array_equal(
+        ModelBuilder.compute_demand(5.0, np.array([0.0, 10.0]), 0.0, True), [5.0, 5.0]
+    )
+    np.testing.assert_array_equal(
+        ModelBuilder.compute_demand(5.0, np.array([0.0, 10.0, 2.0]), 1.0, True), [0.0, 5.0, 2.0]
+    )
+
+
+def test_leftover_steps_go_to_the_lowest_positions_among_equal_remainders():
+    from agents.roles import ModelBuilder
+
+    steps = ModelBuilder.local_steps(np.full(100, 0.015), 1.0, 10)  # 1.5 steps in all
+    assert steps.dtype.kind == "i"
+    assert steps.sum() == 1 and steps[0] == 1
+
+
+def test_an_epoch_without_an_update_keeps_the_previous_model(model):
+    from sim.epoch.update import update_model
+
+    m = model()
+    m.step()
+    theta = m.engine.theta.copy()
+    b = len(m.population.blocks[Role.BUILDER])
+    from mechanisms.consensus.base import halted
+    from sim.epoch.results import Decision, Submissions, TrainingData
+
+    decision = Decision(halted(1, b), np.arange(1), 0, 0)
+    submissions = Submissions(np.tile(theta, (b, 1)), np.zeros(b, bool))
+    data = TrainingData(np.full((b, 1), -1), 0, 0)
+    update = update_model(m.world, submissions, decision, data)
+    assert not update.applied
+    np.testing.assert_array_equal(update.previous_model, theta)
+    np.testing.assert_array_equal(m.engine.theta, theta)
+
+
+def test_training_records_are_whole_indices(model):
+    m = model()
+    m.step()
+    from sim.epoch.data import obtain_data
+    from sim.epoch.faults import apply_faults as faults
+    from sim.epoch.market import resource_market
+
+    data = obtain_data(m.world, resource_market(m.world, faults(m.world)))
+    assert data.records.dtype.kind == "i" and (data.records >= -1).all()
