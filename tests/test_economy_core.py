@@ -358,7 +358,13 @@ def test_the_adversary_report_compares_with_honest_peers_who_ever_joined(compose
     owners = np.unique(final["owner"][sybils])
     per_owner = [rewards[final["owner"] == o].sum() for o in owners]
     assert report["sybil"]["mean_reward"] == pytest.approx(np.mean(per_owner))
-    assert "reward_per_stake_ratio" in report["weight_copier"]
+    validators = run.slots(Role.VALIDATOR)
+    copiers = validators[final["adversary"][validators] == "weight_copier"]
+    ever = validators[final["joined"][validators] >= 0]
+    stake = final["endowment"]
+    assert report["weight_copier"]["stake_share"] == pytest.approx(
+        stake[copiers].sum() / stake[ever].sum()
+    )
     assert "reward_per_stake_ratio" not in report["sign_flipper"]
     friend = run.facts["cabal_friend"]
     assert report["cabal"]["friend_reward"] == rewards[slots[friend]]
@@ -560,3 +566,24 @@ def test_training_records_are_whole_indices(model):
 
     data = obtain_data(m.world, resource_market(m.world, faults(m.world)))
     assert data.records.dtype.kind == "i" and (data.records >= -1).all()
+
+
+def test_sybils_are_counted_per_owner_in_the_adversary_report(compose, tmp_path):
+    from sim.metrics.adversaries import adversary_report
+    from sim.model import EconomyModel
+
+    cfg = compose(
+        "baseline=null", "epochs=8", "adversaries.sybils=0.34", "faults.offline_probability=0"
+    )["decentralized"]
+    m = EconomyModel.from_config(cfg, tmp_path / "l.jsonl")
+    m.run_model()
+    run = m.run_record()
+    final, rewards = run.final, run.totals["reward"]
+    slots = run.slots(Role.BUILDER)
+    sybils = slots[final["adversary"][slots] == "sybil"]
+    owners = np.unique(final["owner"][sybils])
+    assert len(sybils) > len(owners) >= 1  # identities share an owner
+    per_owner = [rewards[final["owner"] == o].sum() for o in owners]
+    assert min(per_owner) > 0
+    assert adversary_report(run)["sybil"]["mean_reward"] == pytest.approx(np.mean(per_owner))
+    m.finish()
