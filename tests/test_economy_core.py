@@ -587,3 +587,18 @@ def test_sybils_are_counted_per_owner_in_the_adversary_report(compose, tmp_path)
     assert min(per_owner) > 0
     assert adversary_report(run)["sybil"]["mean_reward"] == pytest.approx(np.mean(per_owner))
     m.finish()
+
+
+def test_leftover_steps_follow_the_largest_remainders_then_the_lower_position():
+    """Largest remainder (Hamilton) with ties to the lower position, on 40 builders whose
+    remainders take only three values (many ties)."""
+    from agents.roles import ModelBuilder
+
+    units = np.random.default_rng(0).integers(1, 4, 40) / 4
+    steps = ModelBuilder.local_steps(units, 1.0, 10)
+    remainders = units - np.floor(units)
+    left = int(np.floor(units.sum()) - np.floor(units).sum())
+    winners = sorted(range(40), key=lambda i: (-remainders[i], i))[:left]
+    expected = np.floor(units).astype(int)
+    expected[winners] += 1
+    np.testing.assert_array_equal(steps, expected)
