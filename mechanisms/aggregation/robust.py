@@ -5,7 +5,7 @@ They are written in NumPy: measured on 2 CPU cores, the coordinate-wise median a
 1,000 updates of 650 parameters took 9 ms in NumPy against 83 ms in JAX.
 
 Krum's distances and the ordering of its scores are written to keep every property a robust rule
-must have (mechanisms/contracts.py states them for every rule): distances as exact far from the
+must have (mechanisms/metamorphic.py states them for every rule): distances as exact far from the
 origin as near it (``squared_distances``), and an exact ordering of the scores in which only
 scores equal to a relative tolerance of each other are ordered by the updates' values (rounding
 the scores against the largest one would make every honest score equal as soon as one update is
@@ -71,7 +71,7 @@ def squared_distances(updates: np.ndarray, budget_bytes: int = 1 << 26) -> np.nd
     ‖a − c‖² + ‖b − c‖² (where the cancellation could cost more than about 10dε of the
     distance) is recomputed from its difference, in blocks of at most ``budget_bytes``.
     """
-    n, d = updates.shape
+    d = updates.shape[1]
     centred = updates - np.median(updates, axis=0)
     squares = np.einsum("ij,ij->i", centred, centred)
     reach = squares[:, None] + squares[None, :]
