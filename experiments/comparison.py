@@ -12,6 +12,7 @@ they disagree, and "no significant difference" when none is significant.
 
     deai-sim experiment=comparison_table            # 5 seeds, small default sizes
     deai-sim experiment=comparison_table experiment.seeds=10 epochs=50
+    deai-sim experiment=comparison_table seed=100   # paired seeds 100–104
 
 Writes comparison.parquet (one row per seed, scenario and metric), comparison_summary.parquet,
 report.md and figures/comparison.png into the run directory.
@@ -300,9 +301,11 @@ def run_comparison(
     out: Path,
     progress: bool = True,
     resume: bool = False,
+    first_seed: int = 0,
 ) -> pd.DataFrame:
-    """Run both scenarios for seeds 0..seeds−1 (each in out/seed-k) and write the report; with
-    ``resume``, a seed whose folder holds a finished summary.json is read back, not rerun."""
+    """Run both scenarios for seeds first_seed … first_seed + seeds − 1 (each in out/seed-k) and
+    write the report; with ``resume``, a seed whose folder holds a finished summary.json is read
+    back, not rerun."""
     from tqdm.auto import tqdm
 
     from sim import compose
@@ -312,7 +315,7 @@ def run_comparison(
     base = [o for o in overrides if not o.split("=")[0].lstrip("+~").startswith(skip)]
     base.append(f"epochs={epochs}")
     summaries = {}
-    for seed in tqdm(range(seeds), desc="seeds", disable=not progress):
+    for seed in tqdm(range(first_seed, first_seed + seeds), desc="seeds", disable=not progress):
         finished = out / f"seed-{seed}" / "summary.json"
         if resume and finished.is_file():
             summaries[seed] = json.loads(finished.read_text())
@@ -329,7 +332,15 @@ def run_comparison(
 
 
 def run_comparison_table(cfg, overrides: list[str], run_dir: Path, progress: bool):
-    """``experiment=comparison_table``: both scenarios over ``experiment.seeds`` paired seeds."""
+    """``experiment=comparison_table``: both scenarios over ``experiment.seeds`` paired seeds
+    from ``seed`` on (seed, seed + 1, …), so that ``-m ... seed=0,5`` gives distinct
+    replicates."""
     return run_comparison(
-        overrides, cfg.experiment.seeds, cfg.epochs, run_dir, progress=progress, resume=cfg.resume
+        overrides,
+        cfg.experiment.seeds,
+        cfg.epochs,
+        run_dir,
+        progress=progress,
+        resume=cfg.resume,
+        first_seed=cfg.seed,
     )

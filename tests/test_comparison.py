@@ -374,3 +374,29 @@ def test_p_value_format(p, text):
     from experiments.comparison import _fmt_p
 
     assert _fmt_p(p) == text
+
+
+def test_the_comparison_table_takes_its_paired_seeds_from_seed(tmp_path):
+    """``-m experiment=comparison_table seed=0,1`` must give two different sets of replicates
+    (it always ran seeds 0–4)."""
+    from types import SimpleNamespace
+
+    from experiments.comparison import run_comparison_table
+
+    tables = {}
+    for seed in (0, 1):
+        cfg = SimpleNamespace(
+            seed=seed, epochs=2, resume=False, experiment=SimpleNamespace(seeds=2)
+        )
+        out = tmp_path / f"from-{seed}"
+        run_comparison_table(cfg, [*SMALL, "epochs=2"], out, progress=False)
+        tables[seed] = pd.read_parquet(out / "comparison.parquet")
+        assert sorted(p.name for p in out.glob("seed-*")) == [f"seed-{seed}", f"seed-{seed + 1}"]
+    assert set(tables[0]["seed"]) == {0, 1} and set(tables[1]["seed"]) == {1, 2}
+    shared = [
+        t[t["seed"] == 1].drop(columns="seed").reset_index(drop=True) for t in tables.values()
+    ]
+    pd.testing.assert_frame_equal(*shared)  # seed 1 is the same run in both
+    first = tables[0][tables[0]["seed"] == 0]["value"].to_numpy()
+    last = tables[1][tables[1]["seed"] == 2]["value"].to_numpy()
+    assert not np.array_equal(first, last, equal_nan=True)
