@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,10 @@ def test_help_explains_the_main_keys_and_lists_every_group():
         assert key in text
     for group in (*FAMILIES, "scenario", "experiment", "scale"):
         assert f"\n{group}: " in text, group
+    # The main keys name every study preset, not only the group list at the end.
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    presets = sorted(p.stem for p in (configs / "experiment").glob("*.yaml"))
+    described = text.split("experiment=NAME", 1)[1].split("FAMILY=MEMBER", 1)[0]
+    for preset in presets:
+        if preset != "single":
+            assert preset in described, preset
