@@ -47,7 +47,8 @@ def simulate(
 ) -> Run:
     """Run the scenarios ``deai-sim OVERRIDES`` would run and return them as a ``Run``.
 
-    ``seed`` is ``seed=N`` among the overrides; ``run_dir`` defaults to a new temporary folder;
+    ``seed`` is ``seed=N`` among the overrides (both, with different values, are refused);
+    ``run_dir`` defaults to a new temporary folder;
     figures are drawn only when asked (``figures=True``).  Bad overrides raise
     ``sim.config.ConfigError`` with the command line's one-line message, before anything runs.
     """
@@ -56,6 +57,14 @@ def simulate(
 
     overrides = list(overrides)
     if seed is not None:
+        stated = [o for o in overrides if o.split("=", 1)[0] == "seed"]
+        if any(o != f"seed={seed}" for o in stated):
+            from sim.config import ConfigError
+
+            raise ConfigError(
+                f"seed: given twice, {stated[-1]} among the overrides and seed={seed} as the "
+                "argument; give one"
+            )
         overrides.append(f"seed={seed}")
     if not any(o.startswith("output.figures=") for o in overrides):
         overrides.append(f"output.figures={str(figures).lower()}")

@@ -58,3 +58,12 @@ def test_the_tutorial_runs_as_written(tmp_path, monkeypatch):
     study = namespace["study"]
     assert len(study) == 2 * 5 * 2  # two mechanisms × five seeds × two scenarios
     assert (tmp_path / "consensus_study.png").stat().st_size > 10_000
+
+
+def test_a_seed_given_twice_with_different_values_is_refused():
+    """``sim.simulate(["seed=5"], seed=0)`` silently ran seed 0."""
+    import sim
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match="seed: given twice, seed=5 among the overrides"):
+        sim.simulate(["seed=5"], seed=0)
