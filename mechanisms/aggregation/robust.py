@@ -103,12 +103,16 @@ def order_by_score(scores: np.ndarray, updates: np.ndarray, rtol: float = 1e-12)
     result does not depend on the order in which clients are listed."""
     by_score = np.argsort(scores, kind="stable")
     ordered = scores[by_score]
-    tie_group = np.empty(len(ordered), dtype=np.int64)
-    group, first = 0, ordered[0] if len(ordered) else 0.0
-    for position, score in enumerate(ordered):
-        if score - first > rtol * abs(first):
-            group, first = group + 1, score
-        tie_group[position] = group
+    starts = np.ones(len(ordered), dtype=bool)  # where a new tie begins
+    first = ordered.copy()  # the lowest score of each position's tie
+    # Scores are ≥ 0, so a score can join its predecessor's tie only if it lies within rtol of
+    # the predecessor itself: only those few positions are visited, in order.
+    near = np.flatnonzero(np.diff(ordered) <= rtol * np.abs(ordered[:-1])) + 1
+    for position in near:
+        lowest = first[position - 1]
+        if ordered[position] - lowest <= rtol * abs(lowest):
+            starts[position], first[position] = False, lowest
+    tie_group = np.cumsum(starts)
     rows = updates[by_score]
     return by_score[np.lexsort((*rows.T[::-1], tie_group))]
 
