@@ -8,6 +8,7 @@ each mechanism once, so that a typo or an out-of-range value fails with one line
 from __future__ import annotations
 
 import copy
+import enum
 import re
 from pathlib import Path
 
@@ -168,6 +169,8 @@ def override(key: str, value) -> str:
             return "null"
         if isinstance(v, bool):
             return "true" if v else "false"
+        if isinstance(v, enum.Enum):
+            return str(v.value)
         if isinstance(v, list | tuple):
             return "[" + ",".join(text(item) for item in v) + "]"
         return str(v)

@@ -34,7 +34,7 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from sim import config as schema
-from sim.composition import compose
+from sim.composition import compose, override
 from sim.config import ConfigError
 from sim.ledger import verify_run
 from sim.run import run_scenarios
@@ -123,16 +123,9 @@ def members(family: str) -> list[str]:
     return sorted(p.stem for p in (CONFIG_ROOT / family).glob("*.yaml"))
 
 
-def _text(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, float):
-        return repr(round(value, 6))
-    return str(value)
+def _rounded(value):
+    """Floats to 6 decimals, so that a drawn override reads as a person would type it."""
+    return round(value, 6) if isinstance(value, float) else value
 
 
 @st.composite
@@ -145,7 +138,7 @@ def configurations(draw, epochs: int = 3, fields_per_draw: int = 12) -> list[str
     )
     overrides = [f"scenario={draw(st.sampled_from(['decentralized', 'centralized']))}"]
     overrides += [f"{family}={draw(st.sampled_from(members(family)))}" for family in FAMILIES]
-    overrides += [f"{key}={_text(draw(fields[key]))}" for key in chosen]
+    overrides += [override(key, _rounded(draw(fields[key]))) for key in chosen]
     overrides += [
         f"seed={draw(st.integers(0, 2**16))}",
         f"epochs={epochs}",
