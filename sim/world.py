@@ -9,7 +9,7 @@ price, the consensus and aggregation state, the model's test accuracy.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -64,7 +64,7 @@ class EconomyState:
     score_memory: ScoreMemory | None = None
     # (N,) tokens each account was paid in rewards since the last proposal (how voters weigh an
     # emission proposal: sim/epoch/governance.py).
-    rewards_since_vote: np.ndarray | None = None
+    rewards_since_vote: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def consumer_price(self) -> float:
@@ -175,6 +175,7 @@ class World:
             aggregation=self.aggregator.init(theta, n_builders),
             agreed=deque([np.zeros(n_builders)], maxlen=cfg.economy.reveal_interval),
             friend=friend,
+            rewards_since_vote=np.zeros(self.population.size),
         )
         self.governed_start = dict(self.state.governed)
         self._genesis(initial)

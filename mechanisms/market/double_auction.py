@@ -93,7 +93,9 @@ class DoubleAuction:
     sells ⌊capacity⌋ units at its marginal cost or above.  Trading follows run_double_auction with
     the budget constraint, so nobody trades at a loss.  A provider's price is the mean of its
     trade prices; builders pay the quantity-weighted mean price.  The random stream is seeded by
-    a hash of the epoch's order book and ``seed`` (reproducible, different each epoch).
+    a hash of the epoch's order book and ``seed`` (reproducible, different each epoch); traders
+    enter the book in a canonical order (buyers by demand, sellers by cost then capacity), so
+    relabelling them relabels the outcome.
 
     Source: Gode & Sunder, "Allocative efficiency of markets with zero-intelligence traders",
     JPE 101(1), 1993: ZI-C traders reach 97–99.9 % allocative efficiency.

@@ -24,8 +24,6 @@ from sim.units import UNITS_PER_TOKEN
 
 def govern(world, payments) -> Vote | None:
     economy, p, state = world.cfg.economy, world.population, world.state
-    if state.rewards_since_vote is None:
-        state.rewards_since_vote = np.zeros(p.size)
     state.rewards_since_vote = state.rewards_since_vote + payments.paid
     if (world.epoch + 1) % economy.governance_interval != 0:
         return None
