@@ -3,8 +3,10 @@ intervals and a verdict per metric and per row of the table.
 
 Seeds are paired: a seed gives both scenarios the same participants, data and random streams
 (common random numbers), so each metric's difference decentralized − centralized is compared
-seed by seed with a paired t-test.  Structural metrics (fixed by a scenario's definition) are
-reported apart and never tested.  The p-values of the measured metrics are adjusted together by
+seed by seed with a paired t-test.  A metric is tested only where it is measured in both
+scenarios: one that either scenario's definition fixes (sim.world.World.fixed_metrics: an owner's
+turnout, a star's centralization) is reported apart, and one whose paired differences are the same
+in every seed gets no test.  The p-values of the tested metrics are adjusted together by
 Holm's step-down procedure, so the chance of any false "favours" in a report stays at 5 %; a
 measured metric favours a side when its adjusted p-value is below 0.05, in that metric's better
 direction.  A row's verdict is the side all its significant measured metrics favour, "mixed" when
@@ -41,16 +43,32 @@ def t_quantile(df: int) -> float:
 def paired_p_value(differences) -> float:
     """Two-sided p-value of the paired t-test of mean difference 0 (Student 1908).
 
-    Differences that are all equal give p = 1 when they are 0 and p = 0 otherwise (the t
-    statistic is then infinite); NaN with fewer than two finite differences.
+    NaN with fewer than two finite differences, and NaN when they are all equal: the t statistic
+    is then 0/0 or infinite, a difference fixed by the designs compared rather than a finding
+    (the report says "fixed: no test").  Equal means equal up to rounding: a spread within
+    10⁻¹² of the largest difference.
     """
-    d = np.asarray([v for v in differences if v is not None and math.isfinite(v)], dtype=float)
-    if len(d) < 2:
+    d = _finite(differences)
+    if len(d) < 2 or _all_equal(d):
         return float("nan")
-    if np.ptp(d) == 0:
-        return 1.0 if d[0] == 0 else 0.0
     t = d.mean() / (d.std(ddof=1) / math.sqrt(len(d)))
     return float(2 * stats.t.sf(abs(t), len(d) - 1))
+
+
+def _finite(values) -> np.ndarray:
+    return np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+
+
+def _all_equal(d: np.ndarray) -> bool:
+    return bool(np.ptp(d) <= 1e-12 * max(1.0, float(np.abs(d).max())))
+
+
+def test_status(differences) -> str:
+    """Why a metric measured on both sides was or was not tested."""
+    d = _finite(differences)
+    if len(d) < 2:
+        return "n/a: fewer than two finite differences"
+    return "fixed: no test" if _all_equal(d) else "paired t"
 
 
 def holm(p_values) -> np.ndarray:
@@ -83,11 +101,13 @@ def mean_ci(values) -> tuple[float, float]:
 
 
 def collect(summaries: dict[int, dict]) -> pd.DataFrame:
-    """Long table: seed, scenario, aspect, metric, better, value."""
+    """Long table: seed, scenario, aspect, metric, better, kind, fixed_by, value."""
     rows = []
     for seed, summary in summaries.items():
         for scenario, metrics in summary["scorecard"].items():
             for m in metrics:
+                # Summaries written before metrics had kinds count as measured.
+                kind = m.get("kind", "measured")
                 rows.append(
                     {
                         "seed": seed,
@@ -96,25 +116,40 @@ def collect(summaries: dict[int, dict]) -> pd.DataFrame:
                         "aspect_name": m["aspect_name"],
                         "metric": m["name"],
                         "better": m["better"],
-                        # Summaries written before metrics had kinds count as measured.
-                        "kind": m.get("kind", "measured"),
+                        "kind": kind,
+                        "fixed_by": m.get("fixed_by") or ("fixed" if kind == "structural" else ""),
                         "value": m["value"],
                     }
                 )
     return pd.DataFrame(rows)
 
 
+def _fixed_in(group: pd.DataFrame, scenario: str) -> str:
+    """Why ``scenario``'s definition fixes the metric of ``group`` ("" where it is measured)."""
+    fixed = group[(group["scenario"] == scenario) & (group["kind"] == "structural")]
+    if fixed.empty:
+        return ""
+    reasons = fixed["fixed_by"] if "fixed_by" in fixed else pd.Series(dtype=str)
+    return next((r for r in reasons if r), "fixed")
+
+
 def summarise(
     table: pd.DataFrame, a: str = "decentralized", b: str = "centralized"
 ) -> pd.DataFrame:
-    """Per metric: both means ± CI, the paired difference a − b ± CI, its paired-t p-value and,
-    for measured metrics, the Holm-adjusted p-value across all measured metrics and which side
-    it favours.  A metric is structural when either scenario's definition fixes its value;
-    structural metrics get no p-value adjustment and favour nobody."""
+    """Per metric: both means ± CI, why either side's definition fixes it (``a_fixed``,
+    ``b_fixed``), the paired difference a − b ± CI, its paired-t p-value and how it was tested,
+    and the Holm-adjusted p-value across the tested metrics and which side it favours.
+
+    A metric is tested only where it is measured in both scenarios; it is structural when
+    either scenario's definition fixes its value (an owner's turnout, a star's centralization).
+    A measured metric whose paired differences are all equal is "fixed: no test".  Neither gets
+    a p-value, counts in Holm's m or favours a side."""
     rows = []
     for (aspect, metric), group in table.groupby(["aspect", "metric"], sort=True):
         wide = group.pivot(index="seed", columns="scenario", values="value")
         differences = (wide[a] - wide[b]).tolist()
+        fixed_a, fixed_b = _fixed_in(group, a), _fixed_in(group, b)
+        structural = bool(fixed_a or fixed_b)
         mean_a, ci_a = mean_ci(wide[a])
         mean_b, ci_b = mean_ci(wide[b])
         diff, ci_d = mean_ci(differences)
@@ -124,21 +159,22 @@ def summarise(
                 "aspect_name": ASPECTS[aspect - 1],
                 "metric": metric,
                 "better": group["better"].iloc[0],
-                "kind": "structural" if (group["kind"] == "structural").any() else "measured",
+                "kind": "structural" if structural else "measured",
+                f"{a}_fixed": fixed_a,
+                f"{b}_fixed": fixed_b,
                 f"{a}_mean": mean_a,
                 f"{a}_ci": ci_a,
                 f"{b}_mean": mean_b,
                 f"{b}_ci": ci_b,
                 "difference": diff,
                 "difference_ci": ci_d,
-                "p_value": paired_p_value(differences),
+                "test": "fixed by definition" if structural else test_status(differences),
+                "p_value": float("nan") if structural else paired_p_value(differences),
             }
         )
     summary = pd.DataFrame(rows)
-    measured = (summary["kind"] == "measured").to_numpy()
-    summary["p_holm"] = np.nan
-    summary.loc[measured, "p_holm"] = holm(summary.loc[measured, "p_value"])
-    significant = measured & (summary["p_holm"] < ALPHA).to_numpy()
+    summary["p_holm"] = holm(summary["p_value"])
+    significant = (summary["p_holm"] < ALPHA).to_numpy()
     a_higher = summary["difference"] > 0
     a_wins = a_higher == (summary["better"] == "higher")
     summary["favours"] = np.where(significant, np.where(a_wins, a, b), "none")
@@ -146,19 +182,47 @@ def summarise(
 
 
 def verdicts(summary: pd.DataFrame) -> dict[int, str]:
-    """Per aspect: the side every significant measured metric favours, "mixed" when they
-    disagree, "no significant difference" when none is significant, and "structural only" when
-    the aspect has no measured metric."""
+    """Per aspect: the side every significant tested metric favours, "mixed" when they
+    disagree, "no significant difference" when none is significant, "no test possible" when
+    no metric measured on both sides could be tested, and "structural only" when no metric is
+    measured on both sides."""
     out = {}
     for aspect, group in summary.groupby("aspect"):
         measured = group[group["kind"] == "measured"]
-        sides = set(measured["favours"]) - {"none"}
+        tested = measured[measured["p_value"].notna()]
+        sides = set(tested["favours"]) - {"none"}
         if measured.empty:
             out[aspect] = "structural only"
+        elif tested.empty:
+            out[aspect] = "no test possible"
         elif len(sides) == 1:
             out[aspect] = sides.pop()
         else:
             out[aspect] = "mixed" if sides else "no significant difference"
+    return out
+
+
+def deciding_metrics(summary: pd.DataFrame) -> dict[int, list[str]]:
+    """Per aspect, the metrics its verdict rests on, each with the side it favours."""
+    decided = summary[summary["favours"] != "none"]
+    return {
+        aspect: [f"{row.metric} ({row.favours})" for row in group.itertuples()]
+        for aspect, group in decided.groupby("aspect")
+    }
+
+
+def uncounted_metrics(summary: pd.DataFrame, a="decentralized", b="centralized") -> dict:
+    """Per aspect, the metrics no verdict may count, each with the reason."""
+    out: dict[int, list[str]] = {}
+    for row in summary.itertuples():
+        fixed = [side for side in (a, b) if getattr(row, f"{side}_fixed")]
+        if fixed:
+            reason = f"fixed in {' and '.join(fixed)}"
+        elif row.test != "paired t":
+            reason = row.test.replace(": no test", " difference")
+        else:
+            continue
+        out.setdefault(row.aspect, []).append(f"{row.metric} ({reason})")
     return out
 
 
@@ -183,10 +247,16 @@ def write_report(out: Path, summary: pd.DataFrame, seeds: int, epochs: int) -> P
     return path
 
 
+def _cell(mean: float, ci: float, fixed: str) -> str:
+    return _fmt(mean, ci) + (" (fixed)" if fixed else "")
+
+
 def report_lines(summary: pd.DataFrame, seeds: int, epochs: int) -> list[str]:
-    """The comparison report as markdown lines: measured metrics with paired and
-    Holm-adjusted p-values, structural metrics apart, row verdicts, the headline figure."""
+    """The comparison report as markdown lines: the metrics measured on both sides with paired
+    and Holm-adjusted p-values, the metrics a definition fixes apart (each side marked, with
+    the reason), the row verdicts with the metrics that decided each, the headline figure."""
     verdict = verdicts(summary)
+    decided, uncounted = deciding_metrics(summary), uncounted_metrics(summary)
     measured = summary[summary["kind"] == "measured"]
     structural = summary[summary["kind"] == "structural"]
     lines = [
@@ -197,10 +267,12 @@ def report_lines(summary: pd.DataFrame, seeds: int, epochs: int) -> list[str]:
         "",
         "## Measured metrics",
         "",
-        f"Outcomes of the runs.  p is the paired t-test of decentralized − centralized; "
-        f"p (Holm) adjusts it for the {int(measured['p_value'].notna().sum())} measured metrics "
-        f"tested (Holm 1979), and a metric favours a side when p (Holm) < {ALPHA} in its better "
-        "direction.  A row's verdict is the side all its significant measured metrics favour.",
+        "Outcomes of the runs, measured on both sides.  p is the paired t-test of "
+        f"decentralized − centralized; p (Holm) adjusts it for the "
+        f"{int(summary['p_value'].notna().sum())} metrics tested (Holm 1979), and a metric "
+        f"favours a side when p (Holm) < {ALPHA} in its better direction.  A difference that is "
+        "the same in every seed is fixed by the designs, not a finding: it is not tested "
+        '("fixed: no test").  A row\'s verdict is the side all its significant metrics favour.',
         "",
         "| # | aspect | metric | decentralized | centralized | difference | p | p (Holm) "
         "| favours | row verdict |",
@@ -209,38 +281,53 @@ def report_lines(summary: pd.DataFrame, seeds: int, epochs: int) -> list[str]:
     for aspect, group in measured.groupby("aspect", sort=True):
         for i, row in enumerate(group.itertuples()):
             arrow = "↑" if row.better == "higher" else "↓"
+            p = _fmt_p(row.p_value) if row.test == "paired t" else row.test
             lines.append(
                 f"| {aspect if i == 0 else ''} | {row.aspect_name if i == 0 else ''} | "
                 f"{row.metric} {arrow} | {_fmt(row.decentralized_mean, row.decentralized_ci)} | "
                 f"{_fmt(row.centralized_mean, row.centralized_ci)} | "
-                f"{_fmt(row.difference, row.difference_ci)} | {_fmt_p(row.p_value)} | "
+                f"{_fmt(row.difference, row.difference_ci)} | {p} | "
                 f"{_fmt_p(row.p_holm)} | {row.favours} | {verdict[aspect] if i == 0 else ''} |"
             )
     lines += [
         "",
         "## Structural metrics",
         "",
-        "Fixed by how a scenario is defined (its topology, one evaluator, a data lake, an owner "
-        "deciding alone, a private ledger): they describe the designs compared, not findings, "
-        "and no verdict counts them.",
+        "Fixed by how one or both scenarios are defined (a star, one evaluator, a data lake, an "
+        "owner deciding alone, permissioned entry, a ledger policy): they describe the designs "
+        "compared, not findings, and no verdict counts them.  (fixed) marks the side whose "
+        "definition fixes the value; the other side's value is measured.",
         "",
-        "| # | aspect | metric | decentralized | centralized |",
-        "|---|---|---|---|---|",
+        "| # | aspect | metric | decentralized | centralized | fixed because |",
+        "|---|---|---|---|---|---|",
     ]
     for row in structural.itertuples():
         arrow = "↑" if row.better == "higher" else "↓"
+        why = "; ".join(
+            f"{side}: {reason}"
+            for side, reason in (
+                ("decentralized", row.decentralized_fixed),
+                ("centralized", row.centralized_fixed),
+            )
+            if reason
+        )
         lines.append(
             f"| {row.aspect} | {row.aspect_name} | {row.metric} {arrow} | "
-            f"{_fmt(row.decentralized_mean, row.decentralized_ci)} | "
-            f"{_fmt(row.centralized_mean, row.centralized_ci)} |"
+            f"{_cell(row.decentralized_mean, row.decentralized_ci, row.decentralized_fixed)} | "
+            f"{_cell(row.centralized_mean, row.centralized_ci, row.centralized_fixed)} | "
+            f"{why} |"
         )
     lines += [
         "",
         "## Row verdicts",
         "",
-        "| # | aspect | verdict |",
-        "|---|---|---|",
-        *(f"| {a} | {ASPECTS[a - 1]} | {v} |" for a, v in sorted(verdict.items())),
+        "| # | aspect | verdict | decided by | not counted |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {a} | {ASPECTS[a - 1]} | {v} | {', '.join(decided.get(a, [])) or '—'} | "
+            f"{', '.join(uncounted.get(a, [])) or '—'} |"
+            for a, v in sorted(verdict.items())
+        ),
         "",
         "![headline metric per aspect](figures/comparison.png)",
         "",

@@ -174,6 +174,7 @@ class EconomyModel(mesa.Model):
             "single_evaluator": w.organisation.single_evaluator,
             "data_lake_holders": w.organisation.data_lake_holders(),
             "owner_governs": isinstance(w.mechanisms.governance, OwnerDecides),
+            "fixed_metrics": w.fixed_metrics(),
             "offline_probability": self.cfg.faults.offline_probability,
             "seed": self.cfg.seed,
             "median_budget": median_budget,

@@ -13,6 +13,16 @@ import numpy as np
 
 TOPOLOGIES = ("star", "random_regular", "erdos_renyi", "watts_strogatz")
 
+# Scorecard metrics a topology fixes whatever the seed (metric → why); a random graph fixes none.
+FIXED_BY_TOPOLOGY = {
+    "star": {
+        "degree_centralization": "a star is maximally degree-centralized (1)",
+        "betweenness_centralization": "every path runs through a star's hub (1)",
+        "node_connectivity": "removing a star's hub disconnects it (1)",
+        "schneider_robustness": "a star falls apart with its hub (≈ 1/N)",
+    }
+}
+
 
 def build_graph(
     kind: str, nodes: list[int], degree: int, rng: np.random.Generator, hub: int | None = None

@@ -61,6 +61,11 @@ class Organisation:
         """Providers whose raw records the operator holds (a network holds none)."""
         return 0
 
+    def fixed_metrics(self, world) -> dict[str, str]:
+        """Scorecard metrics the organisation's definition fixes whatever happens in a run
+        (metric → why): a network never moves raw data."""
+        return {"raw_data_egress_ratio": "data never leave their providers (0)"}
+
     # -- each epoch
     def is_up(self, world) -> bool:
         """Whether whoever runs the economy can act this epoch."""
@@ -156,6 +161,15 @@ class Platform(Organisation):
 
     def data_lake_holders(self) -> int:
         return len(self.lake_owners)
+
+    def fixed_metrics(self, world) -> dict[str, str]:
+        fixed = {
+            "raw_data_egress_ratio": "the data lake takes every provider's records (1)",
+            "compute_retained_after_top_failure": "the coordinator's failure stops all compute (0)",
+        }
+        if self.lake_owners:
+            fixed["single_breach_exposure"] = "the coordinator holds every record (1)"
+        return fixed
 
     def found(self, world) -> None:
         world.add_agent(Coordinator, TREASURY)

@@ -23,7 +23,7 @@ from mechanisms import FAMILIES
 from mechanisms.aggregation.base import AggregationState, stateful
 from sim.learning.engine import make_engine
 from sim.ledger import Ledger
-from sim.network import build_graph
+from sim.network import FIXED_BY_TOPOLOGY, build_graph
 from sim.population import BONDS, ESCROW, ROLE_ORDER, TREASURY, Population
 from sim.roles import Role
 from sim.strategies import init_strategies
@@ -248,6 +248,22 @@ class World:
     def public(self) -> bool:
         """Whether decisions are published with their inputs (``scenario.public_ledger``)."""
         return self.cfg.scenario.public_ledger
+
+    def fixed_metrics(self) -> dict[str, str]:
+        """Scorecard metrics this economy's definition fixes whatever happens in a run (metric →
+        why), as its organisation, its topology, its mechanisms (a class attribute
+        ``fixed_metrics``) and its ledger policy declare them.  Verdicts never rest on them
+        (experiments.comparison)."""
+        fixed = dict(FIXED_BY_TOPOLOGY.get(self.cfg.scenario.topology.value, {}))
+        for family in FAMILIES:
+            fixed |= getattr(getattr(self.mechanisms, family), "fixed_metrics", {})
+        fixed |= self.organisation.fixed_metrics(self)
+        fixed["auditability_ratio"] = (
+            "the ledger publishes every decision and payment (1)"
+            if self.public
+            else "the ledger keeps every decision and payment private (0)"
+        )
+        return fixed
 
     def losses_count(self, faults) -> bool:
         """Whether this epoch's losses count toward leaving (``population.patience``).  With

@@ -50,8 +50,9 @@ def test_paired_p_value_matches_scipy():
 
     a, b = np.array([0.3, 0.5, 0.4, 0.6, 0.55]), np.array([0.2, 0.45, 0.41, 0.5, 0.4])
     assert paired_p_value(a - b) == pytest.approx(stats.ttest_rel(a, b).pvalue)
-    assert paired_p_value([0.0, 0.0, 0.0]) == 1.0
-    assert paired_p_value([0.2, 0.2]) == 0.0
+    # Differences equal in every seed are fixed by the designs: no test, no p-value.
+    assert np.isnan(paired_p_value([0.0, 0.0, 0.0]))
+    assert np.isnan(paired_p_value([0.2, 0.2]))
 
 
 def _known_p_table(p_values, structural=()):
@@ -125,25 +126,36 @@ def _table(rows):
 def test_paired_differences_decide_verdicts():
     rows = []
     for seed in range(5):
-        noise = 0.01 * seed
+        noise, paired = 0.01 * seed, 0.01 * (0, 2, 1, 3, -1)[seed]
         rows += [
-            (seed, "decentralized", 1, "gini", "lower", 0.2 + noise),  # clearly lower: wins
+            (seed, "decentralized", 1, "gini", "lower", 0.2 + noise + paired),  # lower: wins
             (seed, "centralized", 1, "gini", "lower", 0.9 + noise),
             (seed, "decentralized", 2, "acc", "higher", 0.5 + (-1) ** seed * 0.1),  # noise only
             (seed, "centralized", 2, "acc", "higher", 0.5),
-            (seed, "decentralized", 3, "a", "higher", 1.0 + noise),  # one metric each way
+            (seed, "decentralized", 3, "a", "higher", 1.0 + noise + paired),  # one each way
             (seed, "centralized", 3, "a", "higher", 0.0 + noise),
-            (seed, "decentralized", 3, "b", "lower", 1.0 + noise),
+            (seed, "decentralized", 3, "b", "lower", 1.0 + noise + paired),
             (seed, "centralized", 3, "b", "lower", 0.0 + noise),
+            # The same difference in every seed (up to rounding): fixed, not a finding.
+            (seed, "decentralized", 4, "fixed", "lower", 0.2 + noise),
+            (seed, "centralized", 4, "fixed", "lower", 0.9 + noise),
         ]
-    summary = summarise(_table(rows))
-    assert summary.set_index("metric")["favours"].to_dict() == {
+    summary = summarise(_table(rows)).set_index("metric")
+    assert summary["favours"].to_dict() == {
         "gini": "decentralized",
         "acc": "none",
         "a": "decentralized",
         "b": "centralized",
+        "fixed": "none",
     }
-    assert verdicts(summary) == {1: "decentralized", 2: "no significant difference", 3: "mixed"}
+    assert summary.loc["fixed", "test"] == "fixed: no test"
+    assert np.isnan(summary.loc["fixed", ["p_value", "p_holm"]].astype(float)).all()
+    assert verdicts(summary.reset_index()) == {
+        1: "decentralized",
+        2: "no significant difference",
+        3: "mixed",
+        4: "no test possible",
+    }
 
 
 def test_comparison_run_writes_the_report(tmp_path):
@@ -157,6 +169,26 @@ def test_comparison_run_writes_the_report(tmp_path):
         "decentralized",
     }
     assert (tmp_path / "figures" / "comparison.png").stat().st_size > 10_000
+    # No verdict rests on a value either organisation's definition fixes: the platform owner's
+    # turnout (1), its free permissioned entry (0), its one evaluator, its star.
+    by_metric = summary.set_index("metric")
+    for name in (
+        "governance_turnout",
+        "entry_cost_ratio",
+        "decision_nakamoto",
+        "node_connectivity",
+    ):
+        assert by_metric.loc[name, "kind"] == "structural", name
+        assert (
+            by_metric.loc[name, "centralized_fixed"]
+            and not by_metric.loc[name, "decentralized_fixed"]
+        )
+        assert np.isnan(by_metric.loc[name, "p_value"]) and by_metric.loc[name, "favours"] == "none"
+    fixed_section = report.split("## Structural metrics")[1].split("## Row verdicts")[0]
+    assert "| governance_turnout ↑ |" in fixed_section and "1 ± 0 (fixed) |" in fixed_section
+    verdict_rows = report.split("## Row verdicts")[1]
+    assert "| decided by | not counted |" in verdict_rows
+    assert "governance_turnout (fixed in centralized)" in verdict_rows
 
     # Interrupted after seed 0: resume reads seed 0 back and reruns only seed 1, same numbers.
     shutil.rmtree(tmp_path / "seed-1")
@@ -287,7 +319,8 @@ def test_paired_p_value_needs_two_finite_differences():
     assert paired_p_value([0.1, None, 0.3, float("nan")]) == pytest.approx(
         paired_p_value([0.1, 0.3])
     )
-    assert paired_p_value([-0.2, -0.2, -0.2]) == 0.0
+    assert np.isnan(paired_p_value([-0.2, -0.2, -0.2]))
+    assert np.isnan(paired_p_value([0.1 + 0.2 - 0.3, 0.0, 5.551115123125783e-17]))  # rounding
 
 
 def test_holm_of_no_finite_p_values_is_all_nan_and_ties_keep_their_order():
@@ -300,7 +333,7 @@ def test_holm_of_no_finite_p_values_is_all_nan_and_ties_keep_their_order():
 def _verdict_rows(favours_by_metric):
     return pd.DataFrame(
         [
-            {"aspect": 1, "metric": m, "kind": "measured", "favours": f}
+            {"aspect": 1, "metric": m, "kind": "measured", "favours": f, "p_value": 0.01}
             for m, f in favours_by_metric.items()
         ]
     )
@@ -341,8 +374,10 @@ def test_collect_reads_every_scenario_and_counts_metrics_without_a_kind_as_measu
         "metric",
         "better",
         "kind",
+        "fixed_by",
         "value",
     }
+    assert table["fixed_by"].tolist() == ["", "", "fixed"]
     assert table[["aspect", "aspect_name", "metric", "better"]].iloc[0].tolist() == [
         2,
         "Compute",

@@ -315,15 +315,17 @@ def test_a_metric_is_structural_as_declared():
 
     from sim.metrics.registry import METRICS, MetricDefinition
 
-    run = SimpleNamespace(epochs=3)
-    for structural, kind in (
-        (True, "structural"),
-        (False, "measured"),
-        (lambda r: r.epochs > 2, "structural"),
-        (lambda r: r.epochs > 5, "measured"),
+    run = SimpleNamespace(epochs=3, facts={})
+    declared = SimpleNamespace(epochs=3, facts={"fixed_metrics": {"probe": "an owner decides"}})
+    for structural, record, kind, why in (
+        (True, run, "structural", "fixed by the metric's definition"),
+        (False, run, "measured", ""),
+        (lambda r: r.epochs > 2, run, "structural", "fixed by the metric's definition"),
+        (lambda r: r.epochs > 5, run, "measured", ""),
+        (False, declared, "structural", "an owner decides"),  # the economy declares it
     ):
-        value = MetricDefinition("probe", 1, "higher", lambda r: 0.5, structural)(run)
-        assert value.kind == kind and value.value == 0.5
+        value = MetricDefinition("probe", 1, "higher", lambda r: 0.5, structural)(record)
+        assert (value.kind, value.fixed_by, value.value) == (kind, why, 0.5)
     assert "probe" not in METRICS
 
 

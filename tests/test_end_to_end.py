@@ -58,16 +58,42 @@ def test_scorecard_covers_all_sixteen_aspects(finished_run):
     kind = {
         s: {m["name"]: m["kind"] for m in metrics} for s, metrics in summary["scorecard"].items()
     }
-    structural_both = ("degree_centralization", "raw_data_egress_ratio", "auditability_ratio")
-    for name in structural_both:
+    fixed_by = {
+        s: {m["name"]: m["fixed_by"] for m in metrics}
+        for s, metrics in summary["scorecard"].items()
+    }
+    # Fixed by both definitions: a network never moves raw data, a data lake takes it all; a
+    # public ledger publishes every decision, a private one none.
+    for name in ("raw_data_egress_ratio", "auditability_ratio"):
         assert kind["centralized"][name] == kind["decentralized"][name] == "structural", name
-    # Fixed by one evaluator and an owner on the platform, outcomes of the run on the network.
-    for name in ("decision_nakamoto", "governance_nakamoto", "single_breach_exposure"):
+    # Fixed by the platform's star, its one evaluator, its owner and its permissioned access,
+    # outcomes of the run on the network (a random graph, a validator set, a token vote, a burn).
+    platform_only = (
+        "degree_centralization",
+        "betweenness_centralization",
+        "node_connectivity",
+        "schneider_robustness",
+        "decision_nakamoto",
+        "governance_turnout",
+        "governance_gini",
+        "governance_nakamoto",
+        "entry_cost_ratio",
+        "single_breach_exposure",
+        "compute_retained_after_top_failure",
+    )
+    for name in platform_only:
         assert (kind["centralized"][name], kind["decentralized"][name]) == (
             "structural",
             "measured",
         ), name
-    for name in ("availability", "mean_local_accuracy", "take_rate", "compute_nakamoto"):
+        assert fixed_by["centralized"][name] and not fixed_by["decentralized"][name], name
+    for name in (
+        "availability",
+        "mean_local_accuracy",
+        "take_rate",
+        "compute_nakamoto",
+        "giant_component_after_30pct_failure",
+    ):
         assert kind["centralized"][name] == kind["decentralized"][name] == "measured", name
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from mechanisms.access.base import AccessMechanism, Admission
@@ -15,6 +17,11 @@ class Permissioned(AccessMechanism):
     Source: the centralized-platform baseline of docs/model.md (the coordinator alone admits
     participants, up to its capacity).
     """
+
+    # Scorecard metrics this rule fixes whatever happens in a run (metric → why).
+    fixed_metrics: ClassVar[dict[str, str]] = {
+        "entry_cost_ratio": "permissioned entry costs no tokens (0)"
+    }
 
     def __init__(self, capacity: int = 10):
         at_least("capacity", capacity, 0)

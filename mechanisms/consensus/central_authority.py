@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from mechanisms.consensus.base import ConsensusOutcome, check_round, halted, merit_weights
@@ -18,6 +20,10 @@ class CentralAuthority:
     """
 
     fixed_positions = 1  # evaluator 0 is the coordinator whatever the others are called
+    # Scorecard metrics this rule fixes whatever happens in a run (metric → why).
+    fixed_metrics: ClassVar[dict[str, str]] = {
+        "decision_nakamoto": "one evaluator decides every round (1)"
+    }
 
     def init(self, n_validators: int, n_builders: int) -> None:
         return None

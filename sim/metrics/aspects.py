@@ -3,7 +3,8 @@ them: first each aspect's headline (sim.metrics.registry.HEADLINES), then furthe
 
 docs/model.md gives every metric with its source.  A function returns its value, or
 (value, description) when the description carries numbers of the run; otherwise its docstring is
-the description.  ``structural`` marks values fixed by the organisation's definition.
+the description.  Which values an economy's definition fixes (a star's centralization, an
+owner's turnout) is declared by the economy itself: sim.world.World.fixed_metrics.
 """
 
 from __future__ import annotations
@@ -27,10 +28,6 @@ from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN
 
 
-def _fact(name: str):
-    return lambda run: bool(run.facts[name])
-
-
 def _compute(run) -> np.ndarray:
     return run.totals["compute_sold"][run.slots(Role.COMPUTE_PROVIDER)]
 
@@ -46,7 +43,7 @@ def _mean(values, empty=0.0) -> float:
 
 
 # ---------------------------------------------------------------- headlines, aspects 1–16
-@metric(1, "lower", structural=True, name="degree_centralization")
+@metric(1, "lower", name="degree_centralization")
 def degree_centralization_of_graph(run):
     n = run.graph.number_of_nodes()
     return degree_centralization(run.graph), (
@@ -60,7 +57,7 @@ def compute_nakamoto(run):
     return nakamoto_coefficient(_compute(run))
 
 
-@metric(2, "higher", structural=_fact("has_operator"))
+@metric(2, "higher")
 def compute_retained_after_top_failure(run):
     """share of delivered compute still usable when the most critical node fails (the
     coordinator on a platform, the largest provider on a network)"""
@@ -69,19 +66,19 @@ def compute_retained_after_top_failure(run):
     return 0.0 if run.facts["has_operator"] else 1.0 - top_share
 
 
-@metric(3, "higher", structural=_fact("single_evaluator"))
+@metric(3, "higher")
 def decision_nakamoto(run):
     """fewest evaluators holding ≥ 50 % of the voting power exercised per committed round (mean)"""
     return _mean(run.events["decision_nakamoto"])
 
 
-@metric(4, "lower", structural=True)
+@metric(4, "lower")
 def raw_data_egress_ratio(run):
     """raw training bytes that left their owner / all raw training bytes"""
     return run.counters["raw_bytes_moved"] / max(run.counters["raw_bytes_total"], 1)
 
 
-@metric(5, "lower", structural=_fact("has_operator"))
+@metric(5, "lower")
 def single_breach_exposure(run):
     """largest share of all training records that one compromised node exposes"""
     held = run.final["records_held"]
@@ -96,7 +93,7 @@ def peak_node_traffic_kb(run):
     return _mean(run.events["peak_traffic"]) / 1e3
 
 
-@metric(7, "higher", structural=True)
+@metric(7, "higher")
 def auditability_ratio(run):
     """reward, update and decision events published with their inputs / all such events"""
     counts = run.facts["ledger_counts"]
@@ -114,7 +111,7 @@ def availability(run):
     )
 
 
-@metric(8, "higher", structural=True)
+@metric(8, "higher")
 def node_connectivity(run):
     """nodes whose removal disconnects the final graph (1 = single point of failure)"""
     graph = run.graph
@@ -177,14 +174,14 @@ def admission_rate(run):
     return rate, f"applicants admitted / {applicants} applicants"
 
 
-@metric(14, "lower", structural=_fact("owner_governs"))
+@metric(14, "lower")
 def governance_gini(run):
     """Gini of voting power held over all accounts across proposals"""
     power = run.totals["governance_power"]
     return gini(power) if power.sum() > 0 else float("nan")
 
 
-@metric(14, "higher", structural=_fact("owner_governs"))
+@metric(14, "higher")
 def governance_nakamoto(run):
     """fewest accounts holding ≥ 50 % of governance voting power"""
     return nakamoto_coefficient(run.totals["governance_power"])
@@ -217,7 +214,7 @@ def quality_reward_correlation(run):
 
 
 # ---------------------------------------------------------------- further metrics per aspect
-@metric(1, "lower", structural=True, name="betweenness_centralization")
+@metric(1, "lower", name="betweenness_centralization")
 def betweenness_centralization_of_graph(run):
     """Freeman betweenness centralization of the final communication graph (star 1, ring 0)"""
     return small_graph_metric(run.graph, betweenness_centralization)
@@ -230,13 +227,13 @@ def compute_hhi(run):
     return hhi(compute) if compute.sum() > 0 else float("nan")
 
 
-@metric(8, "higher", structural=True, name="schneider_robustness")
+@metric(8, "higher", name="schneider_robustness")
 def schneider_robustness_of_graph(run):
     """Schneider R of the final graph under degree-targeted removal (star ≈ 1/N)"""
     return small_graph_metric(run.graph, schneider_robustness)
 
 
-@metric(8, "higher", structural=True)
+@metric(8, "higher")
 def giant_component_after_30pct_failure(run):
     rng = np.random.default_rng(run.facts["seed"])
     return mean_giant_component(run.graph, 0.3, rng), (

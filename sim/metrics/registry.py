@@ -58,6 +58,7 @@ class Metric:
     better: str  # "higher" or "lower"
     description: str
     kind: str = "measured"  # or "structural": fixed by the scenario's definition
+    fixed_by: str = ""  # why the definition fixes it (structural only)
 
     @property
     def aspect_name(self) -> str:
@@ -80,20 +81,27 @@ class MetricDefinition:
     aspect: int
     better: str
     function: Callable
-    structural: bool | Callable  # or a function of the record (fixed by the organisation)
+    structural: bool | Callable  # or a function of the record
 
     def __call__(self, run) -> Metric:
+        """The metric of ``run``: structural where the metric says so for every economy, or
+        where the run's economy declares it fixed (``facts["fixed_metrics"]``, written by
+        sim.world.World.fixed_metrics)."""
         value = self.function(run)
         value, detail = value if isinstance(value, tuple) else (value, None)
         description = detail or " ".join((self.function.__doc__ or "").split())
         structural = self.structural(run) if callable(self.structural) else self.structural
+        fixed_by = run.facts.get("fixed_metrics", {}).get(self.name, "")
+        if structural and not fixed_by:
+            fixed_by = "fixed by the metric's definition"
         return Metric(
             self.aspect,
             self.name,
             finite_or_nan(value),
             self.better,
             f"{description} (epochs 0–{run.epochs - 1})",
-            "structural" if structural else "measured",
+            "structural" if fixed_by else "measured",
+            fixed_by,
         )
 
 
