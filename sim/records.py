@@ -47,6 +47,7 @@ ROW_KEYS = (
     "trained",
     "submitted",
     "accepted",
+    "model_change",
     "committed",
     "available",
     "consumer_price",
@@ -242,6 +243,16 @@ class RunRecord:
         return record
 
 
+def relative_change(before, after) -> float:
+    """‖after − before‖ / ‖before‖ of the network model's parameters (‖after‖ from a zero
+    model): how far this epoch's update moved it."""
+    before = np.asarray(before, dtype=np.float64)
+    after = np.asarray(after, dtype=np.float64)
+    scale = np.linalg.norm(before)
+    change = np.linalg.norm(after - before)
+    return float(change / scale) if scale > 0 else float(change)
+
+
 def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
     """The epoch's row of metrics.parquet (``row_keys()``, in that order); ``counters`` are the
     run's running counters including this epoch."""
@@ -258,6 +269,7 @@ def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
         "trained": float((record.market.steps > 0).sum()),
         "submitted": float(record.submissions.submitted.sum()),
         "accepted": float(outcome.accepted.sum()),
+        "model_change": relative_change(record.update.previous_model, world.engine.theta),
         "committed": float(outcome.committed),
         "available": float(record.available),
         "consumer_price": state.consumer_price,

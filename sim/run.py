@@ -30,7 +30,7 @@ class ScenarioResult:
     frame: pd.DataFrame  # metrics.parquet rows of the scenario
     scorecard: list[dict]
     adversaries: dict
-    stall: str | None
+    stalls: list[dict]  # every stretch in which the model could not improve (sim.stalls)
     seconds: float  # set-up, epochs and scoring
     warmup_seconds: float  # set-up and the first epoch (which compiles the JAX functions)
 
@@ -70,7 +70,7 @@ def simulate(name, cfg, mechanisms, splits, seed, run_dir: Path, progress: bool)
         cfg.epochs,
         seconds,
     )
-    return ScenarioResult(frame, card, adversaries, watch.message, seconds, warmup)
+    return ScenarioResult(frame, card, adversaries, watch.summary(), seconds, warmup)
 
 
 def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool = True) -> dict:
@@ -101,8 +101,9 @@ def run_scenarios(configs: dict[str, DictConfig], run_dir: Path, progress: bool 
         },
         "scorecard": {name: r.scorecard for name, r in results.items()},
         "adversaries": {name: r.adversaries for name, r in results.items()},
-        # The first stretch of epochs in which a scenario could not learn, and why (null: none).
-        "stalls": {name: r.stall for name, r in results.items()},
+        # Every stretch of epochs in which a scenario's model could not improve, and why
+        # (sim.stalls; an empty list: none).
+        "stalls": {name: r.stalls for name, r in results.items()},
         # Wall-clock seconds per scenario: the whole run (set-up, epochs, scoring) and its
         # warm-up (set-up and the first epoch, which compiles the JAX functions).
         "seconds": {name: r.seconds for name, r in results.items()},

@@ -59,7 +59,7 @@ def test_a_hundred_builders_learn_in_both_scenarios(compose, tmp_path):
     for scenario, frame in table.groupby("scenario"):
         assert frame["accepted"].sum() > 0, scenario
         assert frame["test_accuracy"].iloc[-1] > 0.5, scenario  # chance is 0.1
-    assert summary["stalls"] == {"decentralized": None, "centralized": None}
+    assert summary["stalls"] == {"decentralized": [], "centralized": []}
 
 
 def test_five_hundred_validators_accept_updates(compose, tmp_path):
@@ -71,7 +71,15 @@ def test_five_hundred_validators_accept_updates(compose, tmp_path):
 
 def _record(epoch, **fields):
     base = dict(
-        epoch=epoch, accepted=0, coordinator_online=1, compute_sold=5, trained=3, submitted=3
+        epoch=epoch,
+        accepted=0,
+        coordinator_online=1,
+        compute_sold=5,
+        trained=3,
+        submitted=3,
+        model_change=0.01,
+        test_accuracy=0.5,
+        rewards_paid=2.0,
     )
     return {**base, **fields}
 
@@ -83,23 +91,43 @@ def test_broken_link_names_the_first_failing_stage():
     assert broken_link(_record(0, trained=0)) == "compute was sold but no builder trained"
     assert broken_link(_record(0, submitted=0)) == "no builder submitted a model"
     assert "consensus accepted none" in broken_link(_record(0))
+    # Accepted and paid, but nothing was learnt: free riders' resubmissions of the network model.
+    assert broken_link(_record(0, accepted=4, compute_sold=0, trained=0)) == "no compute was sold"
+    assert broken_link(_record(0, accepted=4, model_change=1e-8)) == (
+        "the accepted submissions left the model unchanged"
+    )
+    # Without a market, builders who train on their own compute learn.
+    assert broken_link(_record(0, accepted=2, compute_sold=0)) is None
 
 
-def test_stall_is_reported_once_after_enough_epochs(caplog):
+def test_every_stall_is_reported_with_its_causes_accuracy_and_rewards(caplog):
     watch = StallWatch("decentralized")
     with caplog.at_level(logging.WARNING, logger="sim.run"):
         watch.observe(_record(0))
-        watch.observe(_record(1, accepted=1))  # an accepted update resets the count
+        watch.observe(_record(1, accepted=1))  # an update that changed the model resets
         for epoch in range(2, 2 + STALL_EPOCHS - 1):
-            watch.observe(_record(epoch, compute_sold=0, trained=0))
+            watch.observe(_record(epoch, compute_sold=0, trained=0, accepted=3))
         assert watch.message is None
-        for epoch in range(2 + STALL_EPOCHS - 1, 20):
-            watch.observe(_record(epoch, compute_sold=0, trained=0))
-    assert watch.message == (
-        f"decentralized: cannot learn: no update accepted for {STALL_EPOCHS} epochs in a row "
-        "from epoch 2; no compute was sold"
+        for epoch in range(2 + STALL_EPOCHS - 1, 10):
+            watch.observe(_record(epoch, accepted=3, model_change=0.0, test_accuracy=0.6))
+        watch.observe(_record(10, accepted=1))
+        for epoch in range(11, 11 + STALL_EPOCHS - 1):  # too short to count
+            watch.observe(_record(epoch, submitted=0))
+        watch.observe(_record(15, accepted=1))
+        for epoch in range(16, 16 + STALL_EPOCHS + 1):  # runs to the end
+            watch.observe(_record(epoch, coordinator_online=0, rewards_paid=0.0))
+    first = (
+        "decentralized: cannot learn from epoch 2 to 9 (8 epochs): no compute was sold "
+        "(4 epochs); the accepted submissions left the model unchanged (4 epochs); test accuracy "
+        "0.500 → 0.600, while 16.0 tokens of rewards were paid"
     )
-    assert [r.getMessage() for r in caplog.records] == [watch.message]
+    last = (
+        "decentralized: cannot learn from epoch 16 to 21 (6 epochs): the coordinator was offline "
+        "(6 epochs); test accuracy 0.500 → 0.500, while 0.0 tokens of rewards were paid"
+    )
+    assert watch.messages == [first, last] and watch.message == first
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 2 and logged[0].startswith("decentralized: cannot learn from epoch 2 on")
 
 
 def test_an_outage_is_reported_in_the_summary(compose, tmp_path):
@@ -113,5 +141,15 @@ def test_an_outage_is_reported_in_the_summary(compose, tmp_path):
         tmp_path,
     )
     stalls = json.loads((tmp_path / "summary.json").read_text())["stalls"]
-    assert stalls["decentralized"] is None
-    assert stalls["centralized"].endswith("from epoch 2; the coordinator was offline")
+    assert stalls["decentralized"] == []
+    [stall] = stalls["centralized"]
+    assert (stall["start"], stall["end"], stall["causes"], stall["rewards_paid"]) == (
+        2,
+        6,
+        {"the coordinator was offline": STALL_EPOCHS},
+        0.0,
+    )
+    assert stall["message"].startswith(
+        "centralized: cannot learn from epoch 2 to 6 (5 epochs): the coordinator was offline "
+        "(5 epochs); test accuracy"
+    )
