@@ -143,3 +143,29 @@ def test_governed_parameters_stay_within_their_range(compose, tmp_path):
         assert low - 1e-12 <= vote["proposed"] <= high + 1e-12
     # A raise of 60 % from the start is clipped to the bound.
     assert any(v["proposed"] == pytest.approx(1.5) for v in votes)
+
+
+def test_the_long_runs_doc_quotes_what_the_benchmarks_wrote():
+    """docs/long_runs.md's soak and fuzz numbers are those of the committed
+    benchmarks/results files (rerun the benchmarks, then the doc, together)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    doc = " ".join((root / "docs" / "long_runs.md").read_text().split())
+    machine = "cpu-Intel(R)_Xeon(R)_Processor-2cores"
+    soak = json.loads((root / "benchmarks" / "results" / f"soak-{machine}.json").read_text())
+    scenarios = [soak[s] for s in ("decentralized", "centralized")]
+    assert all(s["epochs_run"] == soak["epochs"] for s in scenarios)
+    assert all(s["ledger_verified"] and not s["conservation_problems"] for s in scenarios)
+    seconds = round(sum(s["seconds"] for s in scenarios) / len(scenarios))
+    assert f"{soak['epochs']:,} epochs each, **no conservation problem after any epoch" in doc
+    assert f"{seconds} s per scenario" in doc
+    for seed in (0, 1):
+        path = root / "benchmarks" / "results" / f"fuzz-configs-seed{seed}-{machine}.json"
+        fuzz = json.loads(path.read_text())
+        row = (
+            f"| {fuzz['draws']} | {seed}, after | {fuzz['counts']['ran']} | "
+            f"{fuzz['counts']['refused']} | {len(fuzz['findings'])} | {round(fuzz['wall_seconds'])} s"
+        )
+        assert row in doc, row
