@@ -18,7 +18,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim import interrupts, launchers  # launchers also registers the local_job_cap resolver
@@ -31,6 +31,13 @@ from sim.composition import (  # noqa: F401  (re-exported for scripts written ag
 )
 from sim.config import ConfigError, register_schema
 from sim.design_arguments import design_arguments, is_design_sweep, make_discoverable
+from sim.sweep_check import (
+    check_jobs,
+    describe_failed_jobs,
+    describe_failures,
+    failed_jobs,
+    grid_jobs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +87,63 @@ def first_job(args: list[str]) -> list[str]:
     ]
 
 
-def sweep_threads_per_job(args: list[str]) -> int | None:
-    """Threads for each job of a sweep, from the launcher its first job's overrides choose (a
-    preset's joblib included); None when the jobs do not share this machine's cores or the
-    overrides do not compose (the up-front check then names what is wrong)."""
+def sweep_config(args: list[str]) -> DictConfig | None:
+    """The first job's config with Hydra's own (launcher, sweeper and its preset ``params``);
+    None when the overrides do not compose (the up-front check then names what is wrong)."""
     try:
         GlobalHydra.instance().clear()
         with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            cfg = hydra.compose("config", overrides=first_job(args), return_hydra_config=True)
-        cores = len(os.sched_getaffinity(0))
-        at_once = launchers.jobs_at_once(
-            cfg.hydra.launcher, cfg.hydra.sweeper.get("max_batch_size"), cores
-        )
-        return launchers.threads_per_job(at_once, cores)
+            return hydra.compose("config", overrides=first_job(args), return_hydra_config=True)
     except (HydraException, OmegaConfBaseException):
         return None
     finally:
         GlobalHydra.instance().clear()
+
+
+def sweep_threads_per_job(cfg: DictConfig | None) -> int | None:
+    """Threads for each job of a sweep, from the launcher its first job's config chooses (a
+    preset's joblib included); None when the jobs do not share this machine's cores."""
+    if cfg is None:
+        return None
+    cores = len(os.sched_getaffinity(0))
+    at_once = launchers.jobs_at_once(
+        cfg.hydra.launcher, cfg.hydra.sweeper.get("max_batch_size"), cores
+    )
+    return launchers.threads_per_job(at_once, cores)
+
+
+def sweep_jobs(args: list[str], cfg: DictConfig | None) -> list[list[str]]:
+    """Every job of a grid sweep (the preset's ``hydra.sweeper.params`` and the command line);
+    just the first job when another sweeper or no composable config decides the jobs."""
+    if cfg is None or not cfg.hydra.sweeper._target_.endswith("BasicSweeper"):
+        return [first_job(args)]
+    params = cfg.hydra.sweeper.get("params")
+    params = OmegaConf.to_container(params, resolve=False) if params else {}
+    return grid_jobs([a for a in args if not a.startswith("-")], params)
+
+
+CHECKS_WITHOUT_PROGRESS = 50
+
+
+def check_every_job(jobs: list[list[str]], what: str = "jobs") -> None:
+    """Compose and check every job before the first runs; one block listing the bad ones."""
+    if len(jobs) > CHECKS_WITHOUT_PROGRESS:  # about 0.05 s a job: say what the wait is for
+        print(f"deai-sim: checking the {len(jobs)} {what} of the sweep…", file=sys.stderr)
+    failures = check_jobs(jobs)
+    if failures:
+        raise ConfigError(describe_failures(failures, jobs, what))
+
+
+def report_failed_jobs() -> int:
+    """After a sweep: 0 when every job completed; else one block naming each failed job, 1."""
+    sweep_dir = sweep_records.started.get("dir")
+    if sweep_dir is None or not Path(sweep_dir).is_dir():
+        return 0
+    total, bad = failed_jobs(sweep_dir)
+    if not bad:
+        return 0
+    print(f"deai-sim: {describe_failed_jobs(sweep_dir, total, bad)}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,29 +153,32 @@ def main(argv: list[str] | None = None) -> int:
     register_schema()
     args = list(sys.argv[1:] if argv is None else argv)
     multirun = "-m" in args or "--multirun" in args
-    design_job = None
+    design_jobs = None
     if multirun:
         make_discoverable()  # the design and search sweepers, for presets that choose them
     if multirun and is_design_sweep(args):
         try:
-            args, design_job = design_arguments(args)
+            args, design_jobs = design_arguments(args)
         except ConfigError as error:
             print(f"deai-sim: error: {error}", file=sys.stderr)
             return 2
+    config = sweep_config(args) if multirun else None
     if multirun:
-        threads = sweep_threads_per_job(args)
+        threads = sweep_threads_per_job(config)
         if threads is not None:
             launchers.cap_threads(os.environ, threads)
     try:
         launchers.check_launcher(args)
-        if design_job is not None:
-            preflight(design_job)  # a misspelt parameter stops the sweep here
+        if design_jobs is not None:
+            # A misspelt parameter or a bad draw stops the sweep here; a search's trials are
+            # drawn as it runs, so its ranges are checked at their ends.
+            search = "hydra/sweeper=search" in args
+            check_every_job(design_jobs, "range-end checks" if search else "jobs")
         elif not any(a.startswith("-") for a in args):
             preflight(args)
         elif multirun and all(a in ("-m", "--multirun") for a in args if a.startswith("-")):
-            # A typo in a key would fail every job: check the first job before any starts (a
-            # value that only some jobs take is checked, and recorded, by those jobs).
-            preflight(first_job(args))
+            # Every job is composed and checked before the first one starts.
+            check_every_job(sweep_jobs(args, config))
     except ConfigError as error:
         print(f"deai-sim: error: {error}", file=sys.stderr)
         return 2
@@ -145,15 +195,17 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except SystemExit:
-        # Hydra exits with status 1 after a failed sweep job; the sweep folder, holding the
-        # other jobs and the failure's record, is still the last line.
+    except SystemExit as exit:
+        # Hydra exits with status 1 after a failed grid job; say which failed, and keep the
+        # sweep folder, holding the other jobs and the failures' records, the last line.
         if multirun and "dir" in sweep_records.started:
+            report_failed_jobs()
             print(sweep_records.started["dir"], flush=True)
-        raise
+        raise exit
+    status = report_failed_jobs() if multirun else 0
     if multirun and "dir" in sweep_records.started:
         print(sweep_records.started["dir"], flush=True)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

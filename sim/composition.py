@@ -95,13 +95,28 @@ def describe_composition_error(error: BaseException, overrides: list[str]) -> st
 
 def preflight(overrides: list[str]) -> dict[str, DictConfig]:
     """Compose and check every scenario of a run, building each mechanism once."""
-    from hydra.utils import instantiate
+    configs = compose_all(overrides)
+    check_scenarios(configs)
+    return configs
 
+
+def compose_all(overrides: list[str]) -> dict[str, DictConfig]:
+    """Every scenario of a run (the chosen one and its baseline), composed by Hydra."""
     register_schema()  # with every adversary registered by now (agents.adversary)
     GlobalHydra.instance().clear()
-    with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = _compose(overrides)
-        configs = compose_scenarios(cfg, overrides)
+    try:
+        with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = _compose(overrides)
+            return compose_scenarios(cfg, overrides)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def check_scenarios(configs: dict[str, DictConfig]) -> None:
+    """Check composed scenarios against the schema, the data and every mechanism's own checks;
+    raises ConfigError naming the key."""
+    from hydra.utils import instantiate
+
     for scenario_cfg in configs.values():
         typed = validate(scenario_cfg)
         check_population_fits_data(typed, load_data(typed))
@@ -117,8 +132,6 @@ def preflight(overrides: list[str]) -> dict[str, DictConfig]:
                 instantiate(rule)
             except Exception as error:
                 raise ConfigError(describe_mechanism_error(key, error)) from error
-    GlobalHydra.instance().clear()
-    return configs
 
 
 def describe_mechanism_error(family: str, error: BaseException) -> str:

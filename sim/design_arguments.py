@@ -1,7 +1,10 @@
 """Design sweeps on the command line: ``+space.KEY=RANGE`` arguments are checked (a malformed
 range stops the sweep with one line naming it) and handed to the design sweeper as
 ``+hydra.sweeper.space.KEY='RANGE'`` (hydra_plugins/deai_sim_design_sweeper), and the sweep's
-first job is drawn here so that the command line can check it before any job starts."""
+jobs are drawn here so that the command line can check every one before any starts: all of a
+design's (it is fixed by its method, size and seed), and for a search, whose trials depend on the
+results, each parameter at both ends of its range (every option of a choice) with the others at
+their middle."""
 
 from __future__ import annotations
 
@@ -34,8 +37,8 @@ def make_discoverable() -> None:
         hydra_plugins.__path__.append(folder)
 
 
-def design_arguments(args: list[str]) -> tuple[list[str], list[str]]:
-    """(the arguments for Hydra, the overrides of the design's first job)."""
+def design_arguments(args: list[str]) -> tuple[list[str], list[list[str]]]:
+    """(the arguments for Hydra, the overrides of every job to check before the sweep)."""
     from hydra_plugins.deai_sim_design_sweeper.design_sweeper import design_jobs
 
     make_discoverable()
@@ -62,13 +65,39 @@ def design_arguments(args: list[str]) -> tuple[list[str], list[str]]:
         # Designs are many independent jobs: every core by default, as the sweep presets do.
         for_hydra.append("hydra/launcher=joblib_progress")
     try:
-        # A search's first trial is drawn like a design's first job: the check only needs one.
-        method = settings["method"] if "hydra/sweeper=design" in args else "lhs"
-        n, seed = int(settings["n"]), int(settings["seed"])
-        _, jobs = design_jobs(space, method, n, seed, fixed)
+        if "hydra/sweeper=design" in args:
+            n, seed = int(settings["n"]), int(settings["seed"])
+            _, jobs = design_jobs(space, settings["method"], n, seed, fixed)
+        else:
+            jobs = range_ends(space, fixed)
     except (DesignError, ValueError) as error:
         raise ConfigError(f"hydra.sweeper: {error}") from None
-    return for_hydra, jobs[0]
+    return for_hydra, jobs
+
+
+def range_ends(space: dict[str, str], fixed: list[str]) -> list[list[str]]:
+    """Jobs with one parameter at an end of its range (each option of a choice) and every other
+    at its middle: where a value the checks refuse lies, for ranges the checks bound."""
+    from hydra_plugins.deai_sim_design_sweeper.design_sweeper import override_value
+    from sim.design import parse_range
+
+    ranges = {name: parse_range(f"space.{name}", text) for name, text in space.items()}
+
+    def ends(entry):
+        return list(entry[1]) if entry[0] == "choice" else [entry[1], entry[2]]
+
+    def middle(entry):
+        if entry[0] == "choice":
+            return entry[1][0]
+        mid = (entry[1] + entry[2]) / 2
+        return int(mid) if entry[0] == "int" else mid
+
+    jobs = []
+    for name, entry in ranges.items():
+        for end in ends(entry):
+            values = {other: middle(e) for other, e in ranges.items()} | {name: end}
+            jobs.append([*fixed, *(f"{k}={override_value(v)}" for k, v in values.items())])
+    return jobs
 
 
 def _checked(name: str, text: str) -> str:

@@ -137,3 +137,38 @@ def test_sobol_and_morris_sweeps_report_their_indices(tmp_path, method, n, jobs,
     assert list(indices.index) == ["adversaries.free_riders", "consensus"]
     assert columns <= set(indices.columns)
     assert (sweep_dir / "figures" / "sensitivity_test_accuracy.png").stat().st_size > 10_000
+
+
+def test_every_draw_of_a_design_and_the_ends_of_a_searchs_ranges_are_checked_first(tmp_path):
+    """A design whose ranges reach invalid values used to run, fail some jobs and exit 0."""
+    small = [a for a in SMALL if not a.startswith("epochs")]
+    design = deai_sim("-m", "hydra/sweeper=design", "hydra.sweeper.n=4",
+                      "+space.adversaries.free_riders=uniform(0,1.5)", *small, "epochs=2",
+                      "baseline=null", f"hydra.sweep.dir={tmp_path / 'a'}", cwd=tmp_path)  # fmt: skip
+    assert design.returncode == 2
+    block = design.stderr.split("deai-sim: error: ")[1].splitlines()
+    assert block[0] == "2 of 4 jobs would fail; no job was run:"
+    assert all(": adversaries.free_riders: must be a fraction in [0, 1]" in b for b in block[1:])
+    assert len(block) == 3
+    search = deai_sim("-m", "hydra/sweeper=search", "hydra.sweeper.n_trials=4",
+                      "+space.adversaries.free_riders=uniform(0,1.5)", *small, "epochs=2",
+                      "baseline=null", f"hydra.sweep.dir={tmp_path / 'b'}", cwd=tmp_path)  # fmt: skip
+    assert search.returncode == 2
+    assert "1 of 2 range-end checks would fail" in search.stderr
+    assert "#1 adversaries.free_riders=1.5: adversaries.free_riders: must be" in search.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_a_design_with_failed_jobs_exits_non_zero_and_names_them(tmp_path):
+    """Emission past what int64 micro-token units hold passes the checks and fails when the
+    job mints it; the sweep used to exit 0 with only a hidden mark."""
+    small = [a for a in SMALL if not a.startswith("epochs")]
+    done = deai_sim("-m", "hydra/sweeper=design", "hydra.sweeper.n=2",
+                    "+space.incentive.emission_per_epoch=uniform(5e12,9e12)", *small, "epochs=2",
+                    "baseline=null", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path / 's'}",
+                    cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1
+    said = done.stderr.split("deai-sim: ")[-1].splitlines()
+    assert said[0].startswith("2 of 2 jobs failed;") and str(tmp_path / "s") in said[0]
+    assert said[1].startswith("  job 0 (") and "TokenOverflow" in said[1]
+    assert done.stdout.strip().splitlines()[-1] == str(tmp_path / "s")

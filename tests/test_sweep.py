@@ -18,6 +18,10 @@ import pytest
 
 from tests.conftest import SMALL
 
+# Job 1 passes every check before the sweep and fails when it runs: 5·10¹² tokens of emission
+# per epoch overflow int64 micro-token units at the first mint.
+EMISSIONS = "incentive.emission_per_epoch=20,5e12,30"
+
 
 def sweep(tmp_path, *extra):
     done = subprocess.run(
@@ -26,7 +30,8 @@ def sweep(tmp_path, *extra):
             "-m",
             "sim",
             "-m",
-            "epochs=2,-1,3",
+            EMISSIONS,
+            "epochs=2",
             "baseline=null",
             *SMALL[1:],
             f"hydra.sweep.dir={tmp_path / 'sweep'}",
@@ -42,16 +47,21 @@ def sweep(tmp_path, *extra):
 
 def test_failed_job_is_recorded_and_resume_reruns_only_what_is_missing(tmp_path):
     done, table = sweep(tmp_path)
-    assert done.returncode != 0  # Hydra reports the failed job …
+    assert done.returncode == 1  # the sweep says how many jobs failed and which …
+    said = done.stderr.split("deai-sim: ")[-1]
+    assert said.startswith("1 of 3 jobs failed;") and str(tmp_path / "sweep") in said
+    assert (
+        "job 1 (incentive.emission_per_epoch=5000000000000.0 " in said and "TokenOverflow" in said
+    )
     status = table.groupby("job")["status"].first().to_dict()
     assert status == {"0": "completed", "1": "failed", "2": "completed"}  # … the others are intact
-    assert "epochs: must be ≥ 1, got -1" in table.loc[table["job"] == "1", "error"].iloc[0]
+    assert "TokenOverflow" in table.loc[table["job"] == "1", "error"].iloc[0]
     assert table[table["status"] == "completed"]["metric"].nunique() > 30
     from experiments.report import report
 
     written = report(tmp_path / "sweep").read_text()
     assert "From sweep.parquet: 2 completed, 1 failed." in written
-    assert "| 1 | failed | `epochs=-1" in written and "epochs: must be ≥ 1, got -1" in written
+    assert "| 1 | failed | `incentive.emission_per_epoch=5000000000000.0" in written
     finished = {
         job: (tmp_path / "sweep" / job / "summary.json").stat().st_mtime_ns for job in ("0", "2")
     }
@@ -282,10 +292,10 @@ def test_sweep_presets_default_to_joblib_and_yield_to_the_command_line(preset):
     ],
 )
 def test_sweeps_share_the_cores_among_the_jobs_running_at_once(args, threads, monkeypatch):
-    from sim.cli import sweep_threads_per_job
+    from sim.cli import sweep_config, sweep_threads_per_job
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))  # an 8-core machine
-    assert sweep_threads_per_job(args) == threads
+    assert sweep_threads_per_job(sweep_config(args)) == threads
 
 
 def test_thread_caps_leave_what_the_environment_already_says():
@@ -373,3 +383,56 @@ def test_a_job_stopped_after_its_results_counts_as_completed(tmp_path):
     table = gather(tmp_path).set_index("job")
     assert table.loc["0", "status"] == "completed" and table.loc["0", "value"] == 0.03
     assert table.loc["1", "status"] == "incomplete" and table.loc["1", "overrides"] == "seed=1"
+
+
+def test_every_job_of_a_grid_preset_is_checked_before_the_first_runs(tmp_path):
+    """-m experiment=resilience epochs=10 used to run for minutes, then fail 27 of its 36 jobs
+    (their outage starts at epoch 10): now it is refused at once, every bad job listed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "-m", "experiment=resilience", "epochs=10",
+         f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    block = done.stderr.split("deai-sim: error: ")[1].splitlines()
+    assert block[0] == "27 of 36 jobs would fail; no job was run:"
+    assert block[1] == (
+        "  #9 faults.coordinator_outage_length=2 faults.offline_probability=0.0 seed=0: "
+        "faults.coordinator_outage_start: epoch 10 is after the last epoch (9) and would never "
+        "happen; use at most 9 or raise epochs"
+    )
+    assert len(block) == 2 + 20 and block[-1] == "  … and 7 more"
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_grid_jobs_combine_the_presets_params_with_the_command_line_which_wins():
+    from sim.sweep_check import grid_jobs
+
+    jobs = grid_jobs(["seed=7", "epochs=3,4"], {"seed": "0,1", "incentive": "a,b"})
+    assert jobs == [
+        ["seed=7", "incentive=a", "epochs=3"],
+        ["seed=7", "incentive=a", "epochs=4"],
+        ["seed=7", "incentive=b", "epochs=3"],
+        ["seed=7", "incentive=b", "epochs=4"],
+    ]
+
+
+def test_jobs_that_share_a_composition_are_checked_with_their_own_values():
+    """Plain values are set on one shared composition: each job still gets its own verdict,
+    a misspelt key is named, and a group choice is composed on its own."""
+    from sim.sweep_check import check_jobs
+
+    jobs = [
+        ["baseline=null", "epochs=3"],
+        ["baseline=null", "epochs=0"],
+        ["baseline=null", "adversaries.free_riders=2.0"],
+        ["baseline=null", "adversaries.free_rider=0.1"],
+        ["baseline=null", "incentive=shapely"],
+        ["baseline=centralized", "population.builders=4"],
+    ]
+    failures = {number: error for number, _, error in check_jobs(jobs)}
+    assert set(failures) == {1, 2, 3, 4}
+    assert failures[1].startswith("epochs: must be ≥ 1")
+    assert failures[2].startswith("adversaries.free_riders: must be a fraction")
+    assert failures[3].startswith("adversaries.free_rider: unknown key")
+    assert failures[4].startswith("incentive=shapely: unknown incentive")
