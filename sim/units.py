@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 UNITS_PER_TOKEN = 1_000_000
-# The most units any amount, balance or the whole supply may reach: int64 holds 2⁶³ − 1, and a
-# margin of 2× leaves every sum of two in-range amounts in range (about 4.6 × 10¹² tokens).
-MAX_UNITS = 2**62
+# The most units any amount, balance or the whole supply may reach: 2⁵³, the largest range in which
+# float64 (where incentives compute shares) holds every whole unit exactly, far inside int64's
+# 2⁶³ − 1 (about 9.0 × 10⁹ tokens).  Past it a split in floating point can hand out more units
+# than it splits: 2.2 × 10¹² tokens of emission made a payment overdraw the treasury.
+MAX_UNITS = 2**53
 MAX_TOKENS = MAX_UNITS / UNITS_PER_TOKEN
 
 
@@ -27,7 +29,7 @@ def checked_units(units, what: str) -> np.ndarray:
         worst = np.nanmax(np.abs(units)) if np.any(~np.isnan(units)) else float("nan")
         raise TokenOverflow(
             f"{what}: an amount of {worst / UNITS_PER_TOKEN:.3g} tokens is past the "
-            f"{MAX_TOKENS:.3g} tokens that whole micro-token units hold in int64"
+            f"{MAX_TOKENS:.3g} tokens that whole micro-token units hold exactly"
         )
     return units.astype(np.int64)
 
@@ -58,7 +60,7 @@ def split_units(total: int, shares: np.ndarray) -> np.ndarray:
     if total > MAX_UNITS:
         raise TokenOverflow(
             f"a split of {total / UNITS_PER_TOKEN:.3g} tokens is past the {MAX_TOKENS:.3g} tokens "
-            "that whole micro-token units hold in int64"
+            "that whole micro-token units hold exactly"
         )
     weight = shares.sum()
     if total == 0 or weight <= 0:
@@ -66,7 +68,12 @@ def split_units(total: int, shares: np.ndarray) -> np.ndarray:
     exact = shares / weight * total
     parts = np.floor(exact).astype(np.int64)
     left = int(total - parts.sum())
-    if left:
-        order = np.argsort(-(exact - parts), kind="stable")
+    remainders = exact - parts
+    if left > 0:
+        order = np.argsort(-remainders, kind="stable")
         parts[order[:left]] += 1
+    elif left < 0:  # float rounding floored a part up: take the unit back where least was lost
+        order = np.argsort(remainders, kind="stable")
+        order = order[parts[order] > 0]
+        parts[order[:-left]] -= 1
     return parts

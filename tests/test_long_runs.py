@@ -14,10 +14,11 @@ from sim.units import MAX_UNITS, UNITS_PER_TOKEN, TokenOverflow, split_units, to
 from tests.flows import ledger_entries
 
 
-def test_amounts_past_int64_are_refused_before_they_wrap():
-    assert tokens_to_units(4.6e12)[()] == 4_600_000_000_000_000_000
-    with pytest.raises(TokenOverflow, match="1e\\+13 tokens is past the 4.61e\\+12 tokens"):
-        tokens_to_units(1e13)
+def test_amounts_past_what_float64_holds_exactly_are_refused_before_they_wrap():
+    assert MAX_UNITS == 2**53  # every whole unit up to here is exact in float64
+    assert tokens_to_units(9.0e9)[()] == 9_000_000_000_000_000
+    with pytest.raises(TokenOverflow, match="1e\\+10 tokens is past the 9.01e\\+09 tokens"):
+        tokens_to_units(1e10)
     with pytest.raises(TokenOverflow, match="compute cost"):
         tokens_to_units([1.0, float("inf")], "compute cost")
     with pytest.raises(TokenOverflow, match="a split of"):
@@ -169,3 +170,26 @@ def test_the_long_runs_doc_quotes_what_the_benchmarks_wrote():
             f"{fuzz['counts']['refused']} | {len(fuzz['findings'])} | {round(fuzz['wall_seconds'])} s"
         )
         assert row in doc, row
+
+
+def test_splits_near_the_limit_hand_out_exactly_the_total():
+    """Float shares of a total near 2⁵³ units can floor a part one unit high; the split takes it
+    back where least was lost, so the parts still sum to the total and none is negative."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        total = int(rng.integers(MAX_UNITS // 2, MAX_UNITS))
+        shares = rng.random(int(rng.integers(1, 40))) * 10.0 ** rng.integers(-3, 6)
+        parts = split_units(total, shares)
+        assert int(parts.sum()) == total and (parts >= 0).all()
+        exact = shares / shares.sum() * total
+        assert np.abs(parts - exact).max() <= 2
+
+
+def test_an_emission_past_what_float64_holds_exactly_stops_with_token_overflow(compose, tmp_path):
+    """2.2·10¹² tokens of emission per epoch used to overdraw the treasury ("reward: account 0
+    would go negative") under a 2⁶² limit; now it is refused as an overflow."""
+    from sim.run import run_scenarios
+
+    cfg = compose("incentive.emission_per_epoch=2.2e12", "epochs=2", "baseline=null")
+    with pytest.raises(TokenOverflow):
+        run_scenarios(cfg, tmp_path, progress=False)
