@@ -112,6 +112,26 @@ def compose_all(overrides: list[str]) -> dict[str, DictConfig]:
         GlobalHydra.instance().clear()
 
 
+def chosen_members(overrides: list[str]) -> dict[str, str]:
+    """The member of each config group the chosen scenario ends up with (``scenario``, every
+    mechanism family, ``adaptation``…), as Hydra's defaults list resolves the overrides."""
+    register_schema()
+    GlobalHydra.instance().clear()
+    try:
+        with hydra.initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            try:
+                cfg = hydra.compose("config", overrides=overrides, return_hydra_config=True)
+            except (HydraException, OmegaConfBaseException) as error:
+                raise ConfigError(describe_composition_error(error, overrides)) from error
+    finally:
+        GlobalHydra.instance().clear()
+    return {
+        group: str(member)
+        for group, member in cfg.hydra.runtime.choices.items()
+        if member is not None and not group.startswith("hydra/")
+    }
+
+
 def check_scenarios(configs: dict[str, DictConfig]) -> None:
     """Check composed scenarios against the schema, the data and every mechanism's own checks;
     raises ConfigError naming the key."""

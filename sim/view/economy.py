@@ -4,12 +4,17 @@ model, or a finished run replayed from its files.
 Mesa's SolaraViz drives one ``mesa.Model``: ``PairedEconomy`` holds one ``EconomyModel`` per
 scenario of a run (the same seed, population and data, as ``deai-sim`` runs them) and steps them
 together.  Its Reset button rebuilds the model from its class with no arguments, so the settings
-last applied ride on the class (``with_settings``).  ``ReplayedRun`` reads a run's
-metrics.parquet and summary.json and steps through the saved epochs without recomputing.
+last applied ride on the class (``with_settings``).  ``ReplayedRun`` steps through a finished
+run's saved epochs without recomputing: accuracy, balances and strategy shares from
+metrics.parquet, rewards and the last ledger entries from the ledger files up to the epoch shown,
+and the run's final scorecard and final peer graph (summary.json, records/); ``missing`` says
+what a run's folder lacks.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import ClassVar
 
 import mesa
@@ -115,12 +120,26 @@ class ReplayedRun(mesa.Model):
     def __init__(self):
         super().__init__()
         from sim.api import load
+        from sim.records import RunRecord
 
         run = load(self.run_dir)
+        folder = Path(self.run_dir)
         self.table = run.metrics
         self.final_scorecards = run.summary["scorecard"]
         self.epochs = int(self.table["epoch"].max()) + 1
         self.epoch = 0
+        self.records, self.entries, self.missing = {}, {}, []
+        for name in run.summary["scorecard"]:
+            record = folder / "records" / f"{name}.npz"
+            ledger = folder / "ledger" / f"{name}.jsonl"
+            if record.is_file():
+                self.records[name] = RunRecord.load(record)
+            else:
+                self.missing.append(f"the peer graph of {name} (no records/{name}.npz)")
+            if ledger.is_file():
+                self.entries[name] = read_ledger(ledger)
+            else:
+                self.missing.append(f"the ledger of {name} (no ledger/{name}.jsonl)")
 
     @classmethod
     def of(cls, run_dir: str) -> type[ReplayedRun]:
@@ -134,14 +153,58 @@ class ReplayedRun(mesa.Model):
         return self.table[self.table["epoch"] < self.epoch]
 
     def scorecards(self) -> dict:
-        """The saved scorecard covers the whole run: shown once the replay reaches its end."""
-        return self.final_scorecards if self.epoch >= self.epochs else {}
+        """The run's final scorecard (summary.json), whatever epoch is shown."""
+        return self.final_scorecards
 
-    def rewards(self) -> dict:
-        return {}
+    def rewards(self) -> dict[str, np.ndarray]:
+        """Tokens paid to each account in the epochs shown, from the ledger's reward entries
+        (accounts that ever held a slot, as the live view shows them)."""
+        result = {}
+        for name, entries in self.entries.items():
+            size = max((max(e["dst"], default=-1) for e in entries), default=-1) + 1
+            paid = np.zeros(size)
+            for entry in entries:
+                if entry["epoch"] < self.epoch and entry["reason"] == "reward" and entry["dst"]:
+                    np.add.at(paid, entry["dst"], np.asarray(entry["amount"]) / 1e6)
+            record = self.records.get(name)
+            if record is not None:
+                joined = record.final["joined"] >= 0
+                paid = np.pad(paid, (0, max(len(joined) - len(paid), 0)))[: len(joined)][joined]
+            result[name] = paid
+        return result
 
-    def ledgers(self) -> dict:
-        return {}
+    def ledgers(self) -> dict[str, list[tuple]]:
+        """The entries of the epochs shown, as the live view lists them."""
+        return {
+            name: [
+                (e["epoch"], e["kind"], e["reason"], max(len(e["src"]), len(e["dst"])),
+                 int(sum(e["amount"])), e["public"])
+                for e in entries
+                if e["epoch"] < self.epoch
+            ]
+            for name, entries in self.entries.items()
+        }  # fmt: skip
 
-    def graphs(self) -> dict:
-        return {}
+    def graphs(self) -> dict[str, dict]:
+        """The run's final peer graph per scenario (records/), stake its final balances."""
+        return {
+            name: {
+                "graph": record.graph,
+                "role": record.final["role"],
+                "stake": record.final["balances"].astype(float),
+                "up": record.final["active"],
+                "hub": name if record.facts.get("has_operator") else None,
+            }
+            for name, record in self.records.items()
+        }
+
+
+def read_ledger(path: Path) -> list[dict]:
+    """A ledger file's token and decision entries (the header and per-epoch totals left out)."""
+    entries = []
+    with open(path) as lines:
+        for line in lines:
+            entry = json.loads(line)
+            if entry["kind"] not in ("open", "epoch"):
+                entries.append(entry)
+    return entries

@@ -4,7 +4,8 @@ settings panel whose values become command-line overrides.
 Started by ``deai-sim-view`` (sim/view/serve.py), which passes the starting overrides, or the run
 to replay, in the environment (``DEAI_SIM_VIEW``).  Applying settings composes them exactly as
 ``deai-sim`` does: a bad value shows the command line's one-line message and leaves the running
-model as it is.
+model as it is.  Each browser session (Solara's session cookie) has a model of its own, kept
+across reloads and shared by that browser's tabs; another browser starts from the beginning.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import time
+from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 
 import solara
@@ -21,7 +25,7 @@ from mesa.visualization.utils import force_update
 
 from agents.adversary import ADVERSARIES
 from mechanisms import FAMILIES
-from sim.composition import CONFIG_DIR
+from sim.composition import CONFIG_DIR, chosen_members
 from sim.config import ConfigError, register_schema
 from sim.view import panels
 from sim.view.economy import PairedEconomy, ReplayedRun
@@ -57,16 +61,25 @@ def initial_model():
     return PairedEconomy.with_settings(start.get("overrides", []))
 
 
-def overrides_from(form: dict, defaults: dict) -> list[str]:
-    """The form as overrides, naming only what differs from the defaults (and the members)."""
-    chosen = [f"{group}={form[group]}" for group in CHOICES if form.get(group)]
+def overrides_from(form: dict, defaults: dict, members: dict, given: list[str]) -> list[str]:
+    """The form as overrides: a member the user picked (one that differs from the member the
+    running model has, or that its overrides name), and the numbers that differ from the
+    defaults."""
+    named = {item.partition("=")[0] for item in given}
+    chosen = [
+        f"{group}={form[group]}"
+        for group in CHOICES
+        if form.get(group) and (form[group] != members.get(group) or group in named)
+    ]
     numbers = [f"{key}={form[key]}" for key in NUMBERS if str(form[key]) != str(defaults[key])]
     return chosen + numbers
 
 
-def form_defaults(overrides: list[str]) -> dict:
+def form_defaults(overrides: list[str], members: dict | None = None) -> dict:
+    """The form's values: the numbers the overrides set (else the defaults), and in every
+    dropdown the member the model runs with."""
     values = {**NUMBERS}
-    values.update({group: "" for group in CHOICES})
+    values.update({group: (members or {}).get(group, "") for group in CHOICES})
     for item in overrides:
         key, _, value = item.partition("=")
         if key in values:
@@ -74,13 +87,35 @@ def form_defaults(overrides: list[str]) -> dict:
     return values
 
 
+@lru_cache(maxsize=64)
+def members_of(overrides: tuple[str, ...]) -> dict[str, str]:
+    """The members the overrides choose (a Hydra composition: cached, the form asks often)."""
+    return chosen_members(list(overrides))
+
+
+# One model per browser session, the most recent sessions kept (each holds two economies).
+SESSIONS: OrderedDict[str, object] = OrderedDict()
+KEPT_SESSIONS = 16
+
+
+def session_model(session: str):
+    """The model of a browser session, built from the starting point the first time."""
+    if session not in SESSIONS:
+        SESSIONS[session] = initial_model()
+        while len(SESSIONS) > KEPT_SESSIONS:
+            SESSIONS.popitem(last=False)
+    SESSIONS.move_to_end(session)
+    return SESSIONS[session]
+
+
 @solara.component
 def Settings(model: solara.Reactive):
     """Dropdowns for the scenario and every mechanism family, fields for sizes, shares, faults
     and the seed; Apply composes them like the command line."""
-    start = starting_point().get("overrides", [])
+    given = list(model.value.overrides)
     defaults = solara.use_memo(lambda: form_defaults([]), [])
-    form = solara.use_reactive(form_defaults(start))
+    members = members_of(tuple(given))
+    form = solara.use_reactive(solara.use_memo(lambda: form_defaults(given, members), []))
     message = solara.use_reactive("")
     timing = solara.use_reactive("")
 
@@ -90,7 +125,10 @@ def Settings(model: solara.Reactive):
     def apply():
         try:
             started = time.perf_counter()
-            model.value = PairedEconomy.with_settings(overrides_from(form.value, defaults))
+            overrides = overrides_from(form.value, defaults, members, given)
+            model.value = PairedEconomy.with_settings(overrides)
+            # Every dropdown shows the member the new model runs with.
+            form.value = form_defaults(overrides, members_of(tuple(overrides)))
             message.value = ""
             timing.value = f"built in {time.perf_counter() - started:.1f} s"
             force_update()
@@ -98,8 +136,8 @@ def Settings(model: solara.Reactive):
             message.value = f"deai-sim: error: {error}"
 
     with solara.Card("Settings"):
-        for group, members in CHOICES.items():
-            solara.Select(label=group, values=["", *members], value=form.value[group],
+        for group, options in CHOICES.items():
+            solara.Select(label=group, values=["", *options], value=form.value[group],
                           on_value=lambda v, g=group: set_value(g, v))  # fmt: skip
         for key in NUMBERS:
             solara.InputText(label=key, value=str(form.value[key]),
@@ -124,12 +162,20 @@ def _figure(draw):
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg")
         plt.close(figure)
-        svg = buffer.getvalue()
-        solara.HTML(tag="div", unsafe_innerHTML=svg[svg.index("<svg"):],
-                    classes=[f"panel-{draw.__name__}"])  # fmt: skip
+        svg = fit_width(buffer.getvalue())
+        solara.HTML(tag="div", unsafe_innerHTML=svg, classes=[f"panel-{draw.__name__}"])
 
     component.__name__ = draw.__name__
     return component
+
+
+def fit_width(svg: str) -> str:
+    """The figure's SVG scaled to the width of its grid cell (its height following), so that a
+    wide panel never spills into its neighbour."""
+    svg = svg[svg.index("<svg") :]
+    return re.sub(
+        r'width="[\d.]+pt" height="[\d.]+pt"', 'width="100%" style="height: auto"', svg, count=1
+    )
 
 
 def Ledger(model):
@@ -143,9 +189,9 @@ def Ledger(model):
         if rows:
             import pandas as pd
 
-            solara.DataFrame(pd.DataFrame(rows), items_per_page=16)
+            solara.DataFrame(pd.DataFrame(rows), items_per_page=8)
         else:
-            solara.Text("none yet (a replay has no ledger in memory)")
+            solara.Text("none yet")
 
 
 def Status(model):
@@ -155,6 +201,15 @@ def Status(model):
         tag="p",
         unsafe_innerHTML=f"<b>epoch {model.epoch} of {model.epochs}</b> — {html.escape(kind)}",
     )
+    if model.replay:
+        said = (
+            "Replay from the run's files: accuracy, balances, strategy shares, rewards and ledger "
+            "entries up to the epoch shown; the scorecard and the peer graph are the run's final "
+            "ones."
+        )
+        if model.missing:
+            said += " Not in this run's folder, so not shown: " + "; ".join(model.missing) + "."
+        solara.HTML(tag="p", unsafe_innerHTML=html.escape(said), classes=["replay-note"])
     solara.HTML(
         tag="p", unsafe_innerHTML=f"Scorecard aspects: {html.escape(panels.aspect_names())}"
     )
@@ -171,11 +226,14 @@ COMPONENTS = [
     Ledger,
 ]
 
-economy = solara.reactive(initial_model())
-
-
 @solara.component
 def Page():
+    session = solara.get_session_id()
+
+    def remember(model):
+        SESSIONS[session] = model  # Apply and Reset build a new model: keep it for the session
+
+    economy = solara.use_reactive(session_model(session), on_change=remember)
     if not economy.value.replay:
         with solara.Sidebar():
             Settings(economy)

@@ -83,9 +83,17 @@ def lorenz(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(0, 1, len(y)), y
 
 
+def _say(ax, text: str) -> None:
+    """A panel with nothing to draw says why, in its middle."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, transform=ax.transAxes)
+
+
 def rewards(model) -> Figure:
     fig, ax = _figure()
-    for name, paid in model.rewards().items():
+    paid_by_scenario = model.rewards()
+    if not paid_by_scenario:
+        _say(ax, "no rewards to show: the run's folder holds no ledger")
+    for name, paid in paid_by_scenario.items():
         label = f"{name}: Gini {gini(paid):.2f}, Nakamoto {nakamoto_coefficient(paid)}"
         ax.plot(*lorenz(paid), label=label)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="equality")
@@ -119,6 +127,8 @@ def graphs(model) -> Figure:
         ax.set_title(f"{name}: peers (hub = coordinator)" if g["hub"] else f"{name}: peers")
     for ax in axes:
         ax.set_axis_off()
+    if not shown:
+        _say(axes[0], "no peer graph to show: the run's folder holds no records/")
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=colour, label=ROLE_NAMES[role])
                for role, colour in ROLE_COLOURS.items()]  # fmt: skip
     handles.append(plt.Line2D([], [], marker="o", linestyle="", color="0.8", label="offline"))
@@ -166,7 +176,9 @@ def _layout(graph) -> dict:
 
 
 def scorecard(model) -> Figure:
-    fig = plt.figure(figsize=(5, 4.2))
+    # The shape of every other panel: each fills a cell of SolaraViz's grid at the same height.
+    fig = plt.figure(figsize=(5, 3.4))
+    fig.subplots_adjust(left=0.05, right=0.8, bottom=0.08, top=0.86)
     ax = fig.add_subplot(projection="polar")
     cards = model.scorecards()
     angles = np.linspace(0, 2 * np.pi, len(ASPECTS), endpoint=False)
@@ -179,7 +191,7 @@ def scorecard(model) -> Figure:
             closed = np.append(radius, radius[0])
             ax.plot(np.append(angles, angles[0]), closed, label=name, gid=f"scorecard-{name}")
             ax.fill(np.append(angles, angles[0]), closed, alpha=0.15)
-        ax.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.25, -0.1))
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(1.05, 0.0))
     ax.set_xticks(angles, [f"{i}" for i in range(1, 17)], fontsize=7)
     ax.set_ylim(0, 1)
     ax.set_yticks([0.5], [""])

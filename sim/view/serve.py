@@ -27,6 +27,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def port_in_use(port: int) -> bool:
+    """Whether something already answers on 127.0.0.1:``port`` (another view, say): the
+    readiness check would otherwise reach it and announce the wrong server."""
+    with socket.socket() as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="deai-sim-view", description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", help="KEY=VALUE, as for deai-sim")
@@ -60,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"deai-sim-view: error: {error}", file=sys.stderr)
         return 2
     port = args.port or free_port()
+    if port_in_use(port):
+        print(
+            f"deai-sim-view: error: port {port} is in use on 127.0.0.1 (another view?); "
+            "stop it or choose another with --port (--port 0: any free port)",
+            file=sys.stderr,
+        )
+        return 2
     env = {**os.environ, "DEAI_SIM_VIEW": json.dumps(start)}
     command = [sys.executable, "-m", "solara", "run", "sim.view.page", "--host", "127.0.0.1",
                "--port", str(port), "--no-open", "--production"]  # fmt: skip
@@ -71,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if wait_until_up(url, server):
             print(f"deai-sim-view: serving on {url} (Ctrl-C stops)", flush=True)
+        elif server.poll() is not None:
+            print("deai-sim-view: error: the server stopped before it answered", file=sys.stderr)
         return server.wait()
     except KeyboardInterrupt:
         return 130
@@ -88,7 +105,7 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 120.0) ->
     while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=2):
-                return True
+                return server.poll() is None  # an answer counts only while ours still runs
         except OSError:
             time.sleep(0.5)
     return False
