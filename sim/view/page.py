@@ -226,6 +226,7 @@ COMPONENTS = [
     Ledger,
 ]
 
+
 @solara.component
 def Page():
     session = solara.get_session_id()
