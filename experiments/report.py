@@ -177,7 +177,12 @@ def radar_values(summary: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nd
     return chosen, normalised, defined
 
 
-def radar(summary: pd.DataFrame, path: Path) -> None:
+def setting_title(title: str, setting: str) -> str:
+    """A per-setting figure's title: what it shows, then the setting it shows it for."""
+    return f"{title}\n{textwrap.fill(setting or '(one setting)', 90)}"
+
+
+def radar(summary: pd.DataFrame, path: Path, setting: str = "") -> None:
     """The headline metric of each aspect as a ratio to the better of the two sides (outward is
     better).  An undefined value is a gap in the line, never a point at the rim; structural
     aspects are labelled as such."""
@@ -204,13 +209,15 @@ def radar(summary: pd.DataFrame, path: Path) -> None:
     ax.set_ylim(0, 1)
     ax.set_yticks([0.25, 0.5, 0.75, 1])
     ax.set_yticklabels(["", "0.5", "", "1"], fontsize=7)
-    ax.set_title("16 aspects, headline metric each, as a ratio to the better side (rim = better)")
+    ax.set_title(setting_title(
+        "16 aspects, headline metric each, as a ratio to the better side (rim = better)", setting
+    ))  # fmt: skip
     ax.legend(loc="lower right", bbox_to_anchor=(1.1, -0.05))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def accuracy_bands(series: pd.DataFrame, path: Path) -> None:
+def accuracy_bands(series: pd.DataFrame, path: Path, setting: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -223,19 +230,20 @@ def accuracy_bands(series: pd.DataFrame, path: Path) -> None:
         mean = np.array([m for m, _ in stats])
         half = np.nan_to_num(np.array([h for _, h in stats]))
         ax.plot(epochs, mean, color=COLORS.get(scenario), label=scenario)
-        ax.fill_between(epochs, mean - half, mean + half, color=COLORS.get(scenario), alpha=0.2)
+        low, high = np.clip(mean - half, 0, 1), np.clip(mean + half, 0, 1)
+        ax.fill_between(epochs, low, high, color=COLORS.get(scenario), alpha=0.2)
     ax.set(
         xlabel="epoch",
         ylabel="test accuracy of the network model",
         ylim=(0, 1),
-        title="Learning over epochs: mean and 95 % band over seeds",
+        title=setting_title("Learning over epochs: mean and 95 % band over seeds", setting),
     )
     ax.legend()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def lorenz(runs: list[Path], path: Path) -> None:
+def lorenz(runs: list[Path], path: Path, setting: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -256,7 +264,7 @@ def lorenz(runs: list[Path], path: Path) -> None:
     ax.set(
         xlabel="share of rewarded accounts (poorest first)",
         ylabel="share of all rewards",
-        title="Lorenz curves of rewards, one line per run",
+        title=setting_title("Lorenz curves of rewards, one line per run", setting),
     )
     ax.legend()
     fig.savefig(path, dpi=120)
@@ -322,6 +330,39 @@ def _mean_ci_text(mean: float, half: float) -> str:
     return f"{mean:.3g} ± {half:.2g}" if np.isfinite(half) else f"{mean:.3g}"
 
 
+# Metrics whose values lie in [0, 1] (shares, fractions, accuracies, Gini) or [−1, 1]
+# (correlations): a 95 % t-interval over few seeds can reach past either end, and is drawn cut
+# at the end rather than suggesting a share of −0.5 or 2.
+UNIT_INTERVAL = frozenset({
+    "test_accuracy", "honest_share", "honest_share_final", "mean_local_accuracy",
+    "worst_decile_local_accuracy", "local_accuracy_jain_fairness", "availability",
+    "compute_utilisation", "raw_data_egress_ratio", "single_breach_exposure",
+    "auditability_ratio", "admission_rate", "rejected_update_rate", "newcomer_reward_share",
+    "governance_gini", "governance_turnout", "reward_gini", "degree_centralization",
+    "betweenness_centralization", "schneider_robustness", "giant_component_after_30pct_failure",
+    "compute_retained_after_top_failure", "model_change",
+})  # fmt: skip
+CORRELATIONS = frozenset({"quality_reward_correlation", "stake_reward_correlation"})
+
+
+def value_range(metric: str) -> tuple[float, float]:
+    """The values ``metric`` can take, as far as the report knows (else unbounded)."""
+    if metric in UNIT_INTERVAL or metric.startswith("share_"):
+        return 0.0, 1.0
+    if metric in CORRELATIONS:
+        return -1.0, 1.0
+    return -np.inf, np.inf
+
+
+def interval_within(means, halves, bounds) -> np.ndarray:
+    """Asymmetric error bars (below, above) of mean ± half cut at the metric's range."""
+    lo, hi = bounds
+    means, halves = np.nan_to_num(means), np.nan_to_num(halves)
+    below = means - np.maximum(means - halves, lo)
+    above = np.minimum(means + halves, hi) - means
+    return np.clip(np.vstack([below, above]), 0, None)
+
+
 def compare_settings(
     cards: pd.DataFrame, series: pd.DataFrame, order: list[str], metric: str, path: Path
 ) -> None:
@@ -350,13 +391,13 @@ def compare_settings(
             for s in order
         ]
         means = np.array([m for m, _ in stats])
-        halves = np.nan_to_num(np.array([h for _, h in stats]))
+        halves = np.where(np.isfinite(means), np.nan_to_num(np.array([h for _, h in stats])), 0)
         ys = np.arange(len(order)) + k * height
         bars = ax.barh(
             ys,
             np.nan_to_num(means),
             height=height,
-            xerr=np.where(np.isfinite(means), halves, 0),
+            xerr=interval_within(means, halves, value_range(metric)),
             capsize=3,
             color=COLORS.get(scenario, f"C{k + 2}"),
             label=scenario,
@@ -368,8 +409,10 @@ def compare_settings(
     ax.set_yticklabels([textwrap.fill(s or "(one setting)", 45) for s in order], fontsize=7)
     ax.invert_yaxis()  # the sweep's first setting on top
     final = " (final epoch)" if metric not in set(cards["metric"]) else ""
+    cut = " (cut at the metric's range)" if np.isfinite(value_range(metric)).all() else ""
     ax.set(
-        xlabel=f"{metric}{final}: mean ± 95 % CI over seeds", title=f"Settings compared: {metric}"
+        xlabel=f"{metric}{final}: mean ± 95 % CI over seeds{cut}",
+        title=f"Settings compared: {metric}",
     )
     ax.legend(fontsize=8)
     fig.savefig(path, dpi=120)
@@ -426,9 +469,10 @@ def report(sweep_dir: Path, metric: str = DEFAULT_METRIC) -> Path:
         seeds = card["seed"].nunique()
         epochs = int(series[series["setting"] == setting]["epoch"].max()) + 1
         tag = f"-{n}" if len(groups) > 1 else ""
-        radar(summary, figures / f"radar{tag}.png")
-        accuracy_bands(series[series["setting"] == setting], figures / f"accuracy_ci{tag}.png")
-        lorenz(runs, figures / f"lorenz{tag}.png")
+        radar(summary, figures / f"radar{tag}.png", setting)
+        shown = series[series["setting"] == setting]
+        accuracy_bands(shown, figures / f"accuracy_ci{tag}.png", setting)
+        lorenz(runs, figures / f"lorenz{tag}.png", setting)
         decided = verdicts(summary)
         tally = {side: sum(v == side for v in decided.values()) for side in set(decided.values())}
         details += [

@@ -32,10 +32,17 @@ def draw_all(out: Path, table: pd.DataFrame, scorecards: dict, data: dict) -> No
     plt.close("all")
 
 
+def share_roles(columns) -> list[str]:
+    """The roles that have strategy-share columns (``share_<role>_<strategy>``), in the
+    population's order: role names hold underscores too (``compute_provider``)."""
+    names = [role.name.lower() for role in ROLE_ORDER]
+    return [n for n in names if any(c.startswith(f"share_{n}_") for c in columns)]
+
+
 def strategy_shares(table: pd.DataFrame):
     """Stacked shares of each strategy among active members, per adapting role and scenario."""
     groups = _by_scenario(table)
-    roles = sorted({c.split("_")[1] for c in table.columns if c.startswith("share_")})
+    roles = share_roles(table.columns)
     fig, axes = plt.subplots(
         len(roles),
         len(groups),
@@ -51,7 +58,8 @@ def strategy_shares(table: pd.DataFrame):
             labels = [c.removeprefix(f"share_{role}_").replace("_", " ") for c in columns]
             ax = axes[row][col]
             ax.stackplot(frame["epoch"], frame[columns].fillna(0).T.to_numpy(), labels=labels)
-            ax.set(ylim=(0, 1), title=f"{name}: {role}s", ylabel="share of active members")
+            who = role.replace("_", " ")
+            ax.set(ylim=(0, 1), title=f"{name}: {who}s", ylabel="share of active members")
             if col == len(groups) - 1:
                 ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     for ax in axes[-1]:
@@ -106,16 +114,17 @@ def reward_concentration(table: pd.DataFrame):
         right.plot(frame["epoch"], frame["reward_nakamoto"], marker=".", label=name)
     left.set(
         xlabel="epoch",
-        ylabel="Gini of the epoch's rewards (lower = more equal)",
-        title="Reward concentration",
+        ylabel="Gini coefficient",
+        title="Gini of the epoch's rewards (lower: more equal)",
         ylim=(0, 1),
     )
     right.set(
         xlabel="epoch",
-        ylabel="Nakamoto coefficient of rewards (higher = more spread)",
-        title="Reward Nakamoto coefficient",
+        ylabel="Nakamoto coefficient",
+        title="Nakamoto coefficient of the epoch's rewards\n(higher: more spread)",
     )
-    left.legend()
+    right.set_ylim(bottom=0)
+    left.legend(title="gaps: nobody was paid", title_fontsize=8)
     return fig
 
 
@@ -142,12 +151,16 @@ def scorecard(scorecards: dict):
         metric = chosen[names[0]]
         arrow = "↑" if metric["better"] == "higher" else "↓"
         fixed_in = [n for n, fixed in zip(names, structural, strict=True) if fixed]
-        kind = f" — structural ({', '.join(fixed_in)})" if fixed_in else ""
+        kind = f"\nfixed by definition: {', '.join(fixed_in)}" if fixed_in else ""
         ax.set_title(
-            f"{aspect}. {ASPECTS[aspect - 1]}{kind}\n{metric['name']} ({arrow} better)", fontsize=9
+            f"{aspect}. {ASPECTS[aspect - 1]}\n{metric['name']} ({arrow} better){kind}", fontsize=9
         )
         ax.tick_params(labelsize=8)
-        ax.margins(y=0.15)
+        finite = values[np.isfinite(values)]
+        low, high = (min(finite.min(), 0), max(finite.max(), 0)) if len(finite) else (0, 1)
+        span = (high - low) or 1.0
+        # Room for the value labels on both sides of zero, whatever the signs.
+        ax.set_ylim(low - 0.15 * span * (low < 0), high + 0.15 * span)
     fig.suptitle(
         "Centralized vs decentralized: scorecard, headline metric per aspect "
         "(grey, hatched: structural)"

@@ -282,7 +282,10 @@ def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
         "rewards_paid": float(payments.paid.sum()),
         "reward_shortfall": payments.shortfall / UNITS_PER_TOKEN,
         "reward_gini": gini(rewards) if rewards.sum() > 0 else float("nan"),
-        "reward_nakamoto": float(nakamoto_coefficient(rewards)),
+        # Undefined, like the Gini, in an epoch that paid nobody (a coordinator's outage).
+        "reward_nakamoto": (
+            float(nakamoto_coefficient(rewards)) if rewards.sum() > 0 else float("nan")
+        ),
         "buyers": float(payments.buyers),
         "coordinator_online": float(record.faults.operator_up),
         "treasury": ledger.balances[TREASURY] / UNITS_PER_TOKEN,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from experiments.report import radar_values, sweep_order
-from sim.figures import accuracy, scorecard
+from sim.figures import accuracy, reward_concentration, scorecard, strategy_shares
 from sim.metrics.scorecard import ASPECTS, HEADLINES
 
 
@@ -57,7 +57,8 @@ def test_scorecard_figure_draws_headlines_with_values_and_gaps():
     assert labels == ["0.25", "0.5"]  # value labels on the bars
     assert [t.get_text() for t in axes[2].texts] == ["n/a", "n/a"]  # undefined: empty slot
     assert [bar.get_height() for bar in axes[2].patches] == [0, 0]
-    assert "structural" in axes[0].get_title() and "structural" not in axes[1].get_title()
+    assert "fixed by definition" in axes[0].get_title()
+    assert "fixed by definition" not in axes[1].get_title()
     assert all(bar.get_hatch() == "//" for bar in axes[0].patches)
 
 
@@ -194,3 +195,99 @@ def test_strategy_share_figure_stacks_every_strategy_per_role_and_scenario():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def clipped_or_overlapping_text(fig) -> list[str]:
+    """Texts (titles, labels, value labels) drawn outside the figure, and axis labels and titles
+    that run into another panel."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    found = []
+    for ax in fig.axes:
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        for text in texts:
+            if not text.get_text() or not text.get_visible():
+                continue
+            box = text.get_window_extent(renderer)
+            if (
+                box.x0 < page.x0 - 1
+                or box.x1 > page.x1 + 1
+                or box.y0 < page.y0 - 1
+                or box.y1 > page.y1 + 1
+            ):
+                found.append(f"outside the figure: {text.get_text()!r}")
+            for other in fig.axes:
+                if other is not ax and box.overlaps(other.bbox):
+                    found.append(f"over another panel: {text.get_text()!r}")
+    return found
+
+
+def _shares_table(epochs=4):
+    rows = []
+    for epoch in range(epochs):
+        for scenario in ("decentralized", "centralized"):
+            rows.append({
+                "scenario": scenario, "epoch": epoch,
+                "share_compute_provider_honest": 0.7, "share_compute_provider_markup_25": 0.3,
+                "share_data_provider_honest": 1.0, "share_builder_honest": 0.5,
+                "share_builder_free_rider": 0.5,
+                "reward_gini": np.nan if (scenario, epoch) == ("centralized", 2) else 0.5,
+                "reward_nakamoto": np.nan if (scenario, epoch) == ("centralized", 2) else 9,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_run_figures_keep_their_text_inside_and_apart():
+    """reward_concentration.png's right label ran into the left panel, scorecard.png's long
+    titles off the page, and strategy_shares.png called roles "computes" and "datas"."""
+    table = _shares_table()
+    cards = _scorecards(nan_aspect=3)
+    for side in cards.values():  # the longest titles: fixed in both, a negative value
+        for m in side:
+            if m["name"] == HEADLINES[4]:
+                m["kind"] = "structural"
+            if m["name"] == HEADLINES[16]:
+                m["value"] = -0.144 if m["value"] == 0.25 else 0.0
+    for fig in (reward_concentration(table), scorecard(cards), strategy_shares(table)):
+        assert clipped_or_overlapping_text(fig) == []
+    titles = [ax.get_title() for ax in strategy_shares(table).axes]
+    assert "decentralized: compute providers" in titles and "centralized: data providers" in titles
+    assert not any("computes" in t or "datas" in t for t in titles)
+
+
+def test_an_epoch_that_paid_nobody_has_no_reward_nakamoto(compose, tmp_path):
+    """At a coordinator's outage nobody is paid: the Gini was a gap and the Nakamoto
+    coefficient a 0 (as if one account held half of nothing); both are undefined now."""
+    from sim.run import run_scenarios
+
+    run_scenarios(
+        compose("epochs=4", "faults.offline_probability=0", "faults.coordinator_outage_start=1",
+                "faults.coordinator_outage_length=2", "output.figures=false"),
+        tmp_path, progress=False,
+    )  # fmt: skip
+    table = pd.read_parquet(tmp_path / "metrics.parquet")
+    platform = table[table["scenario"] == "centralized"].set_index("epoch")
+    assert platform.loc[[1, 2], "rewards_paid"].eq(0).all()
+    assert platform.loc[[1, 2], ["reward_gini", "reward_nakamoto"]].isna().all().all()
+    assert platform.loc[[0, 3], "reward_nakamoto"].ge(1).all()
+
+
+def test_intervals_of_bounded_metrics_are_cut_at_their_range():
+    """Two seeds of a share at 0.25 and 1.0 give 0.625 ± 4.76 (t(1) = 12.7): drawn from 0 to 1,
+    not from −4.1 to 5.4."""
+    from experiments.comparison import mean_ci
+    from experiments.report import interval_within, setting_title, value_range
+
+    mean, half = mean_ci([0.25, 1.0])
+    assert half == pytest.approx(12.706 * 0.375, rel=1e-3)  # s = 0.75 / √2, half = t·s/√2
+    below, above = interval_within(np.array([mean]), np.array([half]), value_range("share_x"))
+    assert (mean - below[0], mean + above[0]) == pytest.approx((0.0, 1.0))
+    assert value_range("quality_reward_correlation") == (-1.0, 1.0)
+    unbounded = interval_within(
+        np.array([3.0]), np.array([5.0]), value_range("peak_node_traffic_kb")
+    )
+    assert unbounded[:, 0].tolist() == [5.0, 5.0]
+    assert setting_title("Lorenz", "incentive=shapley seed=1").endswith(
+        "\nincentive=shapley seed=1"
+    )
