@@ -21,11 +21,18 @@ def compose(overrides: list[str]) -> dict:
     return compose_run(overrides)
 
 
-def simulate(*args, **kwargs):
-    """Run ``deai-sim OVERRIDES`` and return a ``sim.api.Run`` (see sim.api.simulate)."""
+def simulate(
+    overrides: list[str] | tuple[str, ...] = (),
+    seed: int | None = None,
+    run_dir=None,
+    progress: bool = False,
+    figures: bool = False,
+):
+    """Run ``deai-sim OVERRIDES`` and return a ``sim.api.Run`` (see sim.api.simulate: ``seed``
+    is ``seed=N``; without ``run_dir`` the files go to a temporary folder removed with the Run)."""
     from sim.api import simulate as simulate_run
 
-    return simulate_run(*args, **kwargs)
+    return simulate_run(overrides, seed, run_dir, progress, figures)
 
 
 def load(run_dir):

@@ -15,9 +15,10 @@ baseline, the same checks, the same files), so the numbers are the command line'
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,9 @@ class Run:
     summary: dict
     run_dir: Path
     config: dict
+    # A temporary run_dir (simulate without run_dir): removed when the Run is garbage-collected
+    # or the interpreter exits.
+    temporary: tempfile.TemporaryDirectory | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         scenarios = ", ".join(self.summary["scenarios"])
@@ -48,7 +52,8 @@ def simulate(
     """Run the scenarios ``deai-sim OVERRIDES`` would run and return them as a ``Run``.
 
     ``seed`` is ``seed=N`` among the overrides (both, with different values, are refused);
-    ``run_dir`` defaults to a new temporary folder;
+    ``run_dir`` defaults to a new temporary folder, removed with the returned Run (the tables
+    are in memory; pass ``run_dir`` to keep the ledgers, records and figures);
     figures are drawn only when asked (``figures=True``).  Bad overrides raise
     ``sim.config.ConfigError`` with the command line's one-line message, before anything runs.
     """
@@ -69,9 +74,11 @@ def simulate(
     if not any(o.startswith("output.figures=") for o in overrides):
         overrides.append(f"output.figures={str(figures).lower()}")
     configs = compose(overrides)
-    folder = Path(run_dir) if run_dir is not None else Path(tempfile.mkdtemp(prefix="deai-sim-"))
+    temporary = tempfile.TemporaryDirectory(prefix="deai-sim-") if run_dir is None else None
+    folder = Path(run_dir) if run_dir is not None else Path(temporary.name)
     run_scenarios(configs, folder, progress=progress)
-    return load(folder)
+    run = load(folder)
+    return run if temporary is None else dataclasses.replace(run, temporary=temporary)
 
 
 def load(run_dir: str | Path) -> Run:
@@ -79,7 +86,7 @@ def load(run_dir: str | Path) -> Run:
     folder = Path(run_dir)
     summary_path = folder / "summary.json"
     if not summary_path.is_file():
-        raise FileNotFoundError(f"{folder} holds no summary.json: not a finished run")
+        raise FileNotFoundError(not_a_run(folder))
     summary = json.loads(summary_path.read_text())
     metrics = pd.read_parquet(folder / "metrics.parquet")
     rows = [
@@ -88,3 +95,26 @@ def load(run_dir: str | Path) -> Run:
         for entry in entries
     ]
     return Run(metrics, pd.DataFrame(rows), summary, folder, summary.get("config", {}))
+
+
+def not_a_run(folder: Path) -> str:
+    """Why ``folder`` is not one run, and what to open instead."""
+    runs = sorted(
+        (p.parent.name for p in folder.glob("*/summary.json")),
+        key=lambda name: (0, int(name), "") if name.isdigit() else (1, 0, name),
+    )
+    shown = ", ".join(runs[:5]) + (", …" if len(runs) > 5 else "")
+    if (folder / "comparison_summary.parquet").is_file():
+        return (
+            f"{folder} is a comparison table (experiment=comparison_table), not one run: its "
+            f"report is report.md, its numbers comparison_summary.parquet, and its runs "
+            f"{shown}; load one of those"
+        )
+    if len(runs) == 1:
+        return f"{folder} is not a run but holds one: load {folder / runs[0]}"
+    if runs:
+        return (
+            f"{folder} is a sweep of {len(runs)} runs, not one run: load one of its folders "
+            f"({shown}), or tabulate them all with deai-sim-report {folder}"
+        )
+    return f"{folder} holds no summary.json: not a finished run"

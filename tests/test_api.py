@@ -43,8 +43,36 @@ def test_seed_argument_and_bad_input(tmp_path):
     ):
         sim.simulate([*SMALL, "adversaries.free_riders=1.5"], run_dir=tmp_path / "c")
     assert not (tmp_path / "c").exists()  # nothing ran, nothing written
-    with pytest.raises(FileNotFoundError, match="not a finished run"):
+    with pytest.raises(FileNotFoundError, match=r"a sweep of 2 runs, not one run: .* \(a, b\)"):
         sim.load(tmp_path)
+    with pytest.raises(FileNotFoundError, match="holds no summary.json: not a finished run"):
+        sim.load(tmp_path / "c-never-written")
+
+
+def test_simulate_shows_its_signature_and_cleans_up_its_temporary_folder():
+    import gc
+    import inspect
+
+    assert list(inspect.signature(sim.simulate).parameters) == [
+        "overrides", "seed", "run_dir", "progress", "figures",
+    ]  # fmt: skip
+    run = sim.simulate(SMALL)
+    folder = run.run_dir
+    assert (folder / "summary.json").is_file() and len(run.metrics)
+    del run
+    gc.collect()
+    assert not folder.exists()  # a temporary folder goes with its Run
+
+
+def test_loading_a_comparison_table_says_what_it_is(tmp_path):
+    from experiments.comparison import run_comparison
+
+    run_comparison([*SMALL, "epochs=2"], seeds=2, epochs=2, out=tmp_path, progress=False)
+    with pytest.raises(FileNotFoundError) as refused:
+        sim.load(tmp_path)
+    assert "is a comparison table (experiment=comparison_table), not one run" in str(refused.value)
+    assert "seed-0, seed-1; load one of those" in str(refused.value)
+    assert sim.load(tmp_path / "seed-1").summary["seed"] == 1
 
 
 def test_the_tutorial_runs_as_written(tmp_path, monkeypatch):

@@ -112,7 +112,7 @@ def test_a_finished_run_replays_from_its_files_and_bad_starts_stop(tmp_path, cap
     assert main(["adversaries.free_riders=1.5"]) == 2
     assert "adversaries.free_riders: must be a fraction in [0, 1]" in capsys.readouterr().err
     assert main(["--replay", str(tmp_path)]) == 2
-    assert "not a finished run" in capsys.readouterr().err
+    assert f"is not a run but holds one: load {tmp_path / 'run'}" in capsys.readouterr().err
 
 
 def test_a_port_that_already_answers_is_refused_before_the_server_starts(capsys):
