@@ -64,3 +64,18 @@ def test_the_mechanism_library_doc_lists_every_member_of_every_family():
         listed = " ".join(row for row in rows if row.startswith(f"| {family} |"))
         for member in sorted((root / "configs" / family).glob("*.yaml")):
             assert f"`{member.stem}`" in listed, f"{family}={member.stem}"
+
+
+def test_every_folder_of_configs_is_an_installed_data_package():
+    """An unlisted config folder made `pip install` print a setuptools warning per folder
+    (about 500 lines); every folder holding YAML is listed, with its YAML as package data."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    config_root = root / "configs"
+    folders = {"configs"} | {
+        ".".join(p.relative_to(root).parts) for p in config_root.rglob("*") if p.is_dir()
+    }
+    assert folders <= set(setup["packages"]), folders - set(setup["packages"])
+    assert all(setup["package-data"].get(folder) == ["*.yaml"] for folder in folders)
