@@ -113,16 +113,58 @@ def sweep_threads_per_job(cfg: DictConfig | None) -> int | None:
 
 
 def sweep_jobs(args: list[str], cfg: DictConfig | None) -> list[list[str]]:
-    """Every job of a grid sweep (the preset's ``hydra.sweeper.params`` and the command line);
-    just the first job when another sweeper or no composable config decides the jobs."""
-    if cfg is None or not cfg.hydra.sweeper._target_.endswith("BasicSweeper"):
+    """Every job of a grid sweep (the preset's ``hydra.sweeper.params`` and the command line),
+    every draw of a preset's design, the ends of a preset's search ranges; just the first job
+    when no composable config decides the jobs."""
+    overrides = [a for a in args if not a.startswith("-")]
+    if cfg is None:
         return [first_job(args)]
-    params = cfg.hydra.sweeper.get("params")
-    params = OmegaConf.to_container(params, resolve=False) if params else {}
-    return grid_jobs([a for a in args if not a.startswith("-")], params)
+    sweeper = cfg.hydra.sweeper
+    if sweeper._target_.endswith("BasicSweeper"):
+        return grid_jobs(overrides, container(sweeper.get("params")))
+    space = container(sweeper.get("space"))
+    if not space:
+        return [first_job(args)]
+    from hydra_plugins.deai_sim_design_sweeper.design_sweeper import design_jobs, flatten
+    from sim.design_arguments import range_ends
+
+    try:
+        if "method" in sweeper and "n" in sweeper:  # the design sweeper
+            return design_jobs(space, sweeper.method, int(sweeper.n), int(sweeper.seed), overrides)[
+                1
+            ]
+        return range_ends(flatten(space), overrides)
+    except ValueError as error:
+        raise ConfigError(f"hydra.sweeper: {error}") from None
 
 
 CHECKS_WITHOUT_PROGRESS = 50
+
+
+def container(node) -> dict:
+    """A config node as a plain dict, unresolved ({} for none)."""
+    return OmegaConf.to_container(node, resolve=False) if node else {}
+
+
+def refuse_sweep_without_multirun(args: list[str]) -> None:
+    """A sweep preset (one whose config sets ``hydra.sweeper.params``) run without ``-m`` would
+    silently be one plain run of its first settings: say so instead."""
+    if not any(a.startswith("experiment=") for a in args):
+        return
+    cfg = sweep_config(args)
+    if cfg is None:
+        return
+    from hydra_plugins.deai_sim_design_sweeper.design_sweeper import flatten
+
+    sweeper = cfg.hydra.sweeper
+    params = dict(sweeper.get("params") or {})
+    params |= flatten(container(sweeper.get("space")))
+    if params or not sweeper._target_.endswith("BasicSweeper"):
+        preset = next(a for a in args if a.startswith("experiment="))
+        swept = ", ".join(str(key) for key in params)
+        raise ConfigError(
+            f"{preset}: a sweep (over {swept}); run it with -m: deai-sim -m {' '.join(args)}"
+        )
 
 
 def check_every_job(jobs: list[list[str]], what: str = "jobs") -> None:
@@ -175,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             search = "hydra/sweeper=search" in args
             check_every_job(design_jobs, "range-end checks" if search else "jobs")
         elif not any(a.startswith("-") for a in args):
+            refuse_sweep_without_multirun(args)
             preflight(args)
         elif multirun and all(a in ("-m", "--multirun") for a in args if a.startswith("-")):
             # Every job is composed and checked before the first one starts.

@@ -77,6 +77,14 @@ def _compose(overrides: list[str]) -> DictConfig:
 def describe_composition_error(error: BaseException, overrides: list[str]) -> str:
     """Turn Hydra's multi-line composition errors into one line naming the key."""
     text = str(error)
+    absent = re.search(r"Could not override '([^']+)'\. No match in the defaults list", text)
+    if absent:
+        group = absent.group(1)
+        given = next((o for o in overrides if _key(o) == group), f"{group}=...")
+        return (
+            f"{given}: {group} is not in the default config, so it cannot be overridden; "
+            f"add it with a plus: +{given.lstrip('+~')}"
+        )
     missing = re.search(r"Could not find '([^']+)/([^']+)'", text)
     if missing:
         group, option = missing.groups()

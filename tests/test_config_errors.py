@@ -59,6 +59,20 @@ from sim.cli import main
             "faults.partition_start=30 faults.partition_length=2",
             "faults.partition_start: epoch 30 is after the last epoch (29)",
         ),
+        (  # a group the defaults list lacks is added with a plus
+            "consensus_variant=yuma3",
+            "consensus_variant=yuma3: consensus_variant is not in the default config, so it "
+            "cannot be overridden; add it with a plus: +consensus_variant=yuma3",
+        ),
+        (  # a sweep preset without -m was one plain run of its first settings
+            "experiment=resilience",
+            "experiment=resilience: a sweep (over faults.coordinator_outage_length, "
+            "faults.offline_probability, seed); run it with -m: deai-sim -m experiment=resilience",
+        ),
+        (
+            "experiment=sensitivity epochs=3",
+            "experiment=sensitivity: a sweep (over incentive.emission_per_epoch, access.burn,",
+        ),
     ],
 )
 def test_bad_config_gives_one_clear_line(override, expected, tmp_path, monkeypatch, capsys):
@@ -153,3 +167,14 @@ def test_help_explains_the_main_keys_and_lists_every_group():
     for preset in presets:
         if preset != "single":
             assert preset in described, preset
+
+
+def test_a_design_presets_draws_are_all_checked_before_a_job_runs():
+    from sim.cli import sweep_config, sweep_jobs
+    from sim.design_arguments import make_discoverable
+
+    make_discoverable()
+    args = ["-m", "experiment=sensitivity"]
+    jobs = sweep_jobs(args, sweep_config(args))
+    assert len(jobs) == 32 * (6 + 2)  # Saltelli's scheme over six parameters, N = 32
+    assert all(job[0] == "experiment=sensitivity" and len(job) == 7 for job in jobs)
