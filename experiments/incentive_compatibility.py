@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments import doc_blocks
 from experiments.comparison import mean_ci
 from experiments.report import find_runs, overrides_of
 
@@ -242,16 +243,7 @@ def report_lines(
 
 def update_doc(doc: Path, lines: list[str]) -> None:
     """Replace the generated block of ``doc`` with ``lines`` (its first heading dropped)."""
-    text = doc.read_text()
-    begin, end = text.find(BEGIN_GENERATED), text.find(END_GENERATED)
-    if begin < 0 or end < begin:
-        raise ValueError(
-            f"{doc} has no generated block: add a line starting {BEGIN_GENERATED!r} and a "
-            f"line {END_GENERATED!r} where the tables go"
-        )
-    begin = text.index("\n", begin) + 1
-    body = "\n".join(lines[2:]).strip("\n")
-    doc.write_text(text[:begin] + "\n" + body + "\n\n" + text[end:])
+    doc_blocks.replace_block(doc, lines[2:])
 
 
 def draw(table: pd.DataFrame, path: Path) -> None:
@@ -293,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         table = load(args.sweep_dir)
-        if args.doc is not None and BEGIN_GENERATED not in args.doc.read_text():
-            raise ValueError(f"{args.doc} has no line starting {BEGIN_GENERATED!r}")
+        if args.doc is not None:
+            doc_blocks.check_block(args.doc)
     except (FileNotFoundError, ValueError) as error:
         print(f"incentive_compatibility: error: {error}", file=sys.stderr)
         return 2

@@ -140,6 +140,22 @@ def chosen_members(overrides: list[str]) -> dict[str, str]:
     }
 
 
+_CHECKED_DATA: dict[tuple, object] = {}
+
+
+def _data_for_checks(typed):
+    """The run's data split for the checks, loaded once per data config (a sweep checks many
+    jobs that share their data)."""
+    learning = typed.learning
+    key = (typed.seed, str(learning.dataset), learning.test_fraction,
+           learning.validation_fraction, str(learning.data_path), learning.samples)  # fmt: skip
+    if key not in _CHECKED_DATA:
+        if len(_CHECKED_DATA) > 8:
+            _CHECKED_DATA.clear()
+        _CHECKED_DATA[key] = load_data(typed)
+    return _CHECKED_DATA[key]
+
+
 def check_scenarios(configs: dict[str, DictConfig]) -> None:
     """Check composed scenarios against the schema, the data and every mechanism's own checks;
     raises ConfigError naming the key."""
@@ -147,7 +163,7 @@ def check_scenarios(configs: dict[str, DictConfig]) -> None:
 
     for scenario_cfg in configs.values():
         typed = validate(scenario_cfg)
-        check_population_fits_data(typed, load_data(typed))
+        check_population_fits_data(typed, _data_for_checks(typed))
         for family in (*FAMILIES, "adaptation"):
             check_parameter_types(family, scenario_cfg[family])
             try:

@@ -22,7 +22,7 @@ import copy
 from functools import lru_cache
 from pathlib import Path
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.composition import CONFIG_DIR, SCENARIO_OWN_KEYS, check_scenarios, compose_all
@@ -56,29 +56,56 @@ def _is_plain_value(override: str) -> bool:
     return key not in _config_groups() and not key.startswith("hydra")
 
 
-def _set_values(configs: dict[str, DictConfig], values: list[str]) -> dict[str, DictConfig]:
-    """A copy of ``configs`` with each plain ``key=value`` set as Hydra would: in the chosen
-    scenario, and in its baseline unless the key is the scenario's own (its mechanisms)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+class _values_set:
+    """Set each plain ``key=value`` on the composed configs as Hydra would (in the chosen
+    scenario, and in its baseline unless the key is the scenario's own: its mechanisms), and
+    put the composed values back on leaving: one composition serves every job of its group
+    without a copy per job."""
 
-    configs = {name: copy.deepcopy(cfg) for name, cfg in configs.items()}
-    chosen = next(iter(configs))
-    for override in OverridesParser.create().parse_overrides(values):
-        key = override.key_or_group
-        own = key.split(".")[0] in SCENARIO_OWN_KEYS
-        for name, cfg in configs.items():
-            if own and name != chosen:
-                continue
-            try:
-                OmegaConf.update(cfg, key, override.value(), merge=True)
-            except OmegaConfBaseException as error:
-                described = describe_omegaconf_error(error)
-                raise ConfigError(
-                    f"{key}: unknown key; check the spelling"
-                    if "not in struct" in described or "Key '" in described
-                    else described
-                ) from error
-    return configs
+    def __init__(self, configs: dict[str, DictConfig], values: list[str]):
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        self.configs, self.saved = configs, []
+        self.overrides = OverridesParser.create().parse_overrides(values)
+
+    def __enter__(self) -> dict[str, DictConfig]:
+        chosen = next(iter(self.configs))
+        for override in self.overrides:
+            key = override.key_or_group
+            own = key.split(".")[0] in SCENARIO_OWN_KEYS
+            for name, cfg in self.configs.items():
+                if own and name != chosen:
+                    continue
+                self._set(cfg, key, override.value())
+        return self.configs
+
+    def _set(self, cfg: DictConfig, key: str, value) -> None:
+        missing = object()
+        before = OmegaConf.select(cfg, key, default=missing, throw_on_missing=False)
+        try:
+            OmegaConf.update(cfg, key, value, merge=False)
+        except OmegaConfBaseException as error:
+            described = describe_omegaconf_error(error)
+            raise ConfigError(
+                f"{key}: unknown key; check the spelling"
+                if "not in struct" in described or "Key '" in described
+                else described
+            ) from error
+        self.saved.append((cfg, key, None if before is missing else copy.deepcopy(before)))
+        self.added = getattr(self, "added", set())
+        if before is missing:
+            self.added.add((id(cfg), key))
+
+    def __exit__(self, *exc) -> bool:
+        for cfg, key, before in reversed(self.saved):
+            if (id(cfg), key) in getattr(self, "added", set()):
+                parent, _, leaf = key.rpartition(".")
+                node = OmegaConf.select(cfg, parent) if parent else cfg
+                with open_dict(node):
+                    del node[leaf]
+            else:
+                OmegaConf.update(cfg, key, before, merge=False)
+        return False
 
 
 def check_jobs(jobs: list[list[str]]) -> list[tuple[int, list[str], str]]:
@@ -97,10 +124,10 @@ def check_jobs(jobs: list[list[str]]) -> list[tuple[int, list[str], str]]:
             base = composed[key]
             if isinstance(base, ConfigError):
                 # The group choice itself fails; compose with the values to name the key.
-                configs = compose_all(job)
+                check_scenarios(compose_all(job))
             else:
-                configs = _set_values(base, values)
-            check_scenarios(configs)
+                with _values_set(base, values) as configs:
+                    check_scenarios(configs)
         except ConfigError as error:
             failures.append((number, job, str(error)))
     return failures
