@@ -7,6 +7,10 @@ and for any design the output against each of its most influential inputs, binne
 their range (partial dependence by conditional means; inputs ranked by |Spearman ρ|).  A search
 gets its objectives' scatter with the Pareto front marked, and a table of the front's
 parameters.  Analyses come from sim.design (SALib).
+
+``doc_lines`` gives what a doc quotes of a design (the inputs' ranges, each output's
+distribution, and per input its Sobol indices and Spearman ρ with the output), written into a
+doc's generated block by ``deai-sim-report SWEEP_DIR --doc PATH`` (experiments/doc_blocks.py).
 """
 
 from __future__ import annotations
@@ -42,6 +46,65 @@ def outputs_table(sweep_dir: Path, design: pd.DataFrame, outputs, scenario: str)
             except (FileNotFoundError, KeyError):
                 values[name].append(np.nan)
     return design.assign(**values)
+
+
+LABELS = {
+    "test_accuracy": "final test accuracy",
+    "reward_nakamoto_accounts": "reward Nakamoto coefficient (accounts)",
+    "availability": "availability",
+}
+
+
+def spearman(table: pd.DataFrame, name: str, output: str) -> float:
+    x = table[name]
+    x = x if pd.api.types.is_numeric_dtype(x) else x.astype("category").cat.codes
+    rho = pd.Series(x).rank().corr(table[output].rank())
+    return float(rho)
+
+
+def doc_lines(sweep_dir: Path) -> list[str]:
+    """The numbers a doc quotes of a design sweep, from its files (design.json, the outputs
+    table and the indices design_report wrote)."""
+    described = json.loads((sweep_dir / "design.json").read_text())
+    table = pd.read_parquet(sweep_dir / "design_outputs.parquet")
+    inputs = list(described["space"])
+    first = next(p for p in sorted(sweep_dir.glob("*/summary.json")))
+    epochs = json.loads(first.read_text())["epochs"]
+    lines = [
+        f"{len(table)} jobs: a {described['method']} design (N = {described.get('n', '?')}, "
+        f"seed {described.get('seed', '?')}) over {len(inputs)} inputs, {epochs} epochs each, "
+        f"{int(table[list(OUTPUTS)].notna().all(axis=1).sum())} jobs with every output.",
+        "",
+        "| input | range |",
+        "|---|---|",
+        *(f"| {name} | {described['space'][name]} |" for name in inputs),
+        "",
+        "Per output: its distribution over the jobs, then per input the Sobol indices with their "
+        "95 % bootstrap half-widths (S1: the share of the output's variance the input explains "
+        "alone; ST: with all its interactions) and Spearman's ρ between input and output, "
+        "inputs by ST.",
+        "",
+    ]
+    for output in OUTPUTS:
+        y = table[output].dropna()
+        path = sweep_dir / f"sensitivity_{output}.csv"
+        if y.empty or not path.is_file():
+            continue
+        indices = pd.read_csv(path, index_col=0).sort_values("ST", ascending=False)
+        lines += [
+            f"**{LABELS.get(output, output)}**: mean {y.mean():.3g}, median {y.median():.3g}, "
+            f"5th percentile {y.quantile(0.05):.3g}, range {y.min():.3g}–{y.max():.3g}.",
+            "",
+            "| input | S1 | ST | ρ |",
+            "|---|---|---|---|",
+            *(
+                f"| {name} | {row.S1:.2f} ± {row.S1_conf:.2f} | {row.ST:.2f} ± {row.ST_conf:.2f} "
+                f"| {spearman(table, name, output):+.2f} |"
+                for name, row in indices.iterrows()
+            ),
+            "",
+        ]
+    return lines
 
 
 def design_report(sweep_dir: Path, figures: Path, extra_output: str | None = None) -> list[str]:
@@ -82,9 +145,7 @@ def design_report(sweep_dir: Path, figures: Path, extra_output: str | None = Non
 
 def ranked_inputs(table: pd.DataFrame, inputs: list[str], output: str) -> list[str]:
     def strength(name):
-        x = table[name]
-        x = x if pd.api.types.is_numeric_dtype(x) else x.astype("category").cat.codes
-        rho = pd.Series(x).rank().corr(table[output].rank())
+        rho = spearman(table, name, output)
         return 0.0 if np.isnan(rho) else abs(rho)
 
     return sorted(inputs, key=strength, reverse=True)

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import design_report
+from experiments import design_report, doc_blocks
 from experiments.comparison import collect, mean_ci, report_lines, summarise, verdicts
 from sim.metrics.scorecard import ASPECTS, HEADLINES
 from sim.rescore import rescore
@@ -664,16 +664,42 @@ def main(argv: list[str] | None = None) -> int:
         help="first recompute the scorecard of every run below SWEEP_DIR (a run folder is "
         "enough) from its saved records, with the metric definitions of this version",
     )
+    parser.add_argument(
+        "--doc",
+        type=Path,
+        help="a design sweep: also write its numbers into this markdown file's generated block, "
+        "and its figures and indices into the folder named after it (docs/sensitivity.md: "
+        "docs/sensitivity/)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.rescore:
             return print_rescored(rescore(args.sweep_dir))
+        if args.doc is not None:
+            doc_blocks.check_block(args.doc)
+            if not design_report.is_design_sweep(args.sweep_dir):
+                raise ValueError(f"--doc: {args.sweep_dir} is not a design sweep")
         path = report(args.sweep_dir, args.metric)
+        if args.doc is not None:
+            write_doc(args.sweep_dir, args.doc)
+            print(args.doc)
     except (FileNotFoundError, ValueError) as error:
         print(f"deai-sim-report: error: {error}", file=sys.stderr)
         return 2
     print(path)
     return 0
+
+
+def write_doc(sweep_dir: Path, doc: Path) -> None:
+    """A design sweep's numbers into ``doc``'s generated block; its figures and index tables
+    into the folder beside the doc named after it."""
+    import shutil
+
+    doc_blocks.replace_block(doc, design_report.doc_lines(sweep_dir))
+    folder = doc.parent / doc.stem
+    folder.mkdir(exist_ok=True)
+    for path in [*sweep_dir.glob("sensitivity_*.csv"), *(sweep_dir / "figures").glob("*.png")]:
+        shutil.copyfile(path, folder / path.name)
 
 
 if __name__ == "__main__":

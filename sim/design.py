@@ -139,6 +139,12 @@ def _numeric(table: pd.DataFrame, inputs: list[str]) -> np.ndarray:
     return np.column_stack(columns)
 
 
+def _salib_seed(seed: int) -> int:
+    """SALib's Sobol analysis seeds its bootstrap only when ``if seed:`` holds, so seed 0 drew
+    different intervals on every call: shift by one, keeping every seed distinct."""
+    return int(seed) + 1
+
+
 def sensitivity(
     table: pd.DataFrame, inputs: list[str], output: str, method: str = "sobol", seed: int = 0
 ) -> pd.DataFrame:
@@ -160,7 +166,7 @@ def sensitivity(
 
         if len(y) % (len(inputs) + 2):
             raise DesignError(f"{len(y)} rows: not a Sobol design of {len(inputs)} inputs")
-        found = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+        found = sobol.analyze(problem, y, calc_second_order=False, seed=_salib_seed(seed))
         keys = ("S1", "S1_conf", "ST", "ST_conf")
     elif method == "morris":
         from SALib.analyze import morris

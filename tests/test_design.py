@@ -1,6 +1,7 @@
 """Designs and sensitivity (sim.design) against closed forms."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,9 @@ def test_ishigami_sobol_indices_match_their_closed_form():
     np.testing.assert_allclose(result["S1"], [0.314, 0.442, 0.000], atol=0.05)
     np.testing.assert_allclose(result["ST"], [0.558, 0.442, 0.244], atol=0.05)
     assert (result["S1_conf"] > 0).all() and (result["ST_conf"] > 0).all()
+    # The bootstrap intervals are the same on every call with the same seed (seed 0 included).
+    again = sensitivity(table, inputs=list(space), output="y", method="sobol")
+    pd.testing.assert_frame_equal(result, again)
 
 
 def test_morris_ranks_a_linear_functions_inputs_by_their_coefficients():

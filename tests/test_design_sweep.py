@@ -137,6 +137,33 @@ def test_sobol_and_morris_sweeps_report_their_indices(tmp_path, method, n, jobs,
     assert list(indices.index) == ["adversaries.free_riders", "consensus"]
     assert columns <= set(indices.columns)
     assert (sweep_dir / "figures" / "sensitivity_test_accuracy.png").stat().st_size > 10_000
+    if method == "sobol":
+        check_the_doc_block(sweep_dir, tmp_path / "docs", indices)
+
+
+def check_the_doc_block(sweep_dir, docs, indices):
+    """--doc writes the design's numbers into a doc's generated block, the text around it
+    kept, and its figures and indices into the folder named after the doc."""
+    from experiments.doc_blocks import BEGIN, END, block
+
+    docs.mkdir()
+    doc = docs / "study.md"
+    doc.write_text(f"# Study\n{BEGIN} by x -->\nstale\n{END}\nWhat it means.\n")
+    assert report_main([str(sweep_dir), "--doc", str(doc)]) == 0
+    text = doc.read_text()
+    assert text.startswith(f"# Study\n{BEGIN} by x -->\n") and text.endswith(
+        f"{END}\nWhat it means.\n"
+    )
+    written = block(doc)
+    assert "stale" not in written and written.startswith(
+        "\n16 jobs: a sobol design (N = 4, seed 0)"
+    )
+    assert "| adversaries.free_riders | uniform(0,0.4) |" in written
+    for name, row in indices.iterrows():  # the indices as the study computed them
+        cells = f"| {name} | {row.S1:.2f} ± {row.S1_conf:.2f} | {row.ST:.2f} ± {row.ST_conf:.2f} |"
+        assert cells in written
+    assert (docs / "study" / "sensitivity_test_accuracy.csv").is_file()
+    assert (docs / "study" / "sensitivity_test_accuracy.png").is_file()
 
 
 def test_every_draw_of_a_design_and_the_ends_of_a_searchs_ranges_are_checked_first(tmp_path):
