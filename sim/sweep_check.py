@@ -8,8 +8,8 @@ refused in a second, with every bad job listed, instead of failing 27 of 36 jobs
 
 Composing with Hydra takes a few tenths of a second, too long to repeat for hundreds of jobs, so
 jobs that differ only in plain values (``seed=3``, ``faults.offline_probability=0.1``) share one
-composition: it is composed once per choice of config groups, and each job's values are set on a
-copy of it, where the schema and the mechanisms check them.
+composition: it is composed once per choice of config groups, each job's values are set on it
+while the schema and the mechanisms check them, and the composed values are put back after.
 
 ``failed_jobs`` reads the job records a finished sweep left (sim.sweep) whichever sweeper ran it
 (the grid, the design and the search sweeper), so that the command can exit non-zero with one
@@ -56,7 +56,7 @@ def _is_plain_value(override: str) -> bool:
     return key not in _config_groups() and not key.startswith("hydra")
 
 
-class _values_set:
+class _JobValues:
     """Set each plain ``key=value`` on the composed configs as Hydra would (in the chosen
     scenario, and in its baseline unless the key is the scenario's own: its mechanisms), and
     put the composed values back on leaving: one composition serves every job of its group
@@ -65,7 +65,7 @@ class _values_set:
     def __init__(self, configs: dict[str, DictConfig], values: list[str]):
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        self.configs, self.saved = configs, []
+        self.configs, self.saved, self.added = configs, [], set()
         self.overrides = OverridesParser.create().parse_overrides(values)
 
     def __enter__(self) -> dict[str, DictConfig]:
@@ -92,13 +92,12 @@ class _values_set:
                 else described
             ) from error
         self.saved.append((cfg, key, None if before is missing else copy.deepcopy(before)))
-        self.added = getattr(self, "added", set())
-        if before is missing:
+        if before is missing:  # an open node took a new key: delete it on leaving
             self.added.add((id(cfg), key))
 
     def __exit__(self, *exc) -> bool:
         for cfg, key, before in reversed(self.saved):
-            if (id(cfg), key) in getattr(self, "added", set()):
+            if (id(cfg), key) in self.added:
                 parent, _, leaf = key.rpartition(".")
                 node = OmegaConf.select(cfg, parent) if parent else cfg
                 with open_dict(node):
@@ -126,7 +125,7 @@ def check_jobs(jobs: list[list[str]]) -> list[tuple[int, list[str], str]]:
                 # The group choice itself fails; compose with the values to name the key.
                 check_scenarios(compose_all(job))
             else:
-                with _values_set(base, values) as configs:
+                with _JobValues(base, values) as configs:
                     check_scenarios(configs)
         except ConfigError as error:
             failures.append((number, job, str(error)))
@@ -160,11 +159,17 @@ def failed_jobs(sweep_dir: Path) -> tuple[int, list[dict]]:
     job_dirs = {p.parent for p in Path(sweep_dir).rglob(RECORD)}
     job_dirs |= {p.parent for p in Path(sweep_dir).rglob(".hydra")}
     records = []
-    for job_dir in sorted(job_dirs):
+    for job_dir in sorted(job_dirs, key=_job_order):
         record = job_record(job_dir)
         if record is not None:
             records.append({**record, "job": job_dir.name})
     return len(records), [r for r in records if r["status"] != "completed"]
+
+
+def _job_order(job_dir: Path) -> tuple:
+    """Hydra's job numbers in number order (job 2 before job 10)."""
+    name = job_dir.name
+    return (0, int(name), "") if name.isdigit() else (1, 0, name)
 
 
 def describe_failed_jobs(sweep_dir: Path, total: int, bad: list[dict]) -> str:

@@ -429,6 +429,7 @@ def test_jobs_that_share_a_composition_are_checked_with_their_own_values():
         ["baseline=null", "adversaries.free_rider=0.1"],
         ["baseline=null", "incentive=shapely"],
         ["baseline=centralized", "population.builders=4"],
+        ["baseline=null", "seed=2"],  # after bad values: they were put back
     ]
     failures = {number: error for number, _, error in check_jobs(jobs)}
     assert set(failures) == {1, 2, 3, 4}
