@@ -62,14 +62,25 @@ def spearman(table: pd.DataFrame, name: str, output: str) -> float:
     return float(rho)
 
 
-def doc_lines(sweep_dir: Path) -> list[str]:
-    """The numbers a doc quotes of a design sweep, from its files (design.json, the outputs
-    table and the indices design_report wrote)."""
+def study_files(sweep_dir: Path) -> dict[str, str | bytes]:
+    """What a doc keeps of a design sweep, by file name: the design (with the jobs' length), the
+    outputs table and the indices, so that ``doc_lines`` of the doc's folder gives its block."""
     described = json.loads((sweep_dir / "design.json").read_text())
-    table = pd.read_parquet(sweep_dir / "design_outputs.parquet")
-    inputs = list(described["space"])
     first = next(p for p in sorted(sweep_dir.glob("*/summary.json")))
-    epochs = json.loads(first.read_text())["epochs"]
+    described["epochs"] = json.loads(first.read_text())["epochs"]
+    files: dict[str, str | bytes] = {"design.json": json.dumps(described, indent=2) + "\n"}
+    for path in [sweep_dir / "design_outputs.parquet", *sweep_dir.glob("sensitivity_*.csv")]:
+        files[path.name] = path.read_bytes()
+    return files
+
+
+def doc_lines(folder: Path) -> list[str]:
+    """The numbers a doc quotes of a design sweep, from the files ``study_files`` keeps (a
+    sweep folder after design_report, or the doc's own folder)."""
+    described = json.loads((folder / "design.json").read_text())
+    table = pd.read_parquet(folder / "design_outputs.parquet")
+    inputs = list(described["space"])
+    epochs = described["epochs"]
     lines = [
         f"{len(table)} jobs: a {described['method']} design (N = {described.get('n', '?')}, "
         f"seed {described.get('seed', '?')}) over {len(inputs)} inputs, {epochs} epochs each, "
@@ -87,7 +98,7 @@ def doc_lines(sweep_dir: Path) -> list[str]:
     ]
     for output in OUTPUTS:
         y = table[output].dropna()
-        path = sweep_dir / f"sensitivity_{output}.csv"
+        path = folder / f"sensitivity_{output}.csv"
         if y.empty or not path.is_file():
             continue
         indices = pd.read_csv(path, index_col=0).sort_values("ST", ascending=False)

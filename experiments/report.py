@@ -695,11 +695,14 @@ def write_doc(sweep_dir: Path, doc: Path) -> None:
     into the folder beside the doc named after it."""
     import shutil
 
-    doc_blocks.replace_block(doc, design_report.doc_lines(sweep_dir))
     folder = doc.parent / doc.stem
     folder.mkdir(exist_ok=True)
-    for path in [*sweep_dir.glob("sensitivity_*.csv"), *(sweep_dir / "figures").glob("*.png")]:
+    for name, content in design_report.study_files(sweep_dir).items():
+        path = folder / name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    for path in (sweep_dir / "figures").glob("*.png"):
         shutil.copyfile(path, folder / path.name)
+    doc_blocks.replace_block(doc, design_report.doc_lines(folder))
 
 
 if __name__ == "__main__":

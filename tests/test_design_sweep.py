@@ -3,6 +3,7 @@ ranges or keys stopped before any job starts."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -164,6 +165,24 @@ def check_the_doc_block(sweep_dir, docs, indices):
         assert cells in written
     assert (docs / "study" / "sensitivity_test_accuracy.csv").is_file()
     assert (docs / "study" / "sensitivity_test_accuracy.png").is_file()
+    from experiments.design_report import doc_lines
+
+    assert written.strip() == "\n".join(doc_lines(docs / "study")).strip()
+
+
+def test_the_sensitivity_doc_quotes_what_its_study_wrote():
+    """docs/sensitivity.md's block is what the study's kept files (docs/sensitivity/: the
+    design, every job's outputs, the indices) give; rerunning the 2,048 jobs is the study's
+    command, not a test's."""
+    from experiments.design_report import doc_lines
+    from experiments.doc_blocks import block
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    assert (
+        block(docs / "sensitivity.md").strip() == "\n".join(doc_lines(docs / "sensitivity")).strip()
+    )
+    outputs = pd.read_parquet(docs / "sensitivity" / "design_outputs.parquet")
+    assert len(outputs) == 256 * (6 + 2) and outputs["test_accuracy"].notna().all()
 
 
 def test_every_draw_of_a_design_and_the_ends_of_a_searchs_ranges_are_checked_first(tmp_path):
