@@ -188,6 +188,22 @@ def report_failed_jobs() -> int:
     return 1
 
 
+def check_before_running(args, multirun: bool, design_jobs, config) -> None:
+    """Everything the command checks before Hydra starts; raises ConfigError."""
+    launchers.check_launcher(args)
+    if design_jobs is not None:
+        # A misspelt parameter or a bad draw stops the sweep here; a search's trials are
+        # drawn as it runs, so its ranges are checked at their ends.
+        search = "hydra/sweeper=search" in args
+        check_every_job(design_jobs, "range-end checks" if search else "jobs")
+    elif not any(a.startswith("-") for a in args):
+        refuse_sweep_without_multirun(args)
+        preflight(args)
+    elif multirun and all(a in ("-m", "--multirun") for a in args if a.startswith("-")):
+        # Every job is composed and checked before the first one starts.
+        check_every_job(sweep_jobs(args, config))
+
+
 def main(argv: list[str] | None = None) -> int:
     # Many sweep jobs share a machine: none may grab all GPU memory up front (set before JAX is
     # imported; jobs started by launchers inherit it).
@@ -210,18 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         if threads is not None:
             launchers.cap_threads(os.environ, threads)
     try:
-        launchers.check_launcher(args)
-        if design_jobs is not None:
-            # A misspelt parameter or a bad draw stops the sweep here; a search's trials are
-            # drawn as it runs, so its ranges are checked at their ends.
-            search = "hydra/sweeper=search" in args
-            check_every_job(design_jobs, "range-end checks" if search else "jobs")
-        elif not any(a.startswith("-") for a in args):
-            refuse_sweep_without_multirun(args)
-            preflight(args)
-        elif multirun and all(a in ("-m", "--multirun") for a in args if a.startswith("-")):
-            # Every job is composed and checked before the first one starts.
-            check_every_job(sweep_jobs(args, config))
+        check_before_running(args, multirun, design_jobs, config)
     except ConfigError as error:
         print(f"deai-sim: error: {error}", file=sys.stderr)
         return 2
