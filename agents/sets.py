@@ -124,13 +124,12 @@ class Builders(RoleSet):
 class Validators(RoleSet):
     role = Role.VALIDATOR
 
-    def weights(
-        self, scores, baseline, tolerance, online, submitted, last_consensus, friend, params
-    ):
-        """(E, B) weights: honest members weigh what they measured (Validator.set_weights),
-        each adversary kind overwrites its online members' rows."""
+    def weights(self, honest, online, submitted, last_consensus, friend, params):
+        """(E, B) weights: honest members keep the weights the subnet's scoring rule gives
+        what they measured (``honest``, mechanisms/scoring), each adversary kind overwrites its
+        online members' rows."""
         round = WeightingRound(
-            Validator.set_weights(scores, baseline, tolerance),
+            honest,
             submitted,
             last_consensus,
             friend,

@@ -5,4 +5,12 @@ indexed by participant, never agents, and are built by Hydra from ``configs/<fam
 through ``_target_``.
 """
 
-FAMILIES = ("consensus", "incentive", "aggregation", "market", "access", "governance")
+FAMILIES = (
+    "consensus",
+    "incentive",
+    "aggregation",
+    "market",
+    "access",
+    "governance",
+    "scoring",
+)

@@ -183,6 +183,26 @@ def check_adaptation(rule) -> None:
         )
 
 
+def check_scoring(rule) -> None:
+    """Weights are finite and non-negative, 0 where nothing was scored; a submission that beats
+    the network model by a clear margin is weighted, and the best of a row gets the row's most
+    weight."""
+    scores = np.array([[0.50, 0.62, np.nan, 0.55], [0.58, np.nan, 0.71, 0.40]])
+    baseline = np.array([0.50, 0.55])
+    weights = np.asarray(rule.weigh(scores, baseline), dtype=float)
+    _require(weights.shape == scores.shape, f"weights of shape {weights.shape}, not {scores.shape}")
+    _require(
+        np.all(np.isfinite(weights)) and np.all(weights >= 0), "a weight is negative or not finite"
+    )
+    _require(np.all(weights[np.isnan(scores)] == 0), "a submission nobody scored has weight")
+    for row, best in ((0, 1), (1, 2)):
+        _require(weights[row].sum() > 0, "no weight although a submission beats the network model")
+        _require(
+            weights[row, best] == weights[row].max(),
+            "the best submission of an evaluator does not get its most weight",
+        )
+
+
 LIVENESS = {
     "market": check_market,
     "access": check_access,
@@ -191,6 +211,7 @@ LIVENESS = {
     "aggregation": check_aggregation,
     "governance": check_governance,
     "adaptation": check_adaptation,
+    "scoring": check_scoring,
 }
 
 PROPERTIES = {
@@ -204,6 +225,7 @@ PROPERTIES = {
     ),
     "governance": (metamorphic.check_governance_symmetries,),
     "adaptation": (metamorphic.check_adaptation_symmetries,),
+    "scoring": (metamorphic.check_scoring_symmetries,),
 }
 
 

@@ -438,3 +438,32 @@ def check_adaptation_symmetries(rule) -> None:
                 _close(rule.policy(moved), np.asarray(rule.policy(state))[:, inverse], 1e-12),
                 "relabelling the strategies did not relabel the policy",
             )
+
+
+def check_scoring_symmetries(rule) -> None:
+    """Relabelling the evaluators relabels the rows; a submission's weight depends on its score,
+    not on its position, when no two scores are near each other (a rule may break near-ties by
+    position); adding c to every score and baseline moves no weight of a rule that reads only
+    differences (declared ``translation_invariant``)."""
+
+    @for_all(seed=seeds, evaluators=st.integers(1, 6), builders=st.integers(1, 10))
+    def symmetries(seed, evaluators, builders):
+        rng = np.random.default_rng(seed)
+        # Distinct scores 0.02 apart at least: no near-tie for a rule to break by position.
+        grid = rng.permutation(40)[:builders] * 0.02 + 0.1
+        scores = np.array([rng.permutation(grid) for _ in range(evaluators)])
+        scores[rng.random(scores.shape) < 0.2] = np.nan
+        baseline = rng.uniform(0.1, 0.9, evaluators)
+        base = np.asarray(rule.weigh(scores, baseline))
+        rows, columns = rng.permutation(evaluators), rng.permutation(builders)
+        moved = np.asarray(rule.weigh(scores[rows][:, columns], baseline[rows]))
+        require(
+            _close(moved, base[rows][:, columns], 1e-12),
+            "relabelling evaluators or submissions did not relabel the weights",
+        )
+        if getattr(rule, "translation_invariant", False):
+            shifted = np.asarray(rule.weigh(scores + 0.05, baseline + 0.05))
+            require(
+                _close(shifted, base, 1e-9),
+                "adding the same amount to every score and baseline changed the weights",
+            )

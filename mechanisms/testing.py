@@ -23,6 +23,7 @@ from mechanisms.contracts import CHECKS, ContractViolation
 from mechanisms.governance.base import GovernanceMechanism
 from mechanisms.incentive.base import IncentiveMechanism
 from mechanisms.market.base import MarketMechanism
+from mechanisms.scoring.base import ScoringRule
 
 PROTOCOLS = {
     "consensus": ConsensusMechanism,
@@ -32,6 +33,7 @@ PROTOCOLS = {
     "access": AccessMechanism,
     "governance": GovernanceMechanism,
     "adaptation": AdaptationRule,
+    "scoring": ScoringRule,
 }
 
 __all__ = ["ContractViolation", "check_mechanism"]

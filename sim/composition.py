@@ -74,9 +74,19 @@ def _compose(overrides: list[str]) -> DictConfig:
         raise ConfigError(describe_composition_error(error, overrides)) from error
 
 
+# Keys that moved, with where they went: a run that still sets one is told so.
+MOVED_KEYS = {
+    "economy.approval_tolerance": "scoring.tolerance (a parameter of scoring=absolute, the "
+    "default scoring rule)",
+}
+
+
 def describe_composition_error(error: BaseException, overrides: list[str]) -> str:
     """Turn Hydra's multi-line composition errors into one line naming the key."""
     text = str(error)
+    for old, new in MOVED_KEYS.items():
+        if any(_key(o) == old for o in overrides) and old.split(".")[-1] in text:
+            return f"{old}: moved to {new}"
     absent = re.search(r"Could not override '([^']+)'\. No match in the defaults list", text)
     if absent:
         group = absent.group(1)

@@ -262,7 +262,6 @@ class EconomyConfig:
     builder_cost: float = 0.5  # tokens per epoch a builder spends besides compute
     validator_cost: float = 0.5
     data_provider_cost: float = 0.1
-    approval_tolerance: float = 0.25  # evaluators weigh submissions scoring ≥ baseline − this
     governance_interval: int = 5  # epochs between proposals (consumer price, emission rate)
     price_step: float = 0.2  # a proposal moves its parameter by this fraction
     # A governed parameter stays within [start / range, start × range]: governance moves it, the
@@ -288,7 +287,6 @@ class EconomyConfig:
         ):
             _at_least(f"economy.{key}", getattr(self, key), 0)
         _at_least("economy.reveal_interval", self.reveal_interval, 1)
-        _fraction("economy.approval_tolerance", self.approval_tolerance)
         _at_least("economy.governance_interval", self.governance_interval, 1)
         _fraction("economy.price_step", self.price_step)
         _at_least("economy.governance_range", self.governance_range, 1)
@@ -408,6 +406,7 @@ class Config:
     market: Any = MISSING
     access: Any = MISSING
     governance: Any = MISSING
+    scoring: Any = MISSING  # how evaluators turn scores into weights (mechanisms/scoring)
     adaptation: Any = MISSING  # a mechanisms.adaptation rule, for every adapting role
     # Per-role rules instead: +adaptation@adaptation_by_role.builder=hedge (roles: compute_provider,
     # data_provider, builder, validator).

@@ -47,7 +47,16 @@ SECTIONS = {
     "economy": schema.EconomyConfig,
     "faults": schema.FaultConfig,
 }
-FAMILIES = ("consensus", "incentive", "aggregation", "market", "access", "governance", "adaptation")
+FAMILIES = (
+    "consensus",
+    "incentive",
+    "aggregation",
+    "market",
+    "access",
+    "governance",
+    "scoring",
+    "adaptation",
+)
 
 # Fields whose generic range would ask for something no run here should: memory budgets of
 # gigabytes, data sets of a million samples, a file that does not exist.

@@ -123,9 +123,7 @@ class Organisation:
     def weights(self, world, scores, online, submitted) -> np.ndarray:
         """(E, B) weights the evaluators set on this epoch's submissions."""
         return world.roles[Role.VALIDATOR].weights(
-            scores,
-            world.engine.baseline(),
-            world.cfg.economy.approval_tolerance,
+            world.mechanisms.scoring.weigh(scores, world.engine.baseline()),
             online,
             submitted,
             world.state.revealed_weights,
@@ -241,9 +239,7 @@ class Platform(Organisation):
         return np.ones(1)
 
     def weights(self, world, scores, online, submitted) -> np.ndarray:
-        return Coordinator.set_weights(
-            scores, world.engine.baseline(), world.cfg.economy.approval_tolerance
-        )
+        return world.mechanisms.scoring.weigh(scores, world.engine.baseline())
 
     def validator_contribution(self, world, outcome) -> np.ndarray:
         return np.zeros(len(world.population.blocks[Role.VALIDATOR]))

@@ -40,6 +40,7 @@ class Mechanisms:
     market: Any
     access: Any
     governance: Any
+    scoring: Any
 
     @classmethod
     def from_config(cls, cfg) -> Mechanisms:

@@ -59,6 +59,12 @@ from sim.cli import main
             "faults.partition_start=30 faults.partition_length=2",
             "faults.partition_start: epoch 30 is after the last epoch (29)",
         ),
+        (  # a key that moved says where to
+            "economy.approval_tolerance=0.1",
+            "economy.approval_tolerance: moved to scoring.tolerance",
+        ),
+        ("scoring=median", "scoring=median: unknown scoring; choose one of: absolute,"),
+        ("scoring.tolerance=1.5", "scoring.tolerance: must lie in [0.0, 1.0], got 1.5"),
         (  # a group the defaults list lacks is added with a plus
             "consensus_variant=yuma3",
             "consensus_variant=yuma3: consensus_variant is not in the default config, so it "

@@ -169,7 +169,15 @@ def test_governance_contract(name, governance, seed, n):
     assert out.yes + out.no <= out.power.sum() + 1e-9
 
 
-FAMILIES_CHECKED = ("market", "access", "incentive", "consensus", "aggregation", "governance")
+FAMILIES_CHECKED = (
+    "market",
+    "access",
+    "incentive",
+    "consensus",
+    "aggregation",
+    "governance",
+    "scoring",
+)
 
 
 @pytest.mark.parametrize(
@@ -218,6 +226,9 @@ class _DoesNothing:
     def decide(self, votes, balances, owner):
         return GovernanceOutcome(False, np.zeros(len(votes)), 0.0, 0.0, 0.0)
 
+    def weigh(self, scores, baseline):
+        return np.zeros(np.shape(scores))
+
 
 @pytest.mark.parametrize("family", FAMILIES_CHECKED)
 def test_a_do_nothing_member_fails_every_family_contract(family):
@@ -249,3 +260,22 @@ def test_every_member_built_from_its_own_defaults_does_its_job(family):
     for _, configured in members(family):
         mechanism = type(configured)()
         check(family, mechanism)
+
+
+def test_scoring_rules_weigh_a_hand_computed_row():
+    """One evaluator, baseline 0.50, scores 0.40, 0.52, 0.61, 0.60 and one missing."""
+    from mechanisms.scoring.rules import Absolute, Improvement, RankTopK, Softmax, WinnerTakeAll
+
+    scores, baseline = np.array([[0.40, 0.52, 0.61, 0.60, np.nan]]), np.array([0.50])
+    np.testing.assert_allclose(Absolute(0.05).weigh(scores, baseline), [[0, 0.52, 0.61, 0.60, 0]])
+    np.testing.assert_allclose(Improvement().weigh(scores, baseline), [[0, 0.02, 0.11, 0.10, 0]])
+    np.testing.assert_allclose(RankTopK(2).weigh(scores, baseline), [[0, 0, 1, 1, 0]])
+    soft = Softmax(0.01).weigh(scores, baseline)[0]
+    assert soft[4] == 0 and soft.sum() == pytest.approx(1.0)
+    assert soft[2] / soft[3] == pytest.approx(np.e)  # 0.01 apart at temperature 0.01
+    # 0.61 beats the earlier 0.60 by only 0.01: with ε = 0.02 the earlier one (position 2) wins
+    # anyway, being first; against a later copy within ε the earlier keeps the weight.
+    np.testing.assert_allclose(WinnerTakeAll(0.005).weigh(scores, baseline), [[0, 0, 1, 0, 0]])
+    copy = np.array([[0.60, 0.605, np.nan]])
+    np.testing.assert_allclose(WinnerTakeAll(0.01).weigh(copy, baseline), [[1, 0, 0]])
+    np.testing.assert_allclose(WinnerTakeAll(0.001).weigh(copy, baseline), [[0, 1, 0]])
