@@ -78,10 +78,15 @@ class ScenarioConfig:
     peer_degree: int = 4
     platform_capital: float = 2000.0  # tokens the coordinator starts with (platform only)
     public_ledger: bool = True  # decision inputs published (network) or kept private (platform)
+    # Validator permits (a Bittensor subnet: 64): only this many largest stakes set weights that
+    # count; null: every validator (mechanisms/subnet/permits.py).
+    max_validators: int | None = None
 
     def __post_init__(self):
         _at_least("scenario.peer_degree", self.peer_degree, 1)
         _at_least("scenario.platform_capital", self.platform_capital, 0)
+        if self.max_validators is not None:
+            _at_least("scenario.max_validators", self.max_validators, 1)
         target = self.organisation.get("_target_") if isinstance(self.organisation, dict) else None
         if not target:
             raise ConfigError(

@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from agents.roles import Coordinator
+from mechanisms.subnet.permits import validator_permits
 from sim.population import ESCROW, TREASURY
 from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN, checked_units, split_units, to_units
@@ -115,10 +116,15 @@ class Organisation:
         return world.population.blocks[Role.VALIDATOR]
 
     def evaluator_stake(self, world) -> np.ndarray:
+        """Active validators' balances in tokens; with ``scenario.max_validators`` only the
+        permitted ones' (the largest stakes: mechanisms/subnet/permits.py), the rest 0, so
+        their weights count for nothing and earn no dividends."""
         slots = world.population.blocks[Role.VALIDATOR]
-        return np.where(world.population.active[slots], world.ledger.balances[slots], 0) / (
+        stake = np.where(world.population.active[slots], world.ledger.balances[slots], 0) / (
             UNITS_PER_TOKEN
         )
+        permits = world.cfg.scenario.max_validators
+        return stake if permits is None else stake * validator_permits(stake, permits)
 
     def weights(self, world, scores, online, submitted) -> np.ndarray:
         """(E, B) weights the evaluators set on this epoch's submissions."""

@@ -33,6 +33,11 @@ def churn_and_access(world) -> Arrivals:
             applicants += outcome[0]
             admitted += outcome[1]
             entry_costs.append(outcome[2])
+    # An access rule whose price moves with demand (a subnet's registration burn) closes its
+    # interval: one epoch is one tempo, the chain's adjustment interval.
+    end_interval = getattr(world.mechanisms.access, "end_interval", None)
+    if end_interval is not None:
+        end_interval()
     return Arrivals(applicants, admitted, tuple(entry_costs))
 
 
@@ -59,6 +64,9 @@ def arrivals(world, role: Role) -> tuple[int, int, float] | None:
     entering = candidates[admission.admitted]
     if len(entering):
         admit(world, entering, admission)
+        registered = getattr(access, "registered", None)
+        if registered is not None:
+            registered(len(entering))
     return len(candidates), len(entering), admission.entry_cost
 
 
