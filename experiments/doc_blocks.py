@@ -5,7 +5,8 @@ between two markers, so that the doc says only what the study produced.
     … written by the report …
     <!-- END_GENERATED -->
 
-The text around the block (what the numbers mean) stays the author's.
+A doc with several studies names each block: ``<!-- BEGIN_GENERATED name=NAME by …``.  The text
+around the blocks (what the numbers mean) stays the author's.
 """
 
 from __future__ import annotations
@@ -16,29 +17,39 @@ BEGIN = "<!-- BEGIN_GENERATED"
 END = "<!-- END_GENERATED -->"
 
 
-def check_block(doc: Path) -> None:
-    """Raise ValueError unless ``doc`` has a generated block (before anything is written)."""
-    text = Path(doc).read_text()
-    begin, end = text.find(BEGIN), text.find(END)
-    if begin < 0 or end < begin:
+def _span(text: str, name: str | None) -> tuple[int, int] | None:
+    """(start of the block's first line after its marker, start of its END marker)."""
+    marker = BEGIN if name is None else f"{BEGIN} name={name} "
+    begin = text.find(marker)
+    if begin < 0:
+        return None
+    end = text.find(END, begin)
+    if end < 0:
+        return None
+    return text.index("\n", begin) + 1, end
+
+
+def check_block(doc: Path, name: str | None = None) -> None:
+    """Raise ValueError unless ``doc`` has the generated block (before anything is written)."""
+    if _span(Path(doc).read_text(), name) is None:
+        marker = BEGIN if name is None else f"{BEGIN} name={name} "
         raise ValueError(
-            f"{doc} has no generated block: add a line starting {BEGIN!r} and a line {END!r} "
+            f"{doc} has no generated block: add a line starting {marker!r} and a line {END!r} "
             "where the tables go"
         )
 
 
-def replace_block(doc: Path, lines: list[str]) -> None:
+def replace_block(doc: Path, lines: list[str], name: str | None = None) -> None:
     """Replace the generated block of ``doc`` with ``lines``, keeping its marker lines."""
-    check_block(doc)
+    check_block(doc, name)
     text = Path(doc).read_text()
-    begin = text.index("\n", text.find(BEGIN)) + 1
-    end = text.find(END)
+    begin, end = _span(text, name)
     body = "\n".join(lines).strip("\n")
     Path(doc).write_text(text[:begin] + "\n" + body + "\n\n" + text[end:])
 
 
-def block(doc: Path) -> str:
+def block(doc: Path, name: str | None = None) -> str:
     """The text of ``doc``'s generated block."""
     text = Path(doc).read_text()
-    begin = text.index("\n", text.find(BEGIN)) + 1
-    return text[begin : text.find(END)]
+    begin, end = _span(text, name)
+    return text[begin:end]
