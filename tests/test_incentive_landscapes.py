@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from experiments.doc_blocks import block
 from experiments.incentive_landscapes import report_lines, study
 
@@ -30,3 +32,28 @@ def test_the_validation_doc_quotes_what_the_weight_copying_study_produces(tmp_pa
     assert all(min(by_lag["0"]) > 1 for by_lag in gains.values())
     # … with 19 tempos of concealment it loses where quality churns, below 0.82 at the most.
     assert max(gains["0.1"]["19"]) < 1 and sorted(gains["0.3"]["19"])[2] < 0.82
+
+
+def test_the_two_team_networks_are_built_as_the_chains_test_builds_them():
+    import numpy as np
+
+    from experiments.consensus_guarantees import two_teams
+
+    stake, weights, honest_v, honest_s = two_teams(0.6, 0.7, 0.9, 0.4)
+    assert weights.shape == (64, 448) and honest_v.sum() == 38 and honest_s.sum() == 269
+    assert stake[honest_v].sum() == pytest.approx(0.6) and stake.sum() == pytest.approx(1.0)
+    # Honest validators put 0.7 of their weight on honest servers, the cabal 0.9 on its own.
+    np.testing.assert_allclose(weights[honest_v][:, honest_s].sum(axis=1), 0.7)
+    np.testing.assert_allclose(weights[~honest_v][:, ~honest_s].sum(axis=1), 0.9)
+
+
+def test_yumas_guarantee_at_the_chains_settings_is_the_published_one():
+    """docs/consensus.md: at S_H = 0.6, σ_W = 0.4, β = 1, ξ = ½ Yuma needs 73 % honest utility;
+    the doc's row is what the study gives now."""
+    from experiments.consensus_guarantees import report_lines, required_utility
+    from mechanisms.consensus.yuma import Yuma
+
+    ours = required_utility(Yuma(bonds_penalty=1.0), 0.6, 0.4, 0.5)
+    assert abs(ours - 0.73) <= 0.03
+    row = report_lines({"rows": {"sigma=0.4": {"published": 0.73, "ours": ours}}})[-1]
+    assert row in block(DOC, "consensus_guarantees")
