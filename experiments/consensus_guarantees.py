@@ -95,6 +95,27 @@ def required_utility(consensus, honest_stake=0.6, sigma=0.4, xi=0.5) -> float:
     return worst
 
 
+MEMBERS = ("yuma", "yuma3", "stake_majority", "majority", "bft")
+HONEST_STAKES = (0.55, 0.6, 0.7, 0.8)
+
+
+def member(name: str):
+    """A consensus member built from its YAML (configs/consensus/), as a run builds it."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    root = Path(__file__).resolve().parents[1] / "configs" / "consensus"
+    return instantiate(OmegaConf.load(root / f"{name}.yaml"))
+
+
+def profiles() -> dict:
+    """Honest utility required per consensus member and honest stake (σ_W = 0.4, ξ = ½)."""
+    return {
+        name: {f"{s}": required_utility(member(name), s, 0.4, 0.5) for s in HONEST_STAKES}
+        for name in MEMBERS
+    }
+
+
 def study() -> dict:
     rows = {}
     for (parameter, value), published in PUBLISHED.items():
@@ -102,7 +123,7 @@ def study() -> dict:
         consensus = Yuma(bonds_penalty=settings["beta"])
         ours = required_utility(consensus, 0.6, settings["sigma"], settings["xi"])
         rows[f"{parameter}={value}"] = {"published": published, "ours": ours}
-    return {"rows": rows}
+    return {"rows": rows, "profiles": profiles()}
 
 
 def report_lines(result: dict) -> list[str]:
@@ -119,6 +140,18 @@ def report_lines(result: dict) -> list[str]:
             f"| {setting} | {row['published']:.2f} | {row['ours']:.3f} | "
             f"{row['ours'] - row['published']:+.3f} |"
         )
+    if "profiles" in result:
+        lines += [
+            "",
+            "Every consensus member (configs/consensus/, its defaults), σ_W = 0.4, ξ = ½: honest "
+            "utility required to retain each honest stake (> 1: not retained at any utility).",
+            "",
+            "| consensus | " + " | ".join(f"S_H = {s}" for s in HONEST_STAKES) + " |",
+            "|---" * (len(HONEST_STAKES) + 1) + "|",
+        ]
+        for name, by_stake in result["profiles"].items():
+            cells = [f"{v:.3f}" if np.isfinite(v) else "> 1" for v in by_stake.values()]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
 
