@@ -36,7 +36,9 @@ RULES = ("absolute", "improvement", "softmax", "rank_top_k", "winner_take_all")
 STAY = 1_000_000
 
 
-def run_one(rule: str, seed: int, epochs: int, builders: int, tmp: Path) -> dict[str, float]:
+def run_one(
+    rule: str, seed: int, epochs: int, builders: int, tmp: Path, shared: bool = False
+) -> dict[str, float]:
     """Per-epoch zero share and Gini of the miners' rewards, means over the run's second half."""
     import sim
     from sim.model import EconomyModel
@@ -46,8 +48,10 @@ def run_one(rule: str, seed: int, epochs: int, builders: int, tmp: Path) -> dict
         f"scoring={rule}", "consensus=yuma", "incentive=bittensor", "baseline=null",
         f"seed={seed}", f"epochs={epochs}", f"population.builders={builders}",
         "population.validators=16", f"population.patience={STAY}", "output.figures=false",
+        f"validation.shared={str(shared).lower()}",
     ])  # fmt: skip
-    model = EconomyModel.from_config(configs["decentralized"], tmp / f"{rule}-{seed}.jsonl")
+    ledger = tmp / f"{rule}-{seed}-{'shared' if shared else 'own'}.jsonl"
+    model = EconomyModel.from_config(configs["decentralized"], ledger)
     slots = model.population.blocks[Role.BUILDER]
     zero_shares, ginis, before = [], [], model.records.totals["reward"][slots].copy()
     for epoch in range(epochs):
@@ -67,13 +71,16 @@ def run_one(rule: str, seed: int, epochs: int, builders: int, tmp: Path) -> dict
     }
 
 
-def study(seeds: int, epochs: int, builders: int, tmp: Path, rules=RULES) -> dict:
+DATA = ("own", "shared")  # each validator's own held-out pool, or one pool for all
+
+
+def study(seeds: int, epochs: int, builders: int, tmp: Path, rules=RULES, data=DATA) -> dict:
     from tqdm.auto import tqdm
 
-    runs = {rule: [] for rule in rules}
-    jobs = [(rule, seed) for rule in rules for seed in range(seeds)]
-    for rule, seed in tqdm(jobs, desc="runs"):
-        runs[rule].append(run_one(rule, seed, epochs, builders, tmp))
+    runs = {f"{rule}|{d}": [] for d in data for rule in rules}
+    jobs = [(rule, d, seed) for d in data for rule in rules for seed in range(seeds)]
+    for rule, d, seed in tqdm(jobs, desc="runs"):
+        runs[f"{rule}|{d}"].append(run_one(rule, seed, epochs, builders, tmp, d == "shared"))
     return {"seeds": seeds, "epochs": epochs, "builders": builders, "runs": runs}
 
 
@@ -85,21 +92,22 @@ def report_lines(result: dict) -> list[str]:
         f"{result['epochs']} epochs; per epoch of the second half, the share of active miners "
         "paid nothing and the Gini of the miners' rewards, averaged (mean ± 95 % CI over seeds).",
         "",
-        "| scoring | miners paid nothing | miner-reward Gini | epochs no miner was paid |",
-        "|---|---|---|---|",
+        "| scoring | validators' data | miners paid nothing | miner-reward Gini "
+        "| epochs no miner was paid |",
+        "|---|---|---|---|---|",
     ]
-    for rule, runs in result["runs"].items():
+    for key, runs in result["runs"].items():
+        rule, data = key.split("|")
         cells = []
-        for key in ("zero_share", "gini"):
-            mean, half = mean_ci([r[key] for r in runs])
+        for measure in ("zero_share", "gini"):
+            mean, half = mean_ci([r[measure] for r in runs])
             cells.append(
                 "n/a" if not np.isfinite(mean)
                 else f"{mean:.2f} ± {half:.2f}" if np.isfinite(half) else f"{mean:.2f}"
             )  # fmt: skip
         unpaid = sum(r["epochs_nobody_paid"] for r in runs)
-        lines.append(
-            f"| {rule} | {cells[0]} | {cells[1]} | {unpaid} of {len(runs) * (result['epochs'] - result['epochs'] // 2)} |"
-        )
+        epochs = len(runs) * (result["epochs"] - result["epochs"] // 2)
+        lines.append(f"| {rule} | {data} | {cells[0]} | {cells[1]} | {unpaid} of {epochs} |")
     return lines
 
 

@@ -248,6 +248,9 @@ class ValidationConfig:
     # Weight of a fresh margin in an evaluator's moving average of a builder's margin over the
     # network model (Bittensor's subnet template: neuron.moving_average_alpha, 0.1).
     moving_average_alpha: float = 0.1
+    # Every evaluator scores on the whole validation pool (a subnet whose validators sample one
+    # public corpus and agree on the scores) instead of a held-out pool of its own.
+    shared: bool = False
 
     def __post_init__(self):
         if self.sample_size is not None:

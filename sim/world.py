@@ -223,6 +223,7 @@ class World:
             quality_sample=learning.quality_sample,
             training_memory_mb=learning.training_memory_mb,
             batch_size=learning.batch_size,
+            shared_validation=self.cfg.validation.shared,
         )
 
     def _genesis(self, initial: dict) -> None:

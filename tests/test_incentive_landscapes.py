@@ -11,14 +11,16 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 
 
 def test_the_validation_doc_quotes_what_the_landscape_study_produces(tmp_path):
-    rerun = report_lines(study(3, 30, 64, tmp_path, rules=("absolute", "winner_take_all")))
+    rules = ("absolute", "winner_take_all")
+    rerun = report_lines(study(3, 30, 64, tmp_path, rules=rules, data=("shared",)))
     written = block(DOC, "incentive_landscapes")
     assert rerun[0] in written  # the design sentence
     for row in rerun[4:]:
         assert row in written, f"stale: the study now gives\n{row}"
-    # The flat rule pays nearly every miner; winner-take-all nearly none.
-    flat, steep = (float(r.split("|")[2].split("±")[0]) for r in rerun[4:])
+    # The flat rule pays nearly every miner; winner-take-all one of them, every epoch.
+    flat, steep = (float(r.split("|")[3].split("±")[0]) for r in rerun[4:])
     assert flat < 0.2 and steep > 0.9
+    assert rerun[-1].endswith("| 0 of 45 |")
 
 
 def test_the_validation_doc_quotes_what_the_weight_copying_study_produces(tmp_path):

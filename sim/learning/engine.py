@@ -366,15 +366,22 @@ def make_engine(
     quality_sample: int = 1000,
     training_memory_mb: int = 1024,
     batch_size: int | None = None,
+    shared_validation: bool = False,
 ) -> LearningEngine:
     """Partition the train pool among data-provider slots (Dirichlet(α) by default), give every
     evaluator its held-out records (``validation_pools``), and size builders' batches to
-    ``licenses_per_builder`` full shards."""
+    ``licenses_per_builder`` full shards.  With ``shared_validation`` every evaluator holds the
+    whole validation pool."""
     shards = partition(
         partition_kind, splits.y_train, n_data_slots, rng, alpha, shards_per_part, quantity_beta,
         splits.owner_train,
     )  # fmt: skip
-    pools = validation_pools(len(splits.y_validation), n_evaluators, min_validation_records, rng)
+    if shared_validation:
+        pools = [np.arange(len(splits.y_validation))] * n_evaluators
+    else:
+        pools = validation_pools(
+            len(splits.y_validation), n_evaluators, min_validation_records, rng
+        )
     width = licenses_per_builder * max(len(s) for s in shards)
     model = make_model(model_name, splits.n_features, splits.n_classes, hidden, hidden_layers)
     init_key = jax.random.PRNGKey(int(rng.integers(2**31)))
