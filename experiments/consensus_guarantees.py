@@ -116,6 +116,19 @@ def profiles() -> dict:
     }
 
 
+KAPPAS = (0.4, 0.5, 0.6)
+KAPPA_STAKES = (0.51, 0.55, 0.6, 0.7)
+
+
+def kappa_sweep() -> dict:
+    """Yuma's requirement per κ and honest stake.  Published (docs/consensus.md): κ = 0.4
+    demands more honest utility below S_H = 0.6; with κ = 0.6 nothing protects S_H < 0.6."""
+    return {
+        f"{kappa}": {f"{s}": required_utility(Yuma(kappa=kappa), s, 0.4, 0.5) for s in KAPPA_STAKES}
+        for kappa in KAPPAS
+    }
+
+
 def study() -> dict:
     rows = {}
     for (parameter, value), published in PUBLISHED.items():
@@ -123,7 +136,7 @@ def study() -> dict:
         consensus = Yuma(bonds_penalty=settings["beta"])
         ours = required_utility(consensus, 0.6, settings["sigma"], settings["xi"])
         rows[f"{parameter}={value}"] = {"published": published, "ours": ours}
-    return {"rows": rows, "profiles": profiles()}
+    return {"rows": rows, "profiles": profiles(), "kappa": kappa_sweep()}
 
 
 def report_lines(result: dict) -> list[str]:
@@ -152,6 +165,17 @@ def report_lines(result: dict) -> list[str]:
         for name, by_stake in result["profiles"].items():
             cells = [f"{v:.3f}" if np.isfinite(v) else "> 1" for v in by_stake.values()]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "kappa" in result:
+        lines += [
+            "",
+            "Yuma's majority ratio κ (σ_W = 0.4, ξ = ½, β = 1): honest utility required.",
+            "",
+            "| κ | " + " | ".join(f"S_H = {s}" for s in KAPPA_STAKES) + " |",
+            "|---" * (len(KAPPA_STAKES) + 1) + "|",
+        ]
+        for kappa, by_stake in result["kappa"].items():
+            cells = [f"{v:.3f}" if np.isfinite(v) else "> 1" for v in by_stake.values()]
+            lines.append(f"| {kappa} | " + " | ".join(cells) + " |")
     return lines
 
 
