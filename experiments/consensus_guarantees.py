@@ -22,8 +22,6 @@ need 82 %, 78 %, 73 %.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -139,6 +137,19 @@ def study() -> dict:
     return {"rows": rows, "profiles": profiles(), "kappa": kappa_sweep()}
 
 
+def requirement_table(title: str, label: str, stakes, rows: dict) -> list[str]:
+    """A titled table of required honest utility, one row per setting, one column per S_H."""
+    lines = [
+        "", title, "",
+        f"| {label} | " + " | ".join(f"S_H = {s}" for s in stakes) + " |",
+        "|---" * (len(stakes) + 1) + "|",
+    ]  # fmt: skip
+    for name, by_stake in rows.items():
+        cells = [f"{v:.3f}" if np.isfinite(v) else "> 1" for v in by_stake.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def report_lines(result: dict) -> list[str]:
     lines = [
         "Yuma classic (this simulator's), 512 UIDs of which 64 validators, one epoch; honest "
@@ -154,50 +165,24 @@ def report_lines(result: dict) -> list[str]:
             f"{row['ours'] - row['published']:+.3f} |"
         )
     if "profiles" in result:
-        lines += [
-            "",
+        lines += requirement_table(
             "Every consensus member (configs/consensus/, its defaults), σ_W = 0.4, ξ = ½: honest "
             "utility required to retain each honest stake (> 1: not retained at any utility).",
-            "",
-            "| consensus | " + " | ".join(f"S_H = {s}" for s in HONEST_STAKES) + " |",
-            "|---" * (len(HONEST_STAKES) + 1) + "|",
-        ]
-        for name, by_stake in result["profiles"].items():
-            cells = [f"{v:.3f}" if np.isfinite(v) else "> 1" for v in by_stake.values()]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            "consensus", HONEST_STAKES, result["profiles"],
+        )  # fmt: skip
     if "kappa" in result:
-        lines += [
-            "",
+        lines += requirement_table(
             "Yuma's majority ratio κ (σ_W = 0.4, ξ = ½, β = 1): honest utility required.",
-            "",
-            "| κ | " + " | ".join(f"S_H = {s}" for s in KAPPA_STAKES) + " |",
-            "|---" * (len(KAPPA_STAKES) + 1) + "|",
-        ]
-        for kappa, by_stake in result["kappa"].items():
-            cells = [f"{v:.3f}" if np.isfinite(v) else "> 1" for v in by_stake.values()]
-            lines.append(f"| {kappa} | " + " | ".join(cells) + " |")
+            "κ", KAPPA_STAKES, result["kappa"],
+        )  # fmt: skip
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/experiments"))
-    parser.add_argument("--doc", type=Path, help="also write the doc's generated block")
-    args = parser.parse_args(argv)
-    try:
-        if args.doc is not None:
-            doc_blocks.check_block(args.doc, "consensus_guarantees")
-    except (FileNotFoundError, ValueError) as error:
-        print(f"consensus_guarantees: error: {error}", file=sys.stderr)
-        return 2
-    result = study()
-    lines = report_lines(result)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "consensus_guarantees.json").write_text(json.dumps(result, indent=2) + "\n")
-    if args.doc is not None:
-        doc_blocks.replace_block(args.doc, lines, "consensus_guarantees")
-    print("\n".join(lines))
-    return 0
+    return doc_blocks.study_command(
+        "consensus_guarantees", __doc__.splitlines()[0], lambda parser: None,
+        lambda args: study(), report_lines, argv,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -53,3 +53,34 @@ def block(doc: Path, name: str | None = None) -> str:
     text = Path(doc).read_text()
     begin, end = _span(text, name)
     return text[begin:end]
+
+
+def study_command(name: str, description: str, add_arguments, run, report, argv=None) -> int:
+    """The command line of a study whose numbers a doc quotes: its own options
+    (``add_arguments(parser)``), ``--out`` for ``NAME.json`` and ``--doc`` for the doc's block
+    ``name``, checked before anything runs.  ``run(args) -> result`` and ``report(result) ->
+    lines``; prints the lines."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(description=description)
+    add_arguments(parser)
+    parser.add_argument("--out", type=Path, default=Path("outputs/experiments"))
+    parser.add_argument("--doc", type=Path, help="also write the doc's generated block")
+    args = parser.parse_args(argv)
+    try:
+        if args.doc is not None:
+            check_block(args.doc, name)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        return 2
+    result = run(args)
+    lines = report(result)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    if args.doc is not None:
+        replace_block(args.doc, lines, name)
+    print("\n".join(lines))
+    return 0

@@ -18,8 +18,6 @@ also replaces the doc's generated block ``incentive_landscapes``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -112,28 +110,18 @@ def report_lines(result: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--builders", type=int, default=64)
-    parser.add_argument("--out", type=Path, default=Path("outputs/experiments"))
-    parser.add_argument("--doc", type=Path, help="also write the doc's generated block")
-    args = parser.parse_args(argv)
-    try:
-        if args.doc is not None:
-            doc_blocks.check_block(args.doc, "incentive_landscapes")
-    except (FileNotFoundError, ValueError) as error:
-        print(f"incentive_landscapes: error: {error}", file=sys.stderr)
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    result = study(args.seeds, args.epochs, args.builders, args.out)
-    lines = report_lines(result)
-    (args.out / "incentive_landscapes.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / "incentive_landscapes.md").write_text("\n".join(lines) + "\n")
-    if args.doc is not None:
-        doc_blocks.replace_block(args.doc, lines, "incentive_landscapes")
-    print("\n".join(lines))
-    return 0
+    def options(parser):
+        parser.add_argument("--seeds", type=int, default=3)
+        parser.add_argument("--epochs", type=int, default=30)
+        parser.add_argument("--builders", type=int, default=64)
+
+    def run(args):
+        args.out.mkdir(parents=True, exist_ok=True)  # each run's ledger goes beside the report
+        return study(args.seeds, args.epochs, args.builders, args.out)
+
+    return doc_blocks.study_command(
+        "incentive_landscapes", __doc__.splitlines()[0], options, run, report_lines, argv
+    )
 
 
 if __name__ == "__main__":

@@ -23,10 +23,7 @@ simulator's Yuma (classic: Yuma 2 with bonds; mechanisms/consensus/yuma.py).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -90,26 +87,14 @@ def report_lines(result: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--out", type=Path, default=Path("outputs/experiments"))
-    parser.add_argument("--doc", type=Path, help="also write the doc's generated block")
-    args = parser.parse_args(argv)
-    try:
-        if args.doc is not None:
-            doc_blocks.check_block(args.doc, "weight_copying")
-    except (FileNotFoundError, ValueError) as error:
-        print(f"weight_copying: error: {error}", file=sys.stderr)
-        return 2
-    result = study(args.seeds, args.epochs)
-    lines = report_lines(result)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "weight_copying.json").write_text(json.dumps(result, indent=2) + "\n")
-    if args.doc is not None:
-        doc_blocks.replace_block(args.doc, lines, "weight_copying")
-    print("\n".join(lines))
-    return 0
+    def options(parser):
+        parser.add_argument("--seeds", type=int, default=5)
+        parser.add_argument("--epochs", type=int, default=40)
+
+    return doc_blocks.study_command(
+        "weight_copying", __doc__.splitlines()[0], options,
+        lambda args: study(args.seeds, args.epochs), report_lines, argv,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import strategies as st
 
+from mechanisms import FAMILIES as MECHANISM_FAMILIES
 from sim import config as schema
 from sim.composition import compose, override
 from sim.config import ConfigError
@@ -47,16 +48,7 @@ SECTIONS = {
     "economy": schema.EconomyConfig,
     "faults": schema.FaultConfig,
 }
-FAMILIES = (
-    "consensus",
-    "incentive",
-    "aggregation",
-    "market",
-    "access",
-    "governance",
-    "scoring",
-    "adaptation",
-)
+FAMILIES = (*MECHANISM_FAMILIES, "adaptation")
 
 # Fields whose generic range would ask for something no run here should: memory budgets of
 # gigabytes, data sets of a million samples, a file that does not exist.
