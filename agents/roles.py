@@ -108,22 +108,14 @@ class ModelBuilder(Participant):
         return np.minimum(steps, max_steps).astype(np.int64)
 
 
-def honest_weights(scores: np.ndarray, baseline: np.ndarray, tolerance: float) -> np.ndarray:
-    """An honest evaluator's weights: its measured score for every submission that scores at
-    least its score of the current network model minus ``tolerance``, else 0 (missing → 0)."""
-    scores = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf)
-    keep = scores >= np.asarray(baseline)[:, None] - tolerance
-    return np.where(keep, scores, 0.0)
-
-
 class Validator(Participant):
-    """Scores submissions on its own held-out data and sets weights; its stake is its balance."""
+    """Scores submissions on its own held-out data and sets weights (the subnet's scoring rule,
+    mechanisms/scoring); its stake is its balance."""
 
     role = Role.VALIDATOR
     kind: ClassVar[str] = ""
     adaptive: ClassVar[bool] = True  # a strategy an adapting validator may switch to
     evaluates: ClassVar[bool] = True  # scores submissions (and pays economy.evaluation_cost)
-    set_weights = staticmethod(honest_weights)
 
     @classmethod
     def assign(cls, population, group: np.ndarray) -> None:
@@ -149,7 +141,6 @@ class Coordinator(Participant):
     """The platform: owns the data lake, buys compute, evaluates, pays wages, sets the price."""
 
     role = Role.COORDINATOR
-    set_weights = staticmethod(honest_weights)
 
     @staticmethod
     def prefers_price(current: float, proposed: float, value: np.ndarray, accuracy: float) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from mechanisms.access.base import AccessMechanism, Admission
+from mechanisms.access.permissionless import RegistrationBurn
 from mechanisms.parameters import at_least, positive, within
 from mechanisms.subnet.registration import (
     ADJUSTMENT_ALPHA,
@@ -14,10 +12,9 @@ from mechanisms.subnet.registration import (
     TARGET_REGISTRATIONS,
     DynamicBurn,
 )
-from sim.units import to_units
 
 
-class DynamicRegistrationBurn(AccessMechanism):
+class DynamicRegistrationBurn(RegistrationBurn):
     """Anyone who can pay the current burn joins (while a slot is free) and destroys it; once
     per interval (one epoch, a tempo) the burn moves by the registrations it saw:
     burn' = a·burn + (1 − a)·burn·(regs + target)/(2·target), clamped to [low, high].
@@ -46,13 +43,8 @@ class DynamicRegistrationBurn(AccessMechanism):
 
     @property
     def burn(self) -> float:
+        """The current price (RegistrationBurn.admit charges it)."""
         return self.price.burn
-
-    def admit(self, budgets, free_slots, active_count):
-        budgets = np.asarray(budgets, dtype=np.float64)
-        can_pay = budgets >= self.burn
-        admitted = can_pay & (np.cumsum(can_pay) <= free_slots)
-        return Admission(admitted, np.where(admitted, to_units(self.burn), 0), entry_cost=self.burn)
 
     def registered(self, count: int) -> None:
         """``count`` applicants were admitted at the current burn."""

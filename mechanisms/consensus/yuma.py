@@ -40,6 +40,7 @@ import numpy as np
 
 from mechanisms.consensus.base import ConsensusOutcome, check_round
 from mechanisms.parameters import ParameterError, at_least_or_none, choice, within
+from mechanisms.subnet.permits import validator_permits
 
 U16_MAX = 65535
 
@@ -198,13 +199,11 @@ class Yuma:
 
     # -- the epoch --------------------------------------------------------------------------
     def permits(self, stake: np.ndarray) -> np.ndarray:
-        """Validator permits: the ``max_validators`` largest positive stakes (ties by index)."""
-        permit = stake > 0
-        if self.max_validators is not None and permit.sum() > self.max_validators:
-            top = np.argsort(-stake, kind="stable")[: self.max_validators]
-            permit = np.zeros_like(permit)
-            permit[top] = True
-        return permit
+        """Validator permits: the ``max_validators`` largest positive stakes, as the chain's
+        ``is_topk_nonzero`` (mechanisms/subnet/permits.py)."""
+        if self.max_validators is None:
+            return stake > 0
+        return validator_permits(stake, self.max_validators)
 
     def init(self, n_validators: int, n_miners: int) -> YumaState:
         return YumaState(bonds=np.zeros((n_miners, n_validators)).T)

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from agents.roles import honest_weights
 from mechanisms.access.permissioned import Permissioned
 from mechanisms.access.permissionless import RegistrationBurn
 from mechanisms.aggregation.fedavg import FedAvg
@@ -15,11 +14,17 @@ from mechanisms.incentive.base import Contributions
 from mechanisms.incentive.platform_wages import PlatformWages
 from mechanisms.incentive.proportional import ProportionalEmission
 from mechanisms.market.posted_price import PostedPrice
+from mechanisms.scoring.rules import Absolute
 
 # Three validators with stake 5, 3, 2 score three submissions; each scores the current model 0.8.
 STAKE = np.array([5.0, 3.0, 2.0])
 SCORES = np.array([[0.9, 0.5, 0.7], [0.4, 0.9, 0.7], [0.4, 0.9, 0.7]])
 BASELINE = np.full(3, 0.8)
+
+
+def honest_weights(scores, baseline, tolerance):
+    """The honest evaluator's weights: the default scoring rule."""
+    return Absolute(tolerance).weigh(scores, baseline)
 
 
 def test_honest_weights_keep_scores_within_tolerance():
