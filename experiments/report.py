@@ -37,6 +37,7 @@ from experiments import design_report, doc_blocks
 from experiments.comparison import collect, mean_ci, report_lines, summarise, verdicts
 from sim.metrics.scorecard import ASPECTS, HEADLINES
 from sim.rescore import rescore
+from sim.sweep import job_order
 
 REPORT = "sweep_report.md"  # not report.md: a comparison table's own report keeps that name
 DETAILS = "sweep_details.md"
@@ -45,7 +46,7 @@ DEFAULT_METRIC = "test_accuracy"
 
 def sweep_order(path: Path) -> tuple:
     """Sort key that puts job 2 before job 10 (Hydra numbers jobs 0, 1, …, 10, …)."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.parts)
+    return tuple(job_order(part) for part in path.parts)
 
 
 def find_runs(sweep_dir: Path) -> list[Path]:

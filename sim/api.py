@@ -99,10 +99,9 @@ def load(run_dir: str | Path) -> Run:
 
 def not_a_run(folder: Path) -> str:
     """Why ``folder`` is not one run, and what to open instead."""
-    runs = sorted(
-        (p.parent.name for p in folder.glob("*/summary.json")),
-        key=lambda name: (0, int(name), "") if name.isdigit() else (1, 0, name),
-    )
+    from sim.sweep import job_order
+
+    runs = sorted((p.parent.name for p in folder.glob("*/summary.json")), key=job_order)
     shown = ", ".join(runs[:5]) + (", …" if len(runs) > 5 else "")
     if (folder / "comparison_summary.parquet").is_file():
         return (

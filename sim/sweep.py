@@ -80,6 +80,19 @@ def job_sweep_dir(job_dir: Path, subdir: str) -> Path:
     return Path(job_dir).parents[len(Path(str(subdir)).parts) - 1]
 
 
+def job_order(name: str) -> tuple:
+    """Sort key of a job folder's name: Hydra's job numbers in number order (2 before 10)."""
+    return (0, int(name), "") if name.isdigit() else (1, 0, name)
+
+
+def job_folders(sweep_dir: Path) -> list[Path]:
+    """Every folder below ``sweep_dir`` that holds a job: one with a job.json, or one Hydra
+    started (its .hydra folder)."""
+    found = {p.parent for p in Path(sweep_dir).rglob(RECORD)}
+    found |= {p.parent for p in Path(sweep_dir).rglob(".hydra")}
+    return sorted(found)
+
+
 def job_record(job_dir: Path) -> dict | None:
     """What a job folder says of its job: its job.json; else, for a folder Hydra started (it
     holds .hydra/overrides.yaml), completed when its summary.json is whole (the job was stopped
@@ -132,9 +145,7 @@ def gather(sweep_dir: Path) -> pd.DataFrame:
     """One table for a sweep: every job's scorecard rows, one row per failed job, and one row per
     job that started (Hydra wrote its .hydra folder) but never ended: killed, or still running."""
     rows = []
-    job_dirs = {p.parent for p in Path(sweep_dir).rglob(RECORD)}
-    job_dirs |= {p.parent for p in Path(sweep_dir).rglob(".hydra")}
-    for job_dir in sorted(job_dirs):
+    for job_dir in job_folders(sweep_dir):
         record = job_record(job_dir)
         if record is None:
             continue

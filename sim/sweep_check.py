@@ -154,22 +154,14 @@ def describe_failures(failures, jobs: list[list[str]], what: str = "jobs") -> st
 
 def failed_jobs(sweep_dir: Path) -> tuple[int, list[dict]]:
     """(jobs the sweep recorded, the records of those that failed or never finished)."""
-    from sim.sweep import RECORD, job_record
+    from sim.sweep import job_folders, job_order, job_record
 
-    job_dirs = {p.parent for p in Path(sweep_dir).rglob(RECORD)}
-    job_dirs |= {p.parent for p in Path(sweep_dir).rglob(".hydra")}
     records = []
-    for job_dir in sorted(job_dirs, key=_job_order):
+    for job_dir in sorted(job_folders(sweep_dir), key=lambda folder: job_order(folder.name)):
         record = job_record(job_dir)
         if record is not None:
             records.append({**record, "job": job_dir.name})
     return len(records), [r for r in records if r["status"] != "completed"]
-
-
-def _job_order(job_dir: Path) -> tuple:
-    """Hydra's job numbers in number order (job 2 before job 10)."""
-    name = job_dir.name
-    return (0, int(name), "") if name.isdigit() else (1, 0, name)
 
 
 def describe_failed_jobs(sweep_dir: Path, total: int, bad: list[dict]) -> str:

@@ -86,13 +86,17 @@ class WinnerTakeAll(ScoringRule):
         self.epsilon = epsilon
 
     def weigh(self, scores, baseline):
+        """Each row's winner, scanning positions in order (one vector step per position for
+        all evaluators at once): a position takes over when it beats the current winner by
+        more than ε."""
         values, present = scored(scores)
+        rows = np.arange(values.shape[0])
+        winner = np.full(len(rows), -1)
+        best = np.full(len(rows), -np.inf)
+        for position in range(values.shape[1]):
+            column = values[:, position]
+            takes = present[:, position] & ((winner < 0) | (column > best + self.epsilon))
+            winner[takes], best[takes] = position, column[takes]
         weights = np.zeros(values.shape)
-        for row in range(values.shape[0]):
-            winner = None
-            for position in np.flatnonzero(present[row]):  # earlier positions first
-                if winner is None or values[row, position] > values[row, winner] + self.epsilon:
-                    winner = position
-            if winner is not None:
-                weights[row, winner] = 1.0
+        weights[rows[winner >= 0], winner[winner >= 0]] = 1.0
         return weights
