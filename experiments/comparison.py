@@ -218,8 +218,10 @@ def uncounted_metrics(summary: pd.DataFrame, a="decentralized", b="centralized")
         fixed = [side for side in (a, b) if getattr(row, f"{side}_fixed")]
         if fixed:
             reason = f"fixed in {' and '.join(fixed)}"
+        elif row.test == "fixed: no test":
+            reason = "fixed difference"
         elif row.test != "paired t":
-            reason = row.test.replace(": no test", " difference")
+            reason = row.test
         else:
             continue
         out.setdefault(row.aspect, []).append(f"{row.metric} ({reason})")

@@ -164,6 +164,8 @@ def report_lines(result: dict) -> list[str]:
             f"| {setting} | {row['published']:.2f} | {row['ours']:.3f} | "
             f"{row['ours'] - row['published']:+.3f} |"
         )
+    largest = max(abs(r["ours"] - r["published"]) for r in result["rows"].values())
+    lines += ["", f"Largest difference from a published value: {largest:.3f}."]
     if "profiles" in result:
         lines += requirement_table(
             "Every consensus member (configs/consensus/, its defaults), σ_W = 0.4, ξ = ½: honest "

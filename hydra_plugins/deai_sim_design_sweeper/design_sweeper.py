@@ -78,7 +78,7 @@ def override_value(value) -> str:
 
 class DesignSweeper(Sweeper):
     """Runs a design's jobs in batches.  Hydra's own check that a batch composes
-    (``validate_batch_is_legal``, a full composition per job: 10 minutes for 2,048 jobs) is left
+    (``validate_batch_is_legal``, a full Hydra composition per job: minutes for thousands of jobs) is left
     out: ``deai-sim -m`` has composed and checked every job before the sweep starts
     (sim/sweep_check.py), in seconds."""
 
