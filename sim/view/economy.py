@@ -140,6 +140,8 @@ class ReplayedRun(mesa.Model):
                 self.entries[name] = read_ledger(ledger)
             else:
                 self.missing.append(f"the ledger of {name} (no ledger/{name}.jsonl)")
+        # Ledger entries are in epoch order: the epochs shown are a prefix, found by bisection.
+        self._epochs = {n: np.array([e["epoch"] for e in es]) for n, es in self.entries.items()}
 
     @classmethod
     def of(cls, run_dir: str) -> type[ReplayedRun]:
@@ -161,11 +163,16 @@ class ReplayedRun(mesa.Model):
         (accounts that ever held a slot, as the live view shows them)."""
         result = {}
         for name, entries in self.entries.items():
-            size = max((max(e["dst"], default=-1) for e in entries), default=-1) + 1
+            shown = entries[: np.searchsorted(self._epochs[name], self.epoch)]
+            rewarded = [e for e in shown if e["reason"] == "reward" and e["dst"]]
+            size = max((max(e["dst"]) for e in entries if e["dst"]), default=-1) + 1
             paid = np.zeros(size)
-            for entry in entries:
-                if entry["epoch"] < self.epoch and entry["reason"] == "reward" and entry["dst"]:
-                    np.add.at(paid, entry["dst"], np.asarray(entry["amount"]) / 1e6)
+            if rewarded:
+                np.add.at(
+                    paid,
+                    np.concatenate([e["dst"] for e in rewarded]),
+                    np.concatenate([e["amount"] for e in rewarded]) / 1e6,
+                )
             record = self.records.get(name)
             if record is not None:
                 joined = record.final["joined"] >= 0
@@ -173,17 +180,17 @@ class ReplayedRun(mesa.Model):
             result[name] = paid
         return result
 
-    def ledgers(self) -> dict[str, list[tuple]]:
-        """The entries of the epochs shown, as the live view lists them."""
-        return {
-            name: [
+    def ledgers(self, last: int = 8) -> dict[str, list[tuple]]:
+        """The last ``last`` entries of the epochs shown, as the live view lists them."""
+        result = {}
+        for name, entries in self.entries.items():
+            end = np.searchsorted(self._epochs[name], self.epoch)
+            result[name] = [
                 (e["epoch"], e["kind"], e["reason"], max(len(e["src"]), len(e["dst"])),
                  int(sum(e["amount"])), e["public"])
-                for e in entries
-                if e["epoch"] < self.epoch
-            ]
-            for name, entries in self.entries.items()
-        }  # fmt: skip
+                for e in entries[max(end - last, 0) : end]
+            ]  # fmt: skip
+        return result
 
     def graphs(self) -> dict[str, dict]:
         """The run's final peer graph per scenario (records/), stake its final balances."""
