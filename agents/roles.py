@@ -137,6 +137,21 @@ class Consumer(Participant):
         return (value * accuracy >= price) & (balances >= price)
 
 
+class Nominator(Participant):
+    """Holds tokens, does no work, and stakes them behind one validator, moving when another
+    validator's yield pays for the move (a Bittensor nominator; sim/epoch/delegation.py)."""
+
+    role = Role.NOMINATOR
+
+    @staticmethod
+    def moves(
+        current: np.ndarray, best: np.ndarray, switching_cost: float, horizon: int
+    ) -> np.ndarray:
+        """Move iff the best validator's yield per staked token, over ``horizon`` epochs, beats
+        the current one's by more than the share of stake lost in moving."""
+        return horizon * (best - current) > switching_cost
+
+
 class Coordinator(Participant):
     """The platform: owns the data lake, buys compute, evaluates, pays wages, sets the price."""
 

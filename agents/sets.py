@@ -23,6 +23,7 @@ from agents.roles import (
     Coordinator,
     DataProvider,
     ModelBuilder,
+    Nominator,
     Validator,
 )
 from sim.roles import Role
@@ -35,6 +36,7 @@ AGENT_CLASSES = {
     Role.BUILDER: ModelBuilder,
     Role.VALIDATOR: Validator,
     Role.CONSUMER: Consumer,
+    Role.NOMINATOR: Nominator,
 }
 
 
@@ -168,7 +170,35 @@ class Coordinators(RoleSet):
     role = Role.COORDINATOR
 
 
+class Nominators(RoleSet):
+    role = Role.NOMINATOR
+
+    def delegate_at_genesis(self, rng: np.random.Generator) -> None:
+        """Each initial nominator stakes behind one initial validator, drawn in proportion to
+        the validators' own stakes (delegation follows stake, as on the chain, where the
+        largest validators hold most delegations)."""
+        p = self.population
+        nominators = self.slots()
+        validators = p.members(Role.VALIDATOR)
+        if not len(nominators) or not len(validators):
+            return
+        own = self.tokens(validators)
+        chance = own / own.sum() if own.sum() > 0 else None
+        p.delegate[nominators] = rng.choice(validators, size=len(nominators), p=chance)
+
+    def moves(self, current, best, switching_cost: float, horizon: int) -> np.ndarray:
+        return Nominator.moves(current, best, switching_cost, horizon)
+
+
 ROLE_SETS = {
     cls.role: cls
-    for cls in (Coordinators, ComputeProviders, DataProviders, Builders, Validators, Consumers)
+    for cls in (
+        Coordinators,
+        ComputeProviders,
+        DataProviders,
+        Builders,
+        Validators,
+        Consumers,
+        Nominators,
+    )
 }

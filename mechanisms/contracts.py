@@ -88,7 +88,7 @@ def check_incentive(incentive) -> None:
     _require(out.data_providers[1] == 0, "a data provider that contributed nothing was paid")
     if out.minted > 0:
         _require(
-            out.total + out.kept <= out.minted + revenue,
+            out.total + out.kept + out.burned <= out.minted + revenue,
             "more paid and kept than was minted and collected",
         )
 

@@ -81,12 +81,29 @@ class ScenarioConfig:
     # Validator permits (a Bittensor subnet: 64): only this many largest stakes set weights that
     # count; null: every validator (mechanisms/subnet/permits.py).
     max_validators: int | None = None
+    # A UID cap (a Bittensor subnet: 256 builder and validator UIDs together): a registrant into
+    # a full network replaces the UID outside its immunity period with the lowest emission last
+    # epoch, ties to the earliest registered (mechanisms/subnet/registration.py); null: no cap.
+    max_uids: int | None = None
+    # Epochs a newcomer cannot be pruned (the chain's 5,000 blocks ≈ 14 tempos).
+    immunity_epochs: int = 0
+    # Consensus counts no validator stake above this percentile of the validators' stakes
+    # (Lui & Sun's proposed cap: 88); null: no cap.
+    stake_cap_percentile: float | None = None
 
     def __post_init__(self):
         _at_least("scenario.peer_degree", self.peer_degree, 1)
         _at_least("scenario.platform_capital", self.platform_capital, 0)
         if self.max_validators is not None:
             _at_least("scenario.max_validators", self.max_validators, 1)
+        if self.max_uids is not None:
+            _at_least("scenario.max_uids", self.max_uids, 2)
+        _at_least("scenario.immunity_epochs", self.immunity_epochs, 0)
+        if self.stake_cap_percentile is not None and not 0 < self.stake_cap_percentile <= 100:
+            raise ConfigError(
+                "scenario.stake_cap_percentile: must lie in (0, 100], got "
+                f"{self.stake_cap_percentile}"
+            )
         target = self.organisation.get("_target_") if isinstance(self.organisation, dict) else None
         if not target:
             raise ConfigError(
@@ -110,6 +127,9 @@ class PopulationConfig:
     builders: int = 12
     validators: int = 8
     consumers: int = 60
+    # Token holders who do no work and delegate their stake to validators (a Bittensor
+    # subnet's nominators; sim/epoch/delegation.py); none by default.
+    nominators: int = 0
     newcomer_slots: int = 4  # extra slots per role for participants who join during the run
     arrival_rate: float = 0.5  # expected applicants per role per epoch (Poisson)
     patience: int = 5  # consecutive loss-making epochs before a participant leaves
@@ -123,6 +143,9 @@ class PopulationConfig:
     endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
     endowment_sigma: float = 1.0
     consumer_endowment: float = 100.0
+    # Log-normal σ of validators' and nominators' endowments (their stake); null: endowment_sigma.
+    # σ = 2.5 gives a stake Gini near 0.92, as concentrated as Bittensor's subnets.
+    stake_sigma: float | None = None
     consumer_value: float = 4.0  # median tokens per epoch a consumer gives for a perfect model
 
     def __post_init__(self):
@@ -135,6 +158,9 @@ class PopulationConfig:
         _fraction("population.strategy_exploration", self.strategy_exploration)
         for key in ("endowment", "endowment_sigma", "consumer_endowment", "consumer_value"):
             _at_least(f"population.{key}", getattr(self, key), 0)
+        _at_least("population.nominators", self.nominators, 0)
+        if self.stake_sigma is not None:
+            _at_least("population.stake_sigma", self.stake_sigma, 0)
 
 
 @dataclass
@@ -301,6 +327,26 @@ class EconomyConfig:
 
 
 @dataclass
+class DelegationConfig:
+    """How nominators' stake follows validators' yields (sim/epoch/delegation.py)."""
+
+    # The share of the dividends earned by delegated stake its validator keeps (the chain:
+    # 0 to 11,796 / 65,535, the default; 0.18 stands for that maximum).
+    take: float = 0.18
+    # Share of the moved stake a nominator loses when it moves (the chain's swap fee is about
+    # 0.0005); it moves when its horizon's extra yield covers this.
+    switching_cost: float = 0.0005
+    # Probability a nominator reviews its validator in an epoch.
+    review_probability: float = 0.2
+
+    def __post_init__(self):
+        if not 0.0 <= self.take <= 0.18:
+            raise ConfigError(f"delegation.take: must lie in [0, 0.18], got {self.take}")
+        _fraction("delegation.switching_cost", self.switching_cost)
+        _fraction("delegation.review_probability", self.review_probability)
+
+
+@dataclass
 class FaultConfig:
     offline_probability: float = 0.05  # each node, the coordinator included, each epoch
     coordinator_outage_start: int = -1  # epoch of a forced coordinator outage (−1: none)
@@ -404,6 +450,7 @@ class Config:
     learning: LearningConfig = field(default_factory=LearningConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
+    delegation: DelegationConfig = field(default_factory=DelegationConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
     adversaries: Any = field(default_factory=AdversaryConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)

@@ -47,6 +47,7 @@ SECTIONS = {
     "validation": schema.ValidationConfig,
     "economy": schema.EconomyConfig,
     "faults": schema.FaultConfig,
+    "delegation": schema.DelegationConfig,
 }
 FAMILIES = (*MECHANISM_FAMILIES, "adaptation")
 
@@ -67,6 +68,7 @@ FIELD_STRATEGIES = {
     "population.compute_providers": st.integers(0, 8),
     "population.builders": st.integers(0, 12),
     "population.validators": st.integers(0, 8),
+    "population.nominators": st.integers(0, 8),
     "population.newcomer_slots": st.integers(0, 4),
 }
 

@@ -88,6 +88,7 @@ class Ledger:
         self.balances = np.zeros(n_accounts, dtype=np.int64)
         self.minted = 0
         self.burned = 0
+        self.burned_this_epoch: dict[str, int] = {}  # reason -> units burned in this epoch
         self._epoch = 0
         self._seq = 0
         self._prev = GENESIS_HASH
@@ -106,6 +107,7 @@ class Ledger:
     def epoch(self, value: int) -> None:
         if value != self._epoch:
             self._flush_epoch()
+            self.burned_this_epoch = {}
         self._epoch = value
 
     # -- token movements -------------------------------------------------------------------
@@ -125,6 +127,7 @@ class Ledger:
         src, amount = self._flows(src, amount)
         self._debit(src, amount, reason)
         self.burned += int(amount.sum())
+        self.burned_this_epoch[reason] = self.burned_this_epoch.get(reason, 0) + int(amount.sum())
         self._append("burn", reason, src, [], amount, public, detail)
 
     def transfer(

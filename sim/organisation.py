@@ -116,15 +116,20 @@ class Organisation:
         return world.population.blocks[Role.VALIDATOR]
 
     def evaluator_stake(self, world) -> np.ndarray:
-        """Active validators' balances in tokens; with ``scenario.max_validators`` only the
-        permitted ones' (the largest stakes: mechanisms/subnet/permits.py), the rest 0, so
-        their weights count for nothing and earn no dividends."""
-        slots = world.population.blocks[Role.VALIDATOR]
-        stake = np.where(world.population.active[slots], world.ledger.balances[slots], 0) / (
-            UNITS_PER_TOKEN
-        )
-        permits = world.cfg.scenario.max_validators
-        return stake if permits is None else stake * validator_permits(stake, permits)
+        """Active validators' stake in tokens: their balances plus what nominators delegate to
+        them.  With ``scenario.max_validators`` only the permitted ones' (the largest stakes:
+        mechanisms/subnet/permits.py), the rest 0, so their weights count for nothing and earn
+        no dividends; with ``scenario.stake_cap_percentile`` no stake counts above that
+        percentile of the positive stakes (Lui & Sun, arXiv 2507.02951, propose the 88th)."""
+        scenario = world.cfg.scenario
+        stake = world.population.validator_stake(world.ledger.balances) / UNITS_PER_TOKEN
+        if scenario.max_validators is not None:
+            stake = stake * validator_permits(stake, scenario.max_validators)
+        if scenario.stake_cap_percentile is not None and (stake > 0).any():
+            stake = np.minimum(
+                stake, np.percentile(stake[stake > 0], scenario.stake_cap_percentile)
+            )
+        return stake
 
     def weights(self, world, scores, online, submitted) -> np.ndarray:
         """(E, B) weights the evaluators set on this epoch's submissions."""

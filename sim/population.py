@@ -3,7 +3,8 @@
 Slots are laid out once per run: slot 0 is the treasury (the coordinator's wallet on a platform,
 the protocol's account on a network), slot 1 the compute market's escrow, slot 2 the account
 holding entry bonds, then one contiguous
-block per role sized for its initial members plus ``newcomer_slots`` entrants.  Fixed capacity
+block per role sized for its initial members plus ``newcomer_slots`` entrants, and last, where an
+economy has nominators, their block (they do not arrive later).  Fixed capacity
 keeps array shapes, and so compiled JAX functions, the same for the whole run.
 """
 
@@ -42,6 +43,8 @@ class Population:
     loss_streak: np.ndarray = field(init=False)
     joined: np.ndarray = field(init=False)  # epoch of entry (−1: never)
     first_reward: np.ndarray = field(init=False)  # epoch of first reward (−1: none yet)
+    emission: np.ndarray = field(init=False)  # tokens paid as rewards last epoch (pruning score)
+    delegate: np.ndarray = field(init=False)  # validator slot a nominator stakes to (−1: none)
     bonded: np.ndarray = field(init=False)  # units of entry bond held in the BONDS account
     adversary: np.ndarray = field(init=False)  # "" for honest, else an agents.adversary kind
     owner: np.ndarray = field(init=False)  # who controls the account (Sybils share one owner)
@@ -58,6 +61,8 @@ class Population:
         self.loss_streak = np.zeros(n, dtype=np.int64)
         self.joined = np.full(n, -1, dtype=np.int64)
         self.first_reward = np.full(n, -1, dtype=np.int64)
+        self.emission = np.zeros(n)
+        self.delegate = np.full(n, -1, dtype=np.int64)
         self.bonded = np.zeros(n, dtype=np.int64)
         self.adversary = np.full(n, "", dtype=object)
         self.owner = np.arange(n, dtype=np.int64)
@@ -69,11 +74,19 @@ class Population:
             width = initial[role] + newcomer_slots
             blocks[role] = np.arange(start, start + width)
             start += width
+        nominators = initial.get(Role.NOMINATOR, 0)
+        if nominators:
+            blocks[Role.NOMINATOR] = np.arange(start, start + nominators)
+            start += nominators
         return cls(blocks=blocks, size=start)
+
+    def block(self, role: Role) -> np.ndarray:
+        """The role's slots; none for a role this economy does not have (nominators)."""
+        return self.blocks.get(role, np.zeros(0, dtype=np.int64))
 
     def members(self, role: Role, online_only: bool = False) -> np.ndarray:
         """Active (and, if asked, online) slots of a role, in slot order."""
-        slots = self.blocks[role]
+        slots = self.block(role)
         keep = self.active[slots] & (self.online[slots] if online_only else True)
         return slots[keep]
 
@@ -85,6 +98,19 @@ class Population:
         """Slots of the role that nobody has used yet (slots are not reused after an exit)."""
         slots = self.blocks[role]
         return slots[self.joined[slots] < 0]
+
+    def validator_stake(self, balances: np.ndarray) -> np.ndarray:
+        """(V,) each validator slot's stake in units: its own balance while active plus the
+        balances of the active nominators who delegate to it."""
+        validators = self.blocks[Role.VALIDATOR]
+        stake = np.where(self.active[validators], balances[validators], 0).astype(np.int64)
+        nominators = self.members(Role.NOMINATOR)
+        backing = nominators[self.delegate[nominators] >= 0]
+        if len(backing):
+            position = self.delegate[backing] - validators[0]
+            np.add.at(stake, position, balances[backing])
+            stake *= self.active[validators]
+        return stake
 
     def position(self, role: Role, slots: np.ndarray) -> np.ndarray:
         """Index of slots within their role's block (the row in per-role arrays)."""

@@ -66,6 +66,10 @@ ROW_KEYS = (
     "treasury",
     *(f"active_{r.name.lower()}" for r in ROLE_ORDER),
     *(f"balance_{r.name.lower()}" for r in ROLE_ORDER),
+    "active_nominator",
+    "balance_nominator",
+    "nominator_dividends",
+    "uids_pruned",
 )
 
 # Per-account totals over the run (tokens or counts), per-event lists, and integer counters.
@@ -290,8 +294,11 @@ def epoch_row(world, record: EpochRecord, counters: dict) -> dict:
         "coordinator_online": float(record.faults.operator_up),
         "treasury": ledger.balances[TREASURY] / UNITS_PER_TOKEN,
     }
-    for role in ROLE_ORDER:
-        slots, name = p.blocks[role], role.name.lower()
+    delegation = payments.delegation
+    row["nominator_dividends"] = (delegation.passed if delegation else 0) / UNITS_PER_TOKEN
+    row["uids_pruned"] = float(record.arrivals.pruned)
+    for role in (*ROLE_ORDER, Role.NOMINATOR):
+        slots, name = p.block(role), role.name.lower()
         row[f"active_{name}"] = float(p.active[slots].sum())
         row[f"balance_{name}"] = float(ledger.balances[slots].sum() / UNITS_PER_TOKEN)
     row |= strategy_shares(world)

@@ -13,3 +13,4 @@ class Role(IntEnum):
     BUILDER = 4
     VALIDATOR = 5
     CONSUMER = 6
+    NOMINATOR = 7  # delegates stake to validators, does no work (only where configured)

@@ -96,6 +96,7 @@ def initial_members(cfg) -> dict[Role, int]:
         Role.BUILDER: pop.builders,
         Role.VALIDATOR: pop.validators,
         Role.CONSUMER: pop.consumers,
+        Role.NOMINATOR: pop.nominators,
     }
 
 
@@ -103,11 +104,14 @@ def draw_traits(population: Population, cfg, rng: np.random.Generator) -> np.nda
     """Draw every slot's traits up front from the population stream, so that two scenarios with
     the same seed face the same participants (common random numbers); returns endowments."""
     p, e, pop = population, cfg.economy, cfg.population
-    n = p.size
-    p.capacity[:] = e.compute_capacity * rng.lognormal(0.0, 0.5, n)
-    p.unit_cost[:] = e.compute_unit_cost * rng.lognormal(0.0, 0.5, n)
-    p.value[:] = pop.consumer_value * rng.lognormal(0.0, 0.5, n)
-    endowment = pop.endowment * rng.lognormal(0.0, pop.endowment_sigma, n)
+    # Nominators' slots come last and draw apart (draw_stakes): others keep their draws.
+    nominators = p.block(Role.NOMINATOR)
+    n = int(nominators[0]) if len(nominators) else p.size
+    p.capacity[:n] = e.compute_capacity * rng.lognormal(0.0, 0.5, n)
+    p.unit_cost[:n] = e.compute_unit_cost * rng.lognormal(0.0, 0.5, n)
+    p.value[:n] = pop.consumer_value * rng.lognormal(0.0, 0.5, n)
+    endowment = np.zeros(p.size)
+    endowment[:n] = pop.endowment * rng.lognormal(0.0, pop.endowment_sigma, n)
     endowment[p.blocks[Role.CONSUMER]] = pop.consumer_endowment
     costs = {
         Role.BUILDER: e.builder_cost,
@@ -117,6 +121,20 @@ def draw_traits(population: Population, cfg, rng: np.random.Generator) -> np.nda
     for role, cost in costs.items():
         p.operating_cost[p.blocks[role]] = cost
     return endowment
+
+
+def draw_stakes(population: Population, cfg, rng: np.random.Generator, endowment) -> None:
+    """Validators' and nominators' endowments, which are their stake: log-normal with
+    ``population.stake_sigma`` where set (validators' then redrawn), nominators' always.  Drawn
+    after every other trait, so an economy without them draws exactly what it did."""
+    pop = cfg.population
+    sigma = pop.endowment_sigma if pop.stake_sigma is None else pop.stake_sigma
+    if pop.stake_sigma is not None:
+        validators = population.blocks[Role.VALIDATOR]
+        endowment[validators] = pop.endowment * rng.lognormal(0.0, sigma, len(validators))
+    nominators = population.block(Role.NOMINATOR)
+    if len(nominators):
+        endowment[nominators] = pop.endowment * rng.lognormal(0.0, sigma, len(nominators))
 
 
 def assign_adversaries(roles, cfg, rng, initial: dict) -> int | None:
@@ -163,6 +181,7 @@ class World:
         population_rng = np.random.default_rng(population_seed)
         self.endowment = draw_traits(self.population, cfg, population_rng)
         friend = assign_adversaries(self.roles, cfg, population_rng, initial)
+        draw_stakes(self.population, cfg, population_rng, self.endowment)
         self.engine = self._make_engine(splits, np.random.default_rng(data_seed))
         n_evaluators = organisation.evaluator_count(self.population)
         n_builders = len(self.population.blocks[Role.BUILDER])
@@ -180,6 +199,7 @@ class World:
         )
         self.governed_start = dict(self.state.governed)
         self._genesis(initial)
+        self.roles[Role.NOMINATOR].delegate_at_genesis(population_rng)
         self.state.test_accuracy = self.engine.test_accuracy()
         # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
         self.strategy_rng = np.random.default_rng(strategy_seed)
@@ -230,8 +250,8 @@ class World:
         """The organisation's accounts, the initial members with their endowments, the graph."""
         self.organisation.found(self)
         genesis = []
-        for role in ROLE_ORDER:
-            for slot in self.population.blocks[role][: initial[role]]:
+        for role in (*ROLE_ORDER, Role.NOMINATOR):
+            for slot in self.population.block(role)[: initial[role]]:
                 self.activate(int(slot))
                 genesis.append(int(slot))
         slots = np.array(genesis)
@@ -240,7 +260,9 @@ class World:
         scenario = self.cfg.scenario
         self.graph: nx.Graph = build_graph(
             scenario.topology.value,
-            self.organisation.graph_members(genesis),
+            self.organisation.graph_members(
+                [slot for slot in genesis if self.population.role[slot] != Role.NOMINATOR]
+            ),
             scenario.peer_degree,
             self.rng,
             hub=self.organisation.hub,

@@ -31,6 +31,8 @@ class Contributions:
     builder_mmc:     (B,) its meta-model contribution (correlation after neutralising to the
                      stake-weighted meta-model).
     data_stake:      (D,) tokens each data provider stakes on its own data (Ocean data farming).
+    recycled:        units burned for registrations this epoch (a subnet recycles them into
+                     its unissued supply).
     parameters:      current values of the governed parameters the mechanism declares
                      (``governed``); a mechanism uses its own value for any missing here.
 
@@ -47,19 +49,21 @@ class Contributions:
     builder_corr: np.ndarray | None = None
     builder_mmc: np.ndarray | None = None
     data_stake: np.ndarray | None = None
+    recycled: int | None = None
     parameters: Mapping[str, float] = field(default_factory=dict)
 
 
 # The optional measurements of Contributions a mechanism may need.
 MEASUREMENTS = frozenset(
-    {"builder_utility", "builder_stake", "builder_corr", "builder_mmc", "data_stake"}
+    {"builder_utility", "builder_stake", "builder_corr", "builder_mmc", "data_stake", "recycled"}
 )
 
 
 @dataclass(frozen=True)
 class Rewards:
     """Integer rewards in units.  ``minted`` units are created by emission (into the treasury);
-    ``kept`` of them stay with the treasury as the protocol or subnet owner's cut;
+    ``kept`` of them stay with the treasury as the protocol or subnet owner's cut; ``burned`` of
+    them are destroyed from the treasury (a subnet owner's burn of miner emission);
     ``builder_burns`` (B,) are destroyed from builders' own balances (slashed stake at risk)."""
 
     builders: np.ndarray
@@ -67,6 +71,7 @@ class Rewards:
     data_providers: np.ndarray
     minted: int
     kept: int = 0
+    burned: int = 0
     builder_burns: np.ndarray | None = None
 
     @property

@@ -8,15 +8,20 @@ over ``population.entry_horizon`` epochs; the access mechanism admits, burns and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from agents.base import Participant
+from mechanisms.subnet.registration import neuron_to_prune
 from sim.epoch.results import Arrivals
 from sim.network import attach
 from sim.population import BONDS
 from sim.roles import Role
 
 SUPPLIER_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
+# The roles that hold a subnet's UIDs (miners and validators).
+UID_ROLES = (Role.BUILDER, Role.VALIDATOR)
 
 
 def churn_and_access(world) -> Arrivals:
@@ -26,24 +31,25 @@ def churn_and_access(world) -> Arrivals:
         world.deactivate(members[~Participant.stays(p.loss_streak[members], patience)])
     consumers = p.members(Role.CONSUMER)
     world.deactivate(consumers[p.loss_streak[consumers] >= patience])
-    applicants, admitted, entry_costs = 0, 0, []
+    applicants, admitted, pruned, entry_costs = 0, 0, 0, []
     for role in (*SUPPLIER_ROLES, Role.CONSUMER):
         outcome = arrivals(world, role)
         if outcome is not None:
             applicants += outcome[0]
             admitted += outcome[1]
             entry_costs.append(outcome[2])
+            pruned += outcome[3]
     # An access rule whose price moves with demand (a subnet's registration burn) closes its
     # interval: one epoch is one tempo, the chain's adjustment interval.
     end_interval = getattr(world.mechanisms.access, "end_interval", None)
     if end_interval is not None:
         end_interval()
-    return Arrivals(applicants, admitted, tuple(entry_costs))
+    return Arrivals(applicants, admitted, tuple(entry_costs), pruned)
 
 
-def arrivals(world, role: Role) -> tuple[int, int, float] | None:
+def arrivals(world, role: Role) -> tuple[int, int, float, int] | None:
     """Poisson(``population.arrival_rate``) candidates for the role's free slots; returns
-    (applicants, admitted, entry cost) when any applied."""
+    (applicants, admitted, entry cost, UIDs pruned to make room) when any applied."""
     p, cfg, access = world.population, world.cfg, world.mechanisms.access
     free = p.free_slots(role)
     n_candidates = min(int(world.rng.poisson(cfg.population.arrival_rate)), len(free))
@@ -62,12 +68,48 @@ def arrivals(world, role: Role) -> tuple[int, int, float] | None:
         return None
     admission = access.admit(world.endowment[candidates], len(free), len(members))
     entering = candidates[admission.admitted]
+    room, pruned = make_room(world, len(entering)) if role in UID_ROLES else (len(entering), 0)
+    if room < len(entering):  # a full network with nobody to replace admits no more
+        admission = replace(admission, admitted=admission.admitted.copy())
+        admission.admitted[np.flatnonzero(admission.admitted)[room:]] = False
+        entering = entering[:room]
     if len(entering):
         admit(world, entering, admission)
         registered = getattr(access, "registered", None)
         if registered is not None:
             registered(len(entering))
-    return len(candidates), len(entering), admission.entry_cost
+    return len(candidates), len(entering), admission.entry_cost, pruned
+
+
+def make_room(world, entrants: int) -> tuple[int, int]:
+    """With ``scenario.max_uids``, free a UID for each entrant once builders and validators
+    fill the cap: the one outside its ``scenario.immunity_epochs`` with the lowest emission last
+    epoch, ties to the earliest registered (the chain's get_neuron_to_prune: opentensor/
+    subtensor, pallets/subtensor/src/subnets/registration.rs).  The pruned participant leaves.
+    Returns (entrants that get a UID, UIDs pruned for them)."""
+    cap, p = world.cfg.scenario.max_uids, world.population
+    if cap is None:
+        return entrants, 0
+    pruned = 0
+    for admitted in range(entrants):
+        uids = np.concatenate([p.members(role) for role in UID_ROLES])
+        if len(uids) + admitted < cap:  # the entrants before this one take UIDs too
+            continue
+        victim = neuron_to_prune(
+            p.emission[uids],
+            p.joined[uids],
+            world.epoch,
+            immunity=world.cfg.scenario.immunity_epochs,
+        )
+        if victim is None:
+            return admitted, pruned
+        slot = int(uids[victim])
+        pruned += 1
+        world.ledger.decision(
+            "pruned", public=world.public, slot=slot, emission=float(p.emission[slot])
+        )
+        world.deactivate([slot])
+    return entrants, pruned
 
 
 def admit(world, entering: np.ndarray, admission) -> None:

@@ -14,6 +14,7 @@ class Arrivals:
     applicants: int
     admitted: int
     entry_costs: tuple[float, ...]  # the access mechanism's entry cost at each admission round
+    pruned: int = 0  # UIDs a registration into a full network replaced (scenario.max_uids)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,14 @@ class Payments:
     operator_spend: int  # units the operator paid out of its own wallet
     paid_out: bool  # whether anything was paid
     shortfall: int = 0  # units owed in rewards that the treasury could not pay
+    delegation: Delegation | None = None  # what nominators received and did (if any)
+
+
+@dataclass(frozen=True)
+class Delegation:
+    passed: int  # units validators passed to their nominators
+    moved: int  # nominators who moved their stake
+    switching_costs: int  # units those moves burned
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Phase 8: rewards.  Consumers who find access worth its price pay the fee; then, when the round
 committed and the operator is up, the incentive mechanism allocates rewards from the treasury to
-builders, validators and data providers (minting its emission first).  A treasury that holds less
+builders, validators and data providers (minting its emission first), and validators pass their
+nominators' share on (sim/epoch/delegation.py).  A treasury that holds less
 than it owes pays what it holds, pro rata, and records the shortfall on the ledger.
 
 Reads the decision, the submissions, the training data, balances and the governed price; returns
@@ -14,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.incentive.base import Contributions
+from sim.epoch.delegation import delegate
 from sim.epoch.results import Decision, Faults, Payments, Submissions, TrainingData, Update
 from sim.organisation import affordable
 from sim.population import TREASURY
@@ -32,12 +34,15 @@ def pay(
     revenue, buyers = consumer_payments(world, faults)
     outcome, p = decision.outcome, world.population
     if not (outcome.committed and faults.operator_up):
+        p.emission[:] = 0.0
         return Payments(revenue, buyers, np.zeros(p.size), 0, 0, False)
     rewards = world.mechanisms.incentive.allocate(
         contributions(world, outcome, submissions, data, update, revenue)
     )
     ledger = world.ledger
     ledger.mint([TREASURY], [rewards.minted], "emission")
+    if rewards.burned:
+        ledger.burn([TREASURY], [rewards.burned], "owner burn")
     builder_slots = p.blocks[Role.BUILDER]
     if rewards.builder_burns is not None:
         burns = np.minimum(rewards.builder_burns, ledger.balances[builder_slots])
@@ -55,14 +60,26 @@ def pay(
             paid=int(amounts.sum()),
             shortfall=shortfall,
         )
+    stake = p.validator_stake(ledger.balances)
     ledger.transfer([TREASURY], slots, amounts, "reward", public=world.public)
     paid = np.zeros(p.size)
     np.add.at(paid, slots, amounts / UNITS_PER_TOKEN)
     newly = (paid > 0) & (p.first_reward < 0)
     p.first_reward[newly] = world.epoch
+    p.emission[:] = paid
     spend = int(amounts.sum()) if world.organisation.pays_rewards_itself else 0
+    validator_paid = amounts[
+        len(builder_slots) : len(builder_slots) + len(p.blocks[Role.VALIDATOR])
+    ]
     return Payments(
-        revenue, buyers, paid, int(rewards.minted), spend, bool(amounts.sum() > 0), shortfall
+        revenue,
+        buyers,
+        paid,
+        int(rewards.minted),
+        spend,
+        bool(amounts.sum() > 0),
+        shortfall,
+        delegate(world, validator_paid, stake),
     )
 
 
@@ -102,6 +119,8 @@ def measurements(world, needs, outcome, submissions, data, update) -> dict:
         found.update(
             builder_stake=np.where(trained, stake, 0.0), builder_corr=corr, builder_mmc=mmc
         )
+    if "recycled" in needs:
+        found["recycled"] = ledger.burned_this_epoch.get("registration", 0)
     if "data_stake" in needs:
         slots = p.blocks[Role.DATA_PROVIDER]
         found["data_stake"] = ledger.balances[slots] * p.active[slots] / UNITS_PER_TOKEN
