@@ -78,9 +78,11 @@ class BittensorEmission(IncentiveMechanism):
             return to_units(
                 contributions.parameters.get("emission_per_epoch", self.emission_per_epoch)
             )
+        # The chain recycles a registration's burn when it happens, before this tempo's blocks.
+        recycled = (contributions.recycled or 0) / UNITS_PER_TOKEN
+        self.issuance = max(self.issuance - recycled, 0.0)
         emission = to_units(tempo_emission(self.issuance))
-        recycled = contributions.recycled or 0
-        self.issuance = max(self.issuance + (emission - recycled) / UNITS_PER_TOKEN, 0.0)
+        self.issuance += emission / UNITS_PER_TOKEN
         return emission
 
     def allocate(self, contributions: Contributions) -> Rewards:
@@ -94,9 +96,9 @@ class BittensorEmission(IncentiveMechanism):
             )
         emission = self.epoch_emission(contributions)
         owner = int(np.floor((emission + fees) * self.owner_cut))
-        # The owner's burn UID holds b of the miners' incentive: one more claimant beside them.
-        burn_claim = self.owner_burn * incentive.sum() / (1.0 - self.owner_burn)
-        claims = np.concatenate([incentive, dividends, [burn_claim]])
+        # The owner's burn UID holds b of the miners' incentive, out of the miners' half.
+        b = self.owner_burn
+        claims = np.concatenate([incentive * (1.0 - b), dividends, [b * incentive.sum()]])
         shares = split_units(emission + fees - owner, claims)
         return Rewards(
             builders=shares[: len(incentive)],

@@ -17,8 +17,11 @@ same.
 subnet replaces the UID with the lowest emission among those outside their immunity period (a UID
 is immune while fewer than ``immunity_period`` blocks have passed since it registered;
 utils/misc.rs ``get_neuron_is_immune``), ties to the earliest registration, then the lowest UID;
-the owner's immortal UIDs are never pruned; when no more than ``min_non_immune`` (10) non-immune
-UIDs remain, the lowest immune UID is pruned instead, and nobody when there is none.
+the owner's immortal UIDs are never pruned; when no UID is outside immunity, the lowest immune UID
+is pruned instead (the state of 2025-09-30, @ 79010a36).  The refactor of 2025-10-28 (commit
+704428700, "refactor neuron deregistration") added a floor: the immune are pruned instead
+whenever no more than ``MinNonImmuneUids`` (default 10) UIDs are outside immunity.
+``min_non_immune`` selects the version: 0 for the 2025 state the replica follows, 10 for later.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ ADJUSTMENT_ALPHA = 17_893_341_751_498_265_066 / 18_446_744_073_709_551_615
 TARGET_REGISTRATIONS = 1
 INITIAL_BURN, MIN_BURN, MAX_BURN = 0.1, 0.0005, 100.0
 IMMUNITY_BLOCKS = 5000
-MIN_NON_IMMUNE_UIDS = 10
+MIN_NON_IMMUNE_UIDS = 10  # the chain's DefaultMinNonImmuneUids since 2025-10-28
+MIN_NON_IMMUNE_UIDS_2025 = 0  # no floor in the 2025-09-30 state
 
 
 def upgraded_burn(

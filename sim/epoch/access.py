@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from agents.base import Participant
-from mechanisms.subnet.registration import neuron_to_prune
+from mechanisms.subnet.registration import MIN_NON_IMMUNE_UIDS_2025, neuron_to_prune
 from sim.epoch.results import Arrivals
 from sim.network import attach
 from sim.population import BONDS
@@ -84,8 +84,9 @@ def arrivals(world, role: Role) -> tuple[int, int, float, int] | None:
 def make_room(world, entrants: int) -> tuple[int, int]:
     """With ``scenario.max_uids``, free a UID for each entrant once builders and validators
     fill the cap: the one outside its ``scenario.immunity_epochs`` with the lowest emission last
-    epoch, ties to the earliest registered (the chain's get_neuron_to_prune: opentensor/
-    subtensor, pallets/subtensor/src/subnets/registration.rs).  The pruned participant leaves.
+    epoch, ties to the earliest registered, and the lowest immune one when every UID is immune
+    (the chain's get_neuron_to_prune in its 2025-09-30 state: opentensor/subtensor @ 79010a36,
+    pallets/subtensor/src/subnets/registration.rs).  The pruned participant leaves.
     Returns (entrants that get a UID, UIDs pruned for them)."""
     cap, p = world.cfg.scenario.max_uids, world.population
     if cap is None:
@@ -100,6 +101,7 @@ def make_room(world, entrants: int) -> tuple[int, int]:
             p.joined[uids],
             world.epoch,
             immunity=world.cfg.scenario.immunity_epochs,
+            min_non_immune=MIN_NON_IMMUNE_UIDS_2025,
         )
         if victim is None:
             return admitted, pruned

@@ -5,6 +5,9 @@ run_coinbase.rs)."""
 import numpy as np
 import pytest
 
+from mechanisms.incentive.base import Contributions
+from mechanisms.incentive.bittensor import BittensorEmission
+from mechanisms.parameters import ParameterError
 from mechanisms.subnet.delegation import MAX_TAKE, split_dividends
 from mechanisms.subnet.emission import (
     OWNER_CUT,
@@ -19,6 +22,7 @@ from mechanisms.subnet.registration import (
     neuron_to_prune,
     upgraded_burn,
 )
+from sim.units import UNITS_PER_TOKEN
 
 
 def test_block_emission_halves_by_issuance():
@@ -105,3 +109,37 @@ def test_take_and_pro_rata_split_to_the_unit():
     assert split_dividends(0, 1.0, np.array([1.0]))[0] == 0
     with pytest.raises(ValueError, match="take"):
         split_dividends(10, 1.0, np.array([1.0]), 0.5)
+
+
+def test_the_chain_schedule_mints_a_tempo_of_blocks_halves_at_its_block_and_recycles():
+    """100 tokens before the first halving: 100 blocks of 1, then 260 of 0.5 = 230 tokens.
+    Recycling 300 tokens of registration burns takes the issuance from 10,500,130 back to
+    10,499,830, below the halving: 170 blocks of 1 and 190 of 0.5 = 265."""
+    incentive = BittensorEmission(schedule="chain", issuance=10_500_000 - 100)
+    assert incentive.governed == () and incentive.needs == frozenset({"recycled"})
+    contributions = Contributions(np.ones(2), np.ones(2), np.zeros(1), revenue=0, recycled=0)
+    first = incentive.allocate(contributions)
+    assert first.minted == 230 * UNITS_PER_TOKEN
+    recycled = Contributions(
+        np.ones(2), np.ones(2), np.zeros(1), revenue=0, recycled=300 * UNITS_PER_TOKEN
+    )
+    assert incentive.issuance == 10_500_130
+    assert incentive.allocate(recycled).minted == 265 * UNITS_PER_TOKEN
+    assert incentive.issuance == pytest.approx(10_499_830 + 265)
+    # 18 / 41 / 41: owner cut, then miners and validators by their normalised weights.
+    rewards = BittensorEmission(schedule="chain").allocate(contributions)
+    assert rewards.minted == 360 * UNITS_PER_TOKEN
+    assert rewards.kept == int(np.floor(360 * UNITS_PER_TOKEN * 0.18))
+    assert rewards.builders.sum() == rewards.validators.sum() == (360e6 - rewards.kept) / 2
+
+
+def test_the_owner_burns_its_share_of_the_miners_half_only():
+    """b = 0.7 of the miners' 41 % is burned; validators keep their 41 %."""
+    contributions = Contributions(np.array([0.75, 0.25]), np.array([0.5, 0.5]), np.zeros(1), 0)
+    rewards = BittensorEmission(emission_per_epoch=100.0, owner_burn=0.7).allocate(contributions)
+    half = (100 * UNITS_PER_TOKEN - rewards.kept) / 2
+    assert rewards.validators.sum() == half
+    assert rewards.burned == pytest.approx(0.7 * half, abs=1)
+    assert rewards.builders.tolist() == pytest.approx([0.3 * half * 0.75, 0.3 * half * 0.25], abs=1)
+    with pytest.raises(ParameterError, match="owner_burn"):
+        BittensorEmission(owner_burn=1.0)
