@@ -93,24 +93,38 @@ def required_utility(consensus, honest_stake=0.6, sigma=0.4, xi=0.5) -> float:
     return worst
 
 
-MEMBERS = ("yuma", "yuma3", "stake_majority", "majority", "bft")
+# Display name → (configs/consensus member, parameters changed from its YAML).
+MEMBERS = {
+    "yuma": ("yuma", {}),
+    "yuma3 (liquid alpha)": ("yuma3", {}),
+    "yuma3, no liquid alpha": ("yuma3", {"liquid_alpha": None}),
+    "stake_majority": ("stake_majority", {}),
+    "majority": ("majority", {}),
+    "bft": ("bft", {}),
+}
 HONEST_STAKES = (0.55, 0.6, 0.7, 0.8)
 
 
-def member(name: str):
-    """A consensus member built from its YAML (configs/consensus/), as a run builds it."""
+def member(name: str, **changes):
+    """A consensus member built from its YAML (configs/consensus/), as a run builds it, with
+    ``changes`` to its parameters."""
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
     root = Path(__file__).resolve().parents[1] / "configs" / "consensus"
-    return instantiate(OmegaConf.load(root / f"{name}.yaml"))
+    config = OmegaConf.load(root / f"{name}.yaml")
+    for key, value in changes.items():
+        config[key] = value
+    return instantiate(config)
 
 
 def profiles() -> dict:
     """Honest utility required per consensus member and honest stake (σ_W = 0.4, ξ = ½)."""
     return {
-        name: {f"{s}": required_utility(member(name), s, 0.4, 0.5) for s in HONEST_STAKES}
-        for name in MEMBERS
+        shown: {
+            f"{s}": required_utility(member(name, **changes), s, 0.4, 0.5) for s in HONEST_STAKES
+        }
+        for shown, (name, changes) in MEMBERS.items()
     }
 
 
@@ -177,13 +191,43 @@ def report_lines(result: dict) -> list[str]:
             "Yuma's majority ratio κ (σ_W = 0.4, ξ = ½, β = 1): honest utility required.",
             "κ", KAPPA_STAKES, result["kappa"],
         )  # fmt: skip
+    lines += [
+        "",
+        "![Honest utility required per honest stake: every consensus member, and Yuma per κ]"
+        "(validation/consensus_guarantees.png)",
+    ]
     return lines
+
+
+def figure(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for ax, rows, stakes in (
+        (left, result["profiles"], HONEST_STAKES),
+        (right, {f"κ = {k}": v for k, v in result["kappa"].items()}, KAPPA_STAKES),
+    ):
+        for name, by_stake in rows.items():
+            values = [v if np.isfinite(v) else np.nan for v in by_stake.values()]
+            ax.plot(stakes, values, marker="o", label=name)
+        ax.set(xlabel="honest stake S_H", ylabel="honest utility W_H required", ylim=(0.5, 1.02))
+        ax.legend(fontsize=7)
+    left.scatter([0.6], [PUBLISHED[("sigma", 0.4)]], marker="x", s=60, color="black", zorder=3,
+                 label="published (docs/consensus.md)")  # fmt: skip
+    left.legend(fontsize=7)
+    left.set_title("Every consensus member (σ_W = 0.4); points: published", fontsize=9)
+    right.set_title("Yuma by majority ratio κ", fontsize=9)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     return doc_blocks.study_command(
         "consensus_guarantees", __doc__.splitlines()[0], lambda parser: None,
-        lambda args: study(), report_lines, argv,
+        lambda args: study(), report_lines, argv, figure=figure,
     )  # fmt: skip
 
 

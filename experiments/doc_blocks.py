@@ -55,13 +55,18 @@ def block(doc: Path, name: str | None = None) -> str:
     return text[begin:end]
 
 
-def study_command(name: str, description: str, add_arguments, run, report, argv=None) -> int:
+def study_command(
+    name: str, description: str, add_arguments, run, report, argv=None, figure=None
+) -> int:
     """The command line of a study whose numbers a doc quotes: its own options
-    (``add_arguments(parser)``), ``--out`` for ``NAME.json`` and ``--doc`` for the doc's block
-    ``name``, checked before anything runs.  ``run(args) -> result`` and ``report(result) ->
-    lines``; prints the lines."""
+    (``add_arguments(parser)``), ``--out`` for ``NAME.json``, ``NAME.md`` and (with
+    ``figure(result, path)``) ``NAME.png``, and ``--doc`` for the doc's block ``name``, checked
+    before anything runs; with both, the figure is also copied to the folder named after the
+    doc beside it (docs/validation.md → docs/validation/NAME.png), where the block's image link
+    points.  ``run(args) -> result`` and ``report(result) -> lines``; prints the lines."""
     import argparse
     import json
+    import shutil
     import sys
 
     parser = argparse.ArgumentParser(description=description)
@@ -80,7 +85,13 @@ def study_command(name: str, description: str, add_arguments, run, report, argv=
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    if figure is not None:
+        figure(result, args.out / f"{name}.png")
     if args.doc is not None:
+        if figure is not None:
+            folder = args.doc.with_suffix("")
+            folder.mkdir(exist_ok=True)
+            shutil.copyfile(args.out / f"{name}.png", folder / f"{name}.png")
         replace_block(args.doc, lines, name)
     print("\n".join(lines))
     return 0

@@ -18,12 +18,22 @@ quality, and the copier, who at lag k sets the consensus of k epochs ago (k = 0:
 consensus of the honest validators, the idealised copier of the notebook).  Consensus is this
 simulator's Yuma (classic: Yuma 2 with bonds; mechanisms/consensus/yuma.py).
 
-    python -m experiments.weight_copying [--seeds 5] [--epochs 40] [--doc docs/validation.md]
+Then the same in the replica subnet itself (scenario=bittensor_subnet, MNIST-1D, 64 validators
+with heavy-tailed stake and nominators): one of the 64 validators is a weight copier
+(``adversaries.weight_copiers=1/64``), which sets the agreed weights revealed to it, those of
+``economy.reveal_interval`` = k tempos ago (k = 1 is the chain without commit-reveal: the last
+published consensus; the chain's default since September 2025 reveals after one more tempo, k =
+2).  G is the copier's dividend per stake over the honest validators' median, each averaged over
+the run's second half (a single epoch of a learning economy is noisier than a metagraph replay).
+
+    python -m experiments.weight_copying [--seeds 5] [--epochs 40] [--replica-seeds 3]
+        [--replica-epochs 30] [--doc docs/validation.md]
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -63,12 +73,58 @@ def gain(seed: int, lag: int, churn: float, epochs: int, validators=16, miners=6
     return float(per_stake[copier] / np.median(per_stake[:copier]))
 
 
-def study(seeds: int, epochs: int) -> dict:
+REPLICA_LAGS = (1, 2, 5, 10, 19)
+
+
+def replica_gain(seed: int, lag: int, epochs: int, folder) -> float:
+    """The copier's G in the replica subnet with weights revealed ``lag`` tempos late."""
+    import sim
+    from sim.model import EconomyModel
+    from sim.roles import Role
+
+    configs = sim.compose([
+        "scenario=bittensor_subnet", "baseline=null", f"seed={seed}", f"epochs={epochs}",
+        f"economy.reveal_interval={lag}", f"adversaries.weight_copiers={1 / 64}",
+        "output.figures=false", "output.progress=false",
+    ])  # fmt: skip
+    model = EconomyModel.from_config(
+        configs["bittensor_subnet"], Path(folder) / f"copier-{seed}-{lag}.jsonl"
+    )
+    world = model.world
+    p = world.population
+    validators = p.blocks[Role.VALIDATOR]
+    copier = p.flagged("weight_copier", Role.VALIDATOR)
+    assert copier.sum() == 1, "one copier among the validators"
+    rates = []
+    for epoch in range(epochs):
+        stake = p.validator_stake(world.ledger.balances).astype(float)
+        model.step()
+        if epoch >= epochs // 2:
+            paid = p.emission[validators]
+            rates.append(np.divide(paid, stake, out=np.full(len(stake), np.nan), where=stake > 0))
+    model.finish()
+    rate = np.nanmean(np.array(rates), axis=0)
+    honest = ~copier & p.active[validators] & np.isfinite(rate)
+    return float(rate[copier][0] / np.median(rate[honest]))
+
+
+def study(
+    seeds: int, epochs: int, replica_seeds: int = 0, replica_epochs: int = 30, folder=None
+) -> dict:
     table = {
         f"{churn}": {f"{lag}": [gain(s, lag, churn, epochs) for s in range(seeds)] for lag in LAGS}
         for churn in CHURN
     }
-    return {"seeds": seeds, "epochs": epochs, "gains": table}
+    result = {"seeds": seeds, "epochs": epochs, "gains": table}
+    if replica_seeds:
+        from tqdm.auto import tqdm
+
+        jobs = [(lag, s) for lag in REPLICA_LAGS for s in range(replica_seeds)]
+        replica: dict[str, list] = {f"{lag}": [] for lag in REPLICA_LAGS}
+        for lag, s in tqdm(jobs, desc="replica runs"):
+            replica[f"{lag}"].append(replica_gain(s, lag, replica_epochs, folder))
+        result.update(replica_seeds=replica_seeds, replica_epochs=replica_epochs, replica=replica)
+    return result
 
 
 def report_lines(result: dict) -> list[str]:
@@ -83,17 +139,70 @@ def report_lines(result: dict) -> list[str]:
     for churn, by_lag in result["gains"].items():
         cells = [f"{np.median(g):.2f} [{min(g):.2f}–{max(g):.2f}]" for g in by_lag.values()]
         lines.append(f"| {churn} | " + " | ".join(cells) + " |")
+    if "replica" in result:
+        lines += [
+            "",
+            f"The replica subnet (scenario=bittensor_subnet), one copier among 64 validators; "
+            f"{result['replica_seeds']} seeds × {result['replica_epochs']} epochs; G over the "
+            "second half, median [lowest–highest] over seeds.",
+            "",
+            "| "
+            + " | ".join(f"G, revealed {lag} tempo{'s' * (lag > 1)} late" for lag in REPLICA_LAGS)
+            + " |",
+            "|---" * len(REPLICA_LAGS) + "|",
+            "| "
+            + " | ".join(
+                f"{np.median(g):.2f} [{min(g):.2f}–{max(g):.2f}]"
+                for g in result["replica"].values()
+            )
+            + " |",
+        ]
+    lines += ["", "![The copier's gain G against the lag](validation/weight_copying.png)"]
     return lines
+
+
+def figure(result: dict, path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.6), layout="constrained")
+    for churn, by_lag in result["gains"].items():
+        ax.plot(LAGS, [np.median(g) for g in by_lag.values()], marker="o",
+                label=f"synthetic, churn {churn}")  # fmt: skip
+    if "replica" in result:
+        values = list(result["replica"].values())
+        ax.errorbar(
+            REPLICA_LAGS, [np.median(g) for g in values],
+            yerr=[[np.median(g) - min(g) for g in values], [max(g) - np.median(g) for g in values]],
+            marker="s", color="black", capsize=3, label="replica subnet",
+        )  # fmt: skip
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.axhline(TAKE_THRESHOLD, color="grey", lw=0.8, ls="--")
+    ax.annotate("published, lag 0: 1.00–1.32", (0, 1.32), fontsize=8)
+    ax.vlines([0, 19], [1.00, 0.41], [1.32, 1.03], color="tab:red", lw=4, alpha=0.4,
+              label="published range")  # fmt: skip
+    ax.set(xlabel="lag (tempos)", ylabel="G = copier's dividend per stake / median honest")
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     def options(parser):
         parser.add_argument("--seeds", type=int, default=5)
         parser.add_argument("--epochs", type=int, default=40)
+        parser.add_argument("--replica-seeds", type=int, default=3)
+        parser.add_argument("--replica-epochs", type=int, default=30)
+
+    def run(args):
+        args.out.mkdir(parents=True, exist_ok=True)  # the replica runs' ledgers go beside it
+        return study(args.seeds, args.epochs, args.replica_seeds, args.replica_epochs, args.out)
 
     return doc_blocks.study_command(
-        "weight_copying", __doc__.splitlines()[0], options,
-        lambda args: study(args.seeds, args.epochs), report_lines, argv,
+        "weight_copying", __doc__.splitlines()[0], options, run, report_lines, argv,
+        figure=figure,
     )  # fmt: skip
 
 

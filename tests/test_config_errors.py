@@ -26,7 +26,7 @@ from sim.cli import main
         ),
         (
             "scenario=foo",
-            "scenario=foo: unknown scenario; choose one of: centralized, decentralized",
+            "scenario=foo: unknown scenario; choose one of: bittensor_subnet, centralized, decentralized",
         ),
         ("baseline=nowhere", "baseline: scenario=nowhere: unknown scenario"),
         ("consensus.threshold=1.5", "consensus.threshold: must lie in [0, 1], got 1.5"),

@@ -11,24 +11,30 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 
 
 def test_the_validation_doc_quotes_what_the_landscape_study_produces(tmp_path):
+    """The replica subnet's rows for the flat and the winner-take-all rule (validators' own
+    data) are what the study gives now, and say what the prose says."""
     rules = ("absolute", "winner_take_all")
-    rerun = report_lines(study(3, 30, 64, tmp_path, rules=rules, data=("shared",)))
+    rerun = report_lines(study(3, 20, tmp_path, rules=rules, data=("own",)))
     written = block(DOC, "incentive_landscapes")
     assert rerun[0] in written  # the design sentence
-    for row in rerun[4:]:
+    rows = [line for line in rerun if line.startswith(("| absolute", "| winner_take_all"))]
+    for row in rows:
         assert row in written, f"stale: the study now gives\n{row}"
-    # The flat rule pays nearly every miner; winner-take-all one of them, every epoch.
-    flat, steep = (float(r.split("|")[3].split("±")[0]) for r in rerun[4:])
+    # The flat rule pays nearly every miner; winner-take-all nearly none.
+    flat, steep = (float(r.split("|")[3].split("±")[0]) for r in rows)
     assert flat < 0.2 and steep > 0.9
-    assert rerun[-1].endswith("| 0 of 45 |")
 
 
 def test_the_validation_doc_quotes_what_the_weight_copying_study_produces(tmp_path):
     from experiments.weight_copying import report_lines as copying_lines
     from experiments.weight_copying import study as copying_study
 
-    result = copying_study(5, 40)
-    assert block(DOC, "weight_copying").strip() == "\n".join(copying_lines(result)).strip()
+    result = copying_study(5, 40)  # the synthetic subnets (the replica's rows cost minutes)
+    written = block(DOC, "weight_copying")
+    table = [line for line in copying_lines(result) if line.startswith("| 0.")]
+    assert len(table) == 3
+    for row in table:
+        assert row in written, f"stale: the study now gives\n{row}"
     gains = result["gains"]
     # Without commit-reveal a copier gains (Opentensor: G > 1 in 29 of 30 subnets) …
     assert all(min(by_lag["0"]) > 1 for by_lag in gains.values())

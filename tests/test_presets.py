@@ -46,8 +46,10 @@ def test_preset_settings_reach_every_scenario(name):
     # Presets that run one scenario alone are checked beside the centralized baseline too: the
     # rule must not depend on whether a baseline happens to be configured.
     configs = preflight([*preset_first_job(name), "baseline=centralized"])
-    assert set(configs) == {"decentralized", "centralized"}
-    chosen, baseline = configs["decentralized"], configs["centralized"]
+    # Most presets study the decentralized scenario; experiment=subnets the replica subnet.
+    expected = "bittensor_subnet" if name == "subnets" else "decentralized"
+    assert set(configs) == {expected, "centralized"}
+    chosen, baseline = configs[expected], configs["centralized"]
     shared = [key for key in chosen if key not in SCENARIO_OWN_KEYS]
     for key in shared:
         assert plain(chosen[key]) == plain(baseline[key]), key
