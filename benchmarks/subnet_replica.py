@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
@@ -62,7 +61,9 @@ def main() -> None:
     short_s, short_mib = timed([*scenario, "epochs=2"])
     long_s, long_mib = timed([*scenario, f"epochs={2 + args.epochs}"])
     per_epoch = (long_s - short_s) / args.epochs
-    print(f"one subnet: {per_epoch:.3f} s/epoch (marginal), start-up {short_s - 2 * per_epoch:.1f} s")
+    print(
+        f"one subnet: {per_epoch:.3f} s/epoch (marginal), start-up {short_s - 2 * per_epoch:.1f} s"
+    )
     print(f"one subnet: peak {max(short_mib, long_mib):.0f} MiB")
     with tempfile.TemporaryDirectory() as folder:
         sweep = [

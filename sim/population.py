@@ -45,6 +45,7 @@ class Population:
     first_reward: np.ndarray = field(init=False)  # epoch of first reward (−1: none yet)
     emission: np.ndarray = field(init=False)  # tokens paid as rewards last epoch (pruning score)
     delegate: np.ndarray = field(init=False)  # validator slot a nominator stakes to (−1: none)
+    yield_estimate: np.ndarray = field(init=False)  # a validator's moving average yield per token
     bonded: np.ndarray = field(init=False)  # units of entry bond held in the BONDS account
     adversary: np.ndarray = field(init=False)  # "" for honest, else an agents.adversary kind
     owner: np.ndarray = field(init=False)  # who controls the account (Sybils share one owner)
@@ -63,6 +64,7 @@ class Population:
         self.first_reward = np.full(n, -1, dtype=np.int64)
         self.emission = np.zeros(n)
         self.delegate = np.full(n, -1, dtype=np.int64)
+        self.yield_estimate = np.full(n, np.nan)
         self.bonded = np.zeros(n, dtype=np.int64)
         self.adversary = np.full(n, "", dtype=object)
         self.owner = np.arange(n, dtype=np.int64)

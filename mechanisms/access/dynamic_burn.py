@@ -23,7 +23,9 @@ class DynamicRegistrationBurn(RegistrationBurn):
     ``adjust_registration_terms_for_networks`` and ``upgraded_burn`` (2025 state), with the
     values a new subnet gets (subnets/subnet.rs, runtime/src/lib.rs): a ≈ 0.97, target 1,
     start 0.1 τ, range [0.0005, 100] τ (mechanisms/subnet/registration.py).  The access phase
-    reports each epoch's registrations (``registered``) and closes the interval (``end_interval``).
+    reports each epoch's registrations of UIDs, builders' and validators' (``registered``), and
+    closes the interval (``end_interval``); entrants of other roles pay the price without moving
+    it (a subnet registers only neurons).
     """
 
     def __init__(

@@ -72,15 +72,12 @@ class BittensorEmission(IncentiveMechanism):
     monotone = frozenset({"builders", "validators"})
 
     def epoch_emission(self, contributions: Contributions) -> int:
-        """Units to mint this epoch; on the chain schedule the issuance moves on by them, less
-        the registration burns it recycles."""
+        """Units to mint this epoch; on the chain schedule the issuance (already net of this
+        epoch's recycled burns) moves on by them."""
         if self.schedule == "fixed":
             return to_units(
                 contributions.parameters.get("emission_per_epoch", self.emission_per_epoch)
             )
-        # The chain recycles a registration's burn when it happens, before this tempo's blocks.
-        recycled = (contributions.recycled or 0) / UNITS_PER_TOKEN
-        self.issuance = max(self.issuance - recycled, 0.0)
         emission = to_units(tempo_emission(self.issuance))
         self.issuance += emission / UNITS_PER_TOKEN
         return emission
@@ -90,6 +87,10 @@ class BittensorEmission(IncentiveMechanism):
         dividends = np.asarray(contributions.validators, dtype=np.float64)
         data = np.zeros(np.shape(contributions.data_providers), dtype=np.int64)
         fees = int(contributions.revenue * self.fee_share)
+        if self.schedule == "chain":
+            # The chain recycles a registration's burn when it happens, paid out or not.
+            recycled = (contributions.recycled or 0) / UNITS_PER_TOKEN
+            self.issuance = max(self.issuance - recycled, 0.0)
         if incentive.sum() + dividends.sum() <= 0:
             return Rewards(
                 np.zeros(incentive.shape, np.int64), np.zeros(dividends.shape, np.int64), data, 0

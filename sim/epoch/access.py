@@ -75,8 +75,9 @@ def arrivals(world, role: Role) -> tuple[int, int, float, int] | None:
         entering = entering[:room]
     if len(entering):
         admit(world, entering, admission)
+        # A moving price counts the chain's registrations: of UIDs, by miners and validators.
         registered = getattr(access, "registered", None)
-        if registered is not None:
+        if registered is not None and role in UID_ROLES:
             registered(len(entering))
     return len(candidates), len(entering), admission.entry_cost, pruned
 

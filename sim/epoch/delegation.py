@@ -10,7 +10,8 @@ all as they stood when consensus weighed it):
 
 in whole units (mechanisms/subnet/delegation.py ``split_dividends``; opentensor/subtensor,
 pallets/subtensor/src/coinbase/run_coinbase.rs ``distribute_dividends_and_incentives``).  A
-nominator's yield at validator v is (1 − take) · D_v / S_v tokens per token staked.  A nominator
+nominator's yield at validator v is (1 − take) · D_v / S_v tokens per token staked, which
+nominators judge by its moving average over ``population.entry_horizon`` epochs.  A nominator
 reviews with probability ``delegation.review_probability`` and moves everything to the
 highest-yield validator when ``population.entry_horizon`` epochs of the extra yield exceed
 ``delegation.switching_cost``, the share of the moved stake it burns on the way (the chain's swap
@@ -38,8 +39,22 @@ def delegate(world, paid_units: np.ndarray, stake_units: np.ndarray) -> Delegati
         return Delegation(0, 0, 0)
     passed = pass_dividends(world, paid_units)
     yields = (1.0 - world.cfg.delegation.take) * paid_units / np.maximum(stake_units, 1)
-    moved, fees = move_stake(world, yields)
+    moved, fees = move_stake(world, estimate_yields(world, yields))
     return Delegation(passed, moved, fees)
+
+
+def estimate_yields(world, yields: np.ndarray) -> np.ndarray:
+    """Each validator's yield as nominators judge it: a moving average over
+    ``population.entry_horizon`` epochs (weight 1/horizon on the latest), started at its first
+    yield, so that one lucky epoch of a small validator does not draw everyone to it."""
+    p = world.population
+    slots = p.blocks[Role.VALIDATOR]
+    rate = 1.0 / world.cfg.population.entry_horizon
+    known = np.isfinite(p.yield_estimate[slots])
+    p.yield_estimate[slots] = np.where(
+        known, (1 - rate) * p.yield_estimate[slots] + rate * yields, yields
+    )
+    return p.yield_estimate[slots]
 
 
 def pass_dividends(world, paid_units: np.ndarray) -> int:

@@ -36,11 +36,18 @@ def pay(
     if not (outcome.committed and faults.operator_up):
         p.emission[:] = 0.0
         return Payments(revenue, buyers, np.zeros(p.size), 0, 0, False)
-    rewards = world.mechanisms.incentive.allocate(
-        contributions(world, outcome, submissions, data, update, revenue)
-    )
-    ledger = world.ledger
+    incentive, ledger = world.mechanisms.incentive, world.ledger
+    given = contributions(world, outcome, submissions, data, update, revenue)
+    rewards = incentive.allocate(given)
     ledger.mint([TREASURY], [rewards.minted], "emission")
+    if given.recycled is not None:
+        # A schedule that follows issuance states it, so that the ledger shows the recycling.
+        ledger.decision(
+            "issuance",
+            public=world.public,
+            recycled=int(given.recycled),
+            issuance_tokens=float(incentive.issuance),
+        )
     if rewards.burned:
         ledger.burn([TREASURY], [rewards.burned], "owner burn")
     builder_slots = p.blocks[Role.BUILDER]
