@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from experiments.doc_blocks import block
@@ -69,3 +70,23 @@ def test_yumas_guarantee_at_the_chains_settings_is_the_published_one():
     # The doc's prose holds the whole table to 0.03: so must the block it reads.
     largest = next(line for line in written.splitlines() if line.startswith("Largest"))
     assert float(largest.split(": ")[1].rstrip(".")) <= 0.03
+
+
+def test_concentration_measures_of_the_stake_study_by_hand():
+    from experiments.stake_rewards import coalition_size, top_share
+
+    # 51 % of 10: 5 + 3 = 8 > 5.1 takes two holders; an equal split of 4 takes three.
+    assert coalition_size([5, 3, 1, 1]) == 2 and coalition_size([1, 1, 1, 1]) == 3
+    assert coalition_size([6, 4]) == 1 and coalition_size([0, 0]) == 0
+    assert top_share(np.arange(1, 101)) == 100 / 5050  # the top 1 % of 100 is one holder
+    assert top_share([3, 1]) == 0.75  # at least one holder
+
+
+def test_the_validation_doc_quotes_what_the_stake_study_produces(tmp_path):
+    """Subnet 0's row (with and without the cap) is what the study gives now."""
+    from experiments.stake_rewards import report_lines, run_one
+
+    plain, capped = run_one(0, 20, None, tmp_path), run_one(0, 20, 88.0, tmp_path)
+    rerun = report_lines({"subnets": 1, "epochs": 20, "runs": {"none": [plain], "88": [capped]}})
+    row = next(line for line in rerun if line.startswith("| 0 |"))
+    assert row in block(DOC, "stake_rewards"), f"stale: the study now gives\n{row}"

@@ -20,12 +20,16 @@ miners (here: builders) j are columns.  One epoch:
      ``B = min(1, (1 − a) B_prev + a W̃)``; liquid alpha applies only when some C_j ≠ 0.
      Dividends ``D_i = A_i Σ_j colnorm(B)_ij I_j``.
    Dividends are normalised to sum 1.
+8. Emission shares: miners I_j, validators D_i; when both are zero everywhere (no miner has
+   consensus weight: weights unset, outdated or all on disagreeing miners) validators share by
+   active stake A_i instead (run_epoch.rs: "If emission is zero, replace emission with
+   normalized stake"), so ``validator_weight`` is D, or A then.
 
 ``chain_precision=True`` quantises what the chain stores: weights arrive max-upscaled to u16
 (row maximum 65535), classic bonds are kept column-max-upscaled as u16 and Yuma 3 bonds as
 ``floor(B · 65535)``.  Departures: arithmetic is float64 rather than I32F32 fixed point, so results
 agree with the chain to within one u16 unit (classic) and about 1e-4 (Yuma 3), not bit for bit;
-commit-reveal of weights is not modelled.
+commit-reveal of weights is the economy's (economy.reveal_interval), not the mechanism's.
 """
 
 from __future__ import annotations
@@ -233,10 +237,12 @@ class Yuma:
             bonds = self._yuma3_bonds(previous, bond_weights, consensus)
             per_miner = _scale_rows(bonds.copy(), 1.0, bonds.sum(axis=1))
             dividends = _normalize(active_stake * (incentive @ per_miner))
+        # Nothing to share by merit: the chain pays validators by active stake instead.
+        nothing_earned = incentive.sum() + dividends.sum() <= 0
         outcome = YumaOutcome(
             accepted=consensus > 0,
             builder_weight=incentive,
-            validator_weight=dividends,
+            validator_weight=active_stake if nothing_earned else dividends,
             voting_power=active_stake,
             committed=bool(active_stake.sum() > 0),
             consensus=consensus,

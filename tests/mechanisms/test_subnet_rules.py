@@ -143,3 +143,18 @@ def test_the_owner_burns_its_share_of_the_miners_half_only():
     assert rewards.builders.tolist() == pytest.approx([0.3 * half * 0.75, 0.3 * half * 0.25], abs=1)
     with pytest.raises(ParameterError, match="owner_burn"):
         BittensorEmission(owner_burn=1.0)
+
+
+def test_yuma_pays_validators_by_active_stake_when_no_miner_earns():
+    """run_epoch.rs: "If emission is zero, replace emission with normalized stake".  Three
+    validators each back a different miner: with κ = ½ no miner has consensus weight."""
+    from mechanisms.consensus.yuma import Yuma
+
+    yuma = Yuma()
+    stake = np.array([2.0, 2.0, 1.5])  # nobody holds half
+    _, outcome = yuma.step(yuma.init(3, 3), stake, np.eye(3))
+    assert not outcome.incentive.any() and not outcome.dividends.any()
+    np.testing.assert_allclose(outcome.validator_weight, stake / stake.sum())
+    # With a miner in consensus, dividends as before.
+    _, agreed = yuma.step(yuma.init(3, 3), stake, np.tile([1.0, 0.0, 0.0], (3, 1)))
+    np.testing.assert_array_equal(agreed.validator_weight, agreed.dividends)
