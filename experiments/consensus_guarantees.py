@@ -200,28 +200,24 @@ def report_lines(result: dict) -> list[str]:
 
 
 def figure(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    fig, (left, right) = doc_blocks.figure_canvas(2, (10, 3.6))
     for ax, rows, stakes in (
         (left, result["profiles"], HONEST_STAKES),
         (right, {f"κ = {k}": v for k, v in result["kappa"].items()}, KAPPA_STAKES),
     ):
-        for name, by_stake in rows.items():
+        # Members with equal requirements overlap: markers and dashes keep each one visible.
+        styles = zip("os^vDx", ("-", "--", ":", "-", "--", ":"), strict=True)
+        for (name, by_stake), (marker, dashes) in zip(rows.items(), styles, strict=False):
             values = [v if np.isfinite(v) else np.nan for v in by_stake.values()]
-            ax.plot(stakes, values, marker="o", label=name)
+            ax.plot(stakes, values, marker=marker, ls=dashes, mfc="none", label=name)
         ax.set(xlabel="honest stake S_H", ylabel="honest utility W_H required", ylim=(0.5, 1.02))
         ax.legend(fontsize=7)
     left.scatter([0.6], [PUBLISHED[("sigma", 0.4)]], marker="x", s=60, color="black", zorder=3,
                  label="published (docs/consensus.md)")  # fmt: skip
     left.legend(fontsize=7)
-    left.set_title("Every consensus member (σ_W = 0.4); points: published", fontsize=9)
+    left.set_title("Every consensus member (σ_W = 0.4); ×: published", fontsize=9)
     right.set_title("Yuma by majority ratio κ", fontsize=9)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    doc_blocks.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,23 @@ def block(doc: Path, name: str | None = None) -> str:
     return text[begin:end]
 
 
+def figure_canvas(columns: int = 1, size: tuple[float, float] = (6.5, 3.6)):
+    """(figure, axes) for a study's figure, drawn off-screen; ``save_figure`` writes it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(1, columns, figsize=size, layout="constrained")
+
+
+def save_figure(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def study_command(
     name: str, description: str, add_arguments, run, report, argv=None, figure=None
 ) -> int:

@@ -113,12 +113,7 @@ def report_lines(result: dict) -> list[str]:
 
 
 def figure(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+    fig, axes = doc_blocks.figure_canvas(2, (10, 3.4))
     x, width = np.arange(len(RULES)), 0.38
     for offset, data in zip((-width / 2, width / 2), DATA, strict=True):
         for ax, measure in zip(axes, ("zero_share", "gini"), strict=True):
@@ -131,8 +126,7 @@ def figure(result: dict, path: Path) -> None:
         ax.set_xticklabels(RULES, fontsize=8)
         ax.set_title(title, fontsize=10)
     axes[0].legend(fontsize=8)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    doc_blocks.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -171,7 +171,7 @@ def report_lines(result: dict) -> list[str]:
     capped_sizes = np.array([r["coalition"] for r in runs["88"]])
     lines += [
         "",
-        f"Median 51 % coalition: {np.median(plain_sizes):g} validators without a cap, "
+        f"Median size of the 51 % coalition: {np.median(plain_sizes):g} without a cap, "
         f"{np.median(capped_sizes):g} with the stake capped at the 88th percentile "
         f"(larger in {int((capped_sizes > plain_sizes).sum())} of {len(plain_sizes)} subnets, "
         f"smaller in {int((capped_sizes < plain_sizes).sum())}).",
@@ -183,27 +183,21 @@ def report_lines(result: dict) -> list[str]:
 
 
 def figure(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     plain, capped = result["runs"]["none"], result["runs"]["88"]
     x = np.arange(len(plain))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    fig, (left, right) = doc_blocks.figure_canvas(2, (10, 3.6))
     width = 0.38
     left.bar(x - width / 2, [r["stake_gini"] for r in plain], width, label="stake")
     left.bar(x + width / 2, [r["reward_gini"] for r in plain], width, label="rewards")
     left.set(xlabel="subnet", ylabel="Gini over UIDs", ylim=(0, 1), xticks=x)
     left.set_title("Concentration", fontsize=10)
-    left.legend(fontsize=8)
+    left.legend(fontsize=8, loc="lower left")
     right.bar(x - width / 2, [r["coalition"] for r in plain], width, label="no cap")
     right.bar(x + width / 2, [r["coalition"] for r in capped], width, label="capped at p88")
     right.set(xlabel="subnet", ylabel="validators", xticks=x)
     right.set_title("Smallest coalition above 51 % of stake", fontsize=10)
     right.legend(fontsize=8)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    doc_blocks.save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,3 +90,32 @@ def test_the_validation_doc_quotes_what_the_stake_study_produces(tmp_path):
     rerun = report_lines({"subnets": 1, "epochs": 20, "runs": {"none": [plain], "88": [capped]}})
     row = next(line for line in rerun if line.startswith("| 0 |"))
     assert row in block(DOC, "stake_rewards"), f"stale: the study now gives\n{row}"
+
+
+def test_the_replica_copying_prose_says_what_its_block_holds():
+    """docs/validation.md's reading of the replica's G row: inside the published lag-0 range a
+    tempo late, about 1 after ten tempos, under the published low end (0.41) after 19."""
+    written = block(DOC, "weight_copying").splitlines()
+    header = next(i for i, line in enumerate(written) if "revealed 1 tempo late" in line)
+    medians = [float(cell.split("[")[0]) for cell in written[header + 2].strip("|").split("|")]
+    late_1, late_2, _, late_10, late_19 = medians
+    assert 1.0 <= late_1 <= 1.32 and 1.0 <= late_2 <= 1.32
+    assert abs(late_10 - 1.0) <= 0.05 and late_19 < 0.41
+
+
+def test_the_stake_prose_says_what_its_block_holds():
+    """docs/validation.md's reading of study (c): stake more concentrated than rewards (Gini
+    and top 1 %) in every subnet but the winner-take-all ones, rewards following stake more than
+    quality on average, and the cap raising the coalition in every subnet."""
+    rows = [line.strip("|").split("|") for line in block(DOC, "stake_rewards").splitlines()]
+    subnets = [[cell.strip() for cell in row] for row in rows if row[0].strip().isdigit()]
+    assert len(subnets) == 10
+    for row in subnets:
+        less_unequal = float(row[3]) < float(row[2]) and float(row[5]) < float(row[4])
+        assert less_unequal == (row[1] != "winner_take_all"), row
+        assert int(row[9]) > int(row[6])  # the capped coalition is larger
+    mean = next(
+        [c.strip() for c in row] for row in rows if row[0].strip().startswith("mean")
+    )
+    by_stake, by_quality = (float(mean[i].split("±")[0]) for i in (7, 8))
+    assert by_stake > by_quality + 0.1
