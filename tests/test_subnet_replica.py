@@ -171,9 +171,11 @@ def test_nominators_move_to_the_best_yield_only_when_it_pays_for_the_move(compos
     assert (p.delegate[nominators] == validators[2]).all()
     assert (ledger.balances[nominators] == 990_000).all()
     # A gap worth less than the cost over the horizon: nobody moves.
+    p.delegate[nominators] = validators[0]
     model.world.cfg.delegation.switching_cost = 0.5
-    yields[2] += 0.02
+    yields[2] += 0.02  # 20 × 0.022 = 0.44 < 0.5
     assert move_stake(world, yields) == (0, 0)
+    assert (p.delegate[nominators] == validators[0]).all()
     # Nominators judge a yield by its moving average over entry_horizon (20) epochs.
     first = estimate_yields(world, yields).copy()
     np.testing.assert_array_equal(first, yields)
