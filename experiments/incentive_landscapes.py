@@ -121,11 +121,15 @@ def figure(result: dict, path: Path) -> None:
                 np.nanmean([r[measure] for r in result["runs"][f"{rule}|{data}"]]) for rule in RULES
             ]
             ax.bar(x + offset, means, width, label=f"{data} validation data")
+    # The published ends of the range: the median zero share of one snapshot of 128 subnets
+    # (metagraphed #10931) and StreetVision's miner-incentive Gini (streetvision-subnet #167).
+    axes[0].axhline(0.992, color="black", ls="--", lw=0.8, label="published: 128-subnet median")
+    axes[1].axhline(0.03, color="black", ls=":", lw=0.8, label="published: a flat subnet")
     for ax, title in zip(axes, ("Miners paid nothing", "Miner-reward Gini"), strict=True):
         ax.set(xticks=x, ylim=(0, 1.05))
         ax.set_xticklabels(RULES, fontsize=8)
         ax.set_title(title, fontsize=10)
-    axes[0].legend(fontsize=8)
+        ax.legend(fontsize=7, loc="center left")
     doc_blocks.save_figure(fig, path)
 
 

@@ -119,3 +119,19 @@ def test_the_stake_prose_says_what_its_block_holds():
     )
     by_stake, by_quality = (float(mean[i].split("±")[0]) for i in (7, 8))
     assert by_stake > by_quality + 0.1
+
+
+def test_the_landscape_prose_says_what_its_block_holds():
+    """docs/validation.md's reading of study (d): with validators' own data the steep rules pay
+    no miner in a quarter to a third of the epochs; with the shared pool every epoch pays one."""
+    rows = {}
+    for line in block(DOC, "incentive_landscapes").splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[1] in ("own", "shared"):
+            rows[(cells[0], cells[1])] = cells
+    for rule in ("rank_top_k", "winner_take_all"):
+        unpaid, epochs = (int(n) for n in rows[(rule, "own")][4].split(" of "))
+        assert 0.2 <= unpaid / epochs <= 0.4
+        assert rows[(rule, "shared")][4].startswith("0 of")
+        assert float(rows[(rule, "shared")][2].split("±")[0]) > 0.9
+    assert float(rows[("softmax", "shared")][2].split("±")[0]) < 0.1
