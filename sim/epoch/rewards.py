@@ -36,20 +36,10 @@ def pay(
     if not (outcome.committed and faults.operator_up):
         p.emission[:] = 0.0
         return Payments(revenue, buyers, np.zeros(p.size), 0, 0, False)
-    incentive, ledger = world.mechanisms.incentive, world.ledger
+    ledger = world.ledger
     given = contributions(world, outcome, submissions, data, update, revenue)
-    rewards = incentive.allocate(given)
-    ledger.mint([TREASURY], [rewards.minted], "emission")
-    if given.recycled is not None:
-        # A schedule that follows issuance states it, so that the ledger shows the recycling.
-        ledger.decision(
-            "issuance",
-            public=world.public,
-            recycled=int(given.recycled),
-            issuance_tokens=float(incentive.issuance),
-        )
-    if rewards.burned:
-        ledger.burn([TREASURY], [rewards.burned], "owner burn")
+    rewards = world.mechanisms.incentive.allocate(given)
+    mint_emission(world, rewards, given)
     builder_slots = p.blocks[Role.BUILDER]
     if rewards.builder_burns is not None:
         burns = np.minimum(rewards.builder_burns, ledger.balances[builder_slots])
@@ -88,6 +78,22 @@ def pay(
         shortfall,
         delegate(world, validator_paid, stake),
     )
+
+
+def mint_emission(world, rewards, given: Contributions) -> None:
+    """Mint the epoch's emission into the treasury and burn the owner's share of it; a schedule
+    that follows issuance states it, so that the ledger shows the recycling."""
+    ledger = world.ledger
+    ledger.mint([TREASURY], [rewards.minted], "emission")
+    if given.recycled is not None:
+        ledger.decision(
+            "issuance",
+            public=world.public,
+            recycled=int(given.recycled),
+            issuance_tokens=float(world.mechanisms.incentive.issuance),
+        )
+    if rewards.burned:
+        ledger.burn([TREASURY], [rewards.burned], "owner burn")
 
 
 def contributions(world, outcome, submissions, data, update, revenue) -> Contributions:
