@@ -13,10 +13,12 @@ composed), nothing else.  The hooks act on all members at once:
 The attacks:
 
 - FreeRider: buys no compute, uses no data and resubmits the network model.
+- ModelCopier: buys no compute and resubmits last epoch's best-rewarded submission.
 - SybilBuilder: one of several identities of a single owner; buys nothing and resubmits the
   owner's primary submission, to multiply the owner's share of rewards.
 - WeightCopier: does not evaluate; sets last epoch's agreed weights (the consensus vector).
 - CabalValidator: puts all of its weight on one friend builder.
+- LazyValidator: scores a random sample of the submissions and weighs only those.
 - Markup25, Markup100 (compute providers): ask 25 % or 100 % over their unit cost.
 - Withholder (data providers): license nothing.
 - Model poisoning (Blanchard et al., "Machine Learning with Adversaries: Byzantine Tolerant
@@ -73,6 +75,8 @@ class SubmissionRound:
     builder_slots: np.ndarray
     rng: np.random.Generator
     params: Any  # the config's ``adversaries`` section
+    # The submission with the most agreed weight in the last committed round (None before one).
+    best_last: np.ndarray | None = None
 
 
 @dataclass
@@ -84,6 +88,7 @@ class WeightingRound:
     last_consensus: np.ndarray
     friend: int | None  # the builder position a cabal backs
     params: Any
+    rng: np.random.Generator | None = None  # for behaviours that draw (a lazy validator's sample)
 
 
 @adversary("free_riders")
@@ -133,6 +138,30 @@ class SybilBuilder(ModelBuilder):
         return primary
 
 
+@adversary("model_copiers")
+class ModelCopier(ModelBuilder):
+    """Buys no compute and resubmits the model that earned the most agreed weight last epoch,
+    another builder's work (the model-copying attack on Bittensor's pre-training subnets, whose
+    miners publish their models: the reason their scoring rule gives the earlier of two
+    near-equal submissions an advantage, scoring=winner_take_all).  Before any round has
+    committed it resubmits the network model."""
+
+    kind = "model_copier"
+
+    @classmethod
+    def buys_compute(cls, population, slots):
+        return np.zeros(len(slots), dtype=bool)
+
+    @classmethod
+    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
+        round.thetas[members] = cls.submission(round.best_last, round.network_model)
+        round.submitted[members] = True
+
+    @staticmethod
+    def submission(best_last: np.ndarray | None, network_model: np.ndarray) -> np.ndarray:
+        return network_model if best_last is None else best_last
+
+
 @adversary("weight_copiers")
 class WeightCopier(Validator):
     kind = "weight_copier"
@@ -146,6 +175,35 @@ class WeightCopier(Validator):
     def copied_weights(last_consensus: np.ndarray, submitted: np.ndarray) -> np.ndarray:
         """Last epoch's consensus weights, on this epoch's submissions."""
         return np.where(submitted, last_consensus, 0.0)
+
+
+@adversary("lazy_validators")
+class LazyValidator(Validator):
+    """Scores only a random sample of the submissions (``adversaries.lazy_sample`` of them, at
+    least one) and weighs those as an honest validator would, leaving the rest at zero: it pays
+    the evaluation cost of its sample only."""
+
+    kind = "lazy_validator"
+
+    @classmethod
+    def scored_count(cls, received: int, params) -> float:
+        return min(received, max(1, int(np.ceil(params.lazy_sample * received))))
+
+    @classmethod
+    def set_member_weights(cls, round: WeightingRound, members: np.ndarray) -> None:
+        positions = np.flatnonzero(round.submitted)
+        if not len(positions):
+            return
+        k = int(cls.scored_count(len(positions), round.params))
+        for row in np.flatnonzero(members):
+            sample = round.rng.choice(positions, size=k, replace=False)
+            kept = np.zeros(round.weights.shape[1], dtype=bool)
+            kept[sample] = True
+            round.weights[row] = cls.sampled_weights(round.weights[row], kept)
+
+    @staticmethod
+    def sampled_weights(honest: np.ndarray, kept: np.ndarray) -> np.ndarray:
+        return np.where(kept, honest, 0.0)
 
 
 @adversary("cabal")

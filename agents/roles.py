@@ -122,6 +122,12 @@ class Validator(Participant):
         """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @classmethod
+    def scored_count(cls, received: int, params) -> float:
+        """Submissions a member scores itself, of the ``received`` (it pays for each): all of
+        them when it evaluates, none when it does not."""
+        return float(received) if cls.evaluates else 0.0
+
+    @classmethod
     def set_member_weights(cls, round, members: np.ndarray) -> None:
         """Honest validators keep the weights they measured."""
 

@@ -112,12 +112,15 @@ class Builders(RoleSet):
         """Over the role's block: the members who train on flipped labels."""
         return self.trait(self.population.blocks[self.role], "flips_labels")
 
-    def submissions(self, thetas, trained, network_model, rng, params):
+    def submissions(self, thetas, trained, network_model, rng, params, best_last=None):
         """(models, submitted) by builder position: honest members submit what they trained
-        (``trained``), each adversary kind rewrites its present members' rows in turn."""
+        (``trained``), each adversary kind rewrites its present members' rows in turn;
+        ``best_last`` is last round's best-rewarded submission (what a model copier takes)."""
         p, slots = self.population, self.population.blocks[self.role]
         present = p.active[slots] & p.online[slots]
-        round = SubmissionRound(thetas, trained.copy(), network_model, p, slots, rng, params)
+        round = SubmissionRound(
+            thetas, trained.copy(), network_model, p, slots, rng, params, best_last
+        )
         for cls in behaviours_of(self.role):
             cls.submit(round, present & self.kind_mask(cls))
         return round.thetas, round.submitted
@@ -126,20 +129,22 @@ class Builders(RoleSet):
 class Validators(RoleSet):
     role = Role.VALIDATOR
 
-    def weights(self, honest, online, submitted, last_consensus, friend, params):
+    def weights(self, honest, online, submitted, last_consensus, friend, params, rng=None):
         """(E, B) weights: honest members keep the weights the subnet's scoring rule gives
         what they measured (``honest``, mechanisms/scoring), each adversary kind overwrites its
         online members' rows."""
-        round = WeightingRound(
-            honest,
-            submitted,
-            last_consensus,
-            friend,
-            params,
-        )
+        round = WeightingRound(honest, submitted, last_consensus, friend, params, rng)
         for cls in behaviours_of(self.role):
             cls.set_member_weights(round, online & self.kind_mask(cls))
         return round.weights
+
+    def scored(self, slots: np.ndarray, received: int, params) -> np.ndarray:
+        """Submissions each member of ``slots`` scores itself (and pays for)."""
+        counts = np.zeros(len(slots))
+        kinds = self.population.adversary[slots]
+        for cls in self.strategies():
+            counts[kinds == cls.kind] = cls.scored_count(received, params)
+        return counts
 
 
 class Consumers(RoleSet):

@@ -376,6 +376,7 @@ ATTACK_PARAMETERS = (
     ("attack_scale", 4.0),  # sign flippers submit θ − attack_scale · Δ
     ("noise_std", 1.0),  # noise injectors submit θ + N(0, noise_std²)
     ("alie_z", 1.0),  # little-is-enough submits honest mean − alie_z · std (Baruch 2019)
+    ("lazy_sample", 0.1),  # the share of submissions a lazy validator scores (at least one)
 )
 
 
@@ -393,6 +394,7 @@ def _check_adversaries(self) -> None:
             )
     for key, _ in ATTACK_PARAMETERS:
         _at_least(f"adversaries.{key}", getattr(self, key), 0)
+    _fraction("adversaries.lazy_sample", self.lazy_sample)
 
 
 def adversary_config_class() -> type:

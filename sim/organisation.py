@@ -140,6 +140,7 @@ class Organisation:
             world.state.revealed_weights,
             world.state.friend,
             world.cfg.adversaries,
+            world.rng,
         )
 
     def validator_contribution(self, world, outcome) -> np.ndarray:

@@ -60,6 +60,9 @@ class EconomyState:
     # economy.reveal_interval: what other validators can see is the oldest (commit-reveal).
     agreed: deque
     friend: int | None  # the builder position a validator cabal backs
+    # The submission with the most agreed weight in the last committed round (model copiers
+    # resubmit it); None before a round has committed one.
+    best_model: np.ndarray | None = None
     consensus_distance: float = 0.0
     # Evaluators' moving averages when they score a sample of submissions (agents.score_memory).
     score_memory: ScoreMemory | None = None

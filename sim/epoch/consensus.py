@@ -36,6 +36,7 @@ def reach_consensus(world, evaluation: Evaluation, submissions: Submissions, fau
     slash(world, builder_slots[rejected] if outcome.committed else [])
     if outcome.committed:
         state.agreed.append(np.asarray(outcome.agreed_weights()))
+        remember_best(state, submissions, outcome.builder_weight)
     counted = outcome.committed
     return Decision(
         outcome,
@@ -43,6 +44,13 @@ def reach_consensus(world, evaluation: Evaluation, submissions: Submissions, fau
         int(submitted.sum()) if counted else 0,
         int(rejected.sum()) if counted else 0,
     )
+
+
+def remember_best(state, submissions: Submissions, builder_weight: np.ndarray) -> None:
+    """Keep the submission the round rewarded most (the first of equals), if any earned."""
+    merit = np.where(submissions.submitted, np.asarray(builder_weight, dtype=float), 0.0)
+    if merit.max(initial=0.0) > 0:
+        state.best_model = np.array(submissions.thetas[int(np.argmax(merit))])
 
 
 def slash(world, faulty) -> None:

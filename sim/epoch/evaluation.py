@@ -49,14 +49,16 @@ def score_submissions(world, thetas, submitted, online) -> tuple[np.ndarray, int
 
 
 def scored(world, online, received: int) -> np.ndarray:
-    """(N,) submissions each validator scored itself: online validators whose strategy evaluates
-    (weight copiers and a cabal set weights without scoring, and save the cost)."""
+    """(N,) submissions each online validator scored itself, as its strategy says
+    (``Validator.scored_count``: all it received; none for weight copiers and a cabal, who set
+    weights without scoring and save the cost; a lazy validator's sample)."""
     p = world.population
     result = np.zeros(p.size)
     slots = world.organisation.evaluator_slots(world)
-    validators = slots[p.role[slots] == Role.VALIDATOR]
-    pays = world.roles[Role.VALIDATOR].trait(validators, "evaluates")
-    scoring = np.zeros(len(slots), dtype=bool)
-    scoring[p.role[slots] == Role.VALIDATOR] = pays
-    result[slots[online & scoring]] = received
+    is_validator = p.role[slots] == Role.VALIDATOR
+    counts = np.zeros(len(slots))
+    counts[is_validator] = world.roles[Role.VALIDATOR].scored(
+        slots[is_validator], received, world.cfg.adversaries
+    )
+    result[slots[online]] = counts[online]
     return result

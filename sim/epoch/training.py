@@ -27,5 +27,6 @@ def train_and_submit(world, market: MarketResult, data: TrainingData) -> Submiss
         np.asarray(world.engine.theta),
         world.rng,
         world.cfg.adversaries,
+        world.state.best_model,
     )
     return Submissions(thetas, submitted)

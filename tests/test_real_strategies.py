@@ -1,0 +1,92 @@
+"""The strategies real participants use, each checked on a hand-stepped economy: it does what it
+claims, and costs and saves what it does on the real network."""
+
+import numpy as np
+
+from sim import model as model_module
+from sim.model import EconomyModel
+from sim.roles import Role
+
+
+def stepped(compose, tmp_path, *overrides):
+    config = compose(*overrides, "baseline=null")["decentralized"]
+    return EconomyModel.from_config(config, tmp_path / "ledger.jsonl")
+
+
+def test_a_model_copier_resubmits_last_epochs_best_rewarded_model(compose, tmp_path, monkeypatch):
+    """Epoch 0: nothing has committed, so the copier resubmits the network model.  Epoch 1: it
+    submits exactly the model that earned the most agreed weight in epoch 0, and buys no
+    compute for it."""
+    seen = []
+    train = model_module.phases.train_and_submit
+
+    def watched(world, market, data):
+        submissions = train(world, market, data)
+        seen.append((market, submissions, np.array(world.engine.theta)))
+        return submissions
+
+    decisions = []
+    decide = model_module.phases.reach_consensus
+
+    def recorded(world, evaluation, submissions, faults):
+        decisions.append(decide(world, evaluation, submissions, faults))
+        return decisions[-1]
+
+    monkeypatch.setattr(model_module.phases, "train_and_submit", watched)
+    monkeypatch.setattr(model_module.phases, "reach_consensus", recorded)
+    model = stepped(compose, tmp_path, "adversaries.model_copiers=0.2")
+    p = model.world.population
+    copier = np.flatnonzero(p.flagged("model_copier", Role.BUILDER))
+    assert len(copier) == 1  # round(0.2 · 6)
+    model.step()
+    market, submissions, network = seen[0]
+    np.testing.assert_array_equal(submissions.thetas[copier[0]], network)
+    best = model.world.state.best_model.copy()
+    merit = decisions[0].outcome.builder_weight * submissions.submitted
+    np.testing.assert_array_equal(best, submissions.thetas[int(np.argmax(merit))])
+    assert not np.array_equal(best, network)  # an honest builder's trained model
+    model.step()
+    market, submissions, _ = seen[1]
+    np.testing.assert_array_equal(submissions.thetas[copier[0]], best)
+    assert submissions.submitted[copier[0]] and market.steps[copier[0]] == 0
+    model.finish()
+
+
+def test_a_lazy_validator_scores_only_its_sample_and_pays_for_it_alone(compose, tmp_path):
+    """adversaries.lazy_sample=0.34 of six submissions: ⌈2.04⌉ = 3 scored.  The lazy
+    validator's weights are its honest weights on those three and zero elsewhere, it is charged
+    the evaluation cost of three, an honest validator of six."""
+    model = stepped(
+        compose,
+        tmp_path,
+        "adversaries.lazy_validators=0.25",
+        "adversaries.lazy_sample=0.34",
+        "economy.evaluation_cost=0.01",
+        "scoring=softmax",  # every submission gets a positive honest weight
+    )
+    world = model.world
+    p = world.population
+    validators = p.blocks[Role.VALIDATOR]
+    lazy = np.flatnonzero(p.flagged("lazy_validator", Role.VALIDATOR))
+    honest = np.flatnonzero(p.adversary[validators[:4]] == "")
+    assert len(lazy) == 1 and len(honest) == 3
+    seen = []
+    evaluate = model_module.phases.evaluate
+
+    def watched(world, submissions, data):
+        seen.append((submissions, evaluate(world, submissions, data)))
+        return seen[-1][1]
+
+    model_module.phases.evaluate = watched
+    try:
+        model.step()
+    finally:
+        model_module.phases.evaluate = evaluate
+    submissions, evaluation = seen[0]
+    assert submissions.submitted.sum() == 6
+    row = evaluation.weights[lazy[0]]
+    assert np.count_nonzero(row) == 3 and (row[~submissions.submitted] == 0).all()
+    assert np.count_nonzero(evaluation.weights[honest[0]]) == 6
+    assert evaluation.scored[validators[lazy[0]]] == 3
+    assert evaluation.scored[validators[honest[0]]] == 6
+    model.finish()
