@@ -46,6 +46,11 @@ class Partition(StrEnum):
     natural = "natural"  # whole owners per provider (an .npz with an owner array)
 
 
+class Payoff(StrEnum):
+    profit = "profit"
+    return_on_capital = "return_on_capital"
+
+
 class ModelKind(StrEnum):
     logreg = "logreg"
     mlp = "mlp"
@@ -140,6 +145,11 @@ class PopulationConfig:
     # Share of an adapting participant's first policy spread over its role's other strategies
     # (with adaptation other than fixed; the rest is on the strategy it was given).
     strategy_exploration: float = 0.1
+    # What adapting participants compare strategies by: ``profit`` (tokens this epoch) or
+    # ``return_on_capital`` (profit per token at stake at the epoch's start: a validator's stake
+    # with what is delegated to it, anyone else's balance), so that a rich validator's income
+    # does not pass for its strategy's.
+    payoff: Payoff = Payoff.profit
     endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
     endowment_sigma: float = 1.0
     consumer_endowment: float = 100.0

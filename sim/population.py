@@ -40,6 +40,7 @@ class Population:
     operating_cost: np.ndarray = field(init=False)  # tokens per epoch, off-ledger expenses
     value: np.ndarray = field(init=False)  # a consumer's value of a perfect model per epoch
     profit: np.ndarray = field(init=False)  # last epoch's profit in tokens
+    capital: np.ndarray = field(init=False)  # tokens at stake at the start of the last epoch
     loss_streak: np.ndarray = field(init=False)
     joined: np.ndarray = field(init=False)  # epoch of entry (−1: never)
     first_reward: np.ndarray = field(init=False)  # epoch of first reward (−1: none yet)
@@ -57,7 +58,7 @@ class Population:
             self.role[slots] = role
         self.active = np.zeros(n, dtype=bool)
         self.online = np.zeros(n, dtype=bool)
-        for name in ("capacity", "unit_cost", "operating_cost", "value", "profit"):
+        for name in ("capacity", "unit_cost", "operating_cost", "value", "profit", "capital"):
             setattr(self, name, np.zeros(n))
         self.loss_streak = np.zeros(n, dtype=np.int64)
         self.joined = np.full(n, -1, dtype=np.int64)

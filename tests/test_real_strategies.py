@@ -90,3 +90,30 @@ def test_a_lazy_validator_scores_only_its_sample_and_pays_for_it_alone(compose, 
     assert evaluation.scored[validators[lazy[0]]] == 3
     assert evaluation.scored[validators[honest[0]]] == 6
     model.finish()
+
+
+def test_strategies_can_be_compared_by_return_on_capital(compose, tmp_path):
+    """population.payoff=return_on_capital: a member learns from its profit per token it had at
+    stake at the epoch's start (a validator's stake includes what nominators delegate to it)."""
+    from sim.epoch.adaptation import payoff
+    from sim.units import UNITS_PER_TOKEN
+
+    model = stepped(
+        compose, tmp_path, "adaptation=imitation", "population.payoff=return_on_capital",
+        "population.nominators=2",
+    )  # fmt: skip
+    world = model.world
+    p = world.population
+    start = world.ledger.balances.copy()
+    stake = p.validator_stake(start) / UNITS_PER_TOKEN
+    model.step()
+    validators, builders = p.blocks[Role.VALIDATOR], p.members(Role.BUILDER)
+    active = p.active[validators]
+    np.testing.assert_allclose(p.capital[validators][active], stake[active])
+    np.testing.assert_allclose(p.capital[builders], start[builders] / UNITS_PER_TOKEN)
+    slots = np.concatenate([builders, validators[active]])
+    expected = p.profit[slots] / np.maximum(p.capital[slots], 1.0)
+    np.testing.assert_allclose(payoff(world, slots), expected)
+    world.cfg.population.payoff = "profit"
+    np.testing.assert_array_equal(payoff(world, slots), p.profit[slots])
+    model.finish()

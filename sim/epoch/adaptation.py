@@ -8,10 +8,11 @@ rule (mechanisms.adaptation: ``adaptation=…`` for every role, ``+adaptation@ad
 <role>=…`` for one) keeps one policy row per slot of the role.  At the
 start of an epoch (``choose_strategies``) every active member draws its strategy from its row
 with the world's strategy stream; after bookkeeping (``learn_strategies``) the rule learns from
-each active member's profit this epoch (rewards and fees received minus operating, compute and
-evaluation costs), with the mean profit each strategy earned in the role this epoch as the
+each active member's payoff: its profit this epoch (rewards and fees received minus operating,
+compute and evaluation costs), or with ``population.payoff=return_on_capital`` that profit per
+token of its capital; the mean payoff each strategy earned in the role this epoch is the
 counterfactual (what a public ledger shows; a strategy nobody played counts as the member's
-own profit).  With ``adaptation=fixed`` nothing is drawn: every participant keeps the strategy
+own payoff).  With ``adaptation=fixed`` nothing is drawn: every participant keeps the strategy
 the ``adversaries.*`` shares gave it.
 """
 
@@ -52,11 +53,22 @@ def learn_strategies(world) -> None:
     for role, strategies, members in adapting(world):
         slots = p.blocks[role][members]
         chosen = strategies.index_of(p.adversary[slots])
-        payoffs = p.profit[slots].astype(np.float64)
+        payoffs = payoff(world, slots)
         counterfactual = peer_means(chosen, payoffs, len(strategies.classes))
         part = take_rows(strategies.state, members)
         part = strategies.rule.step(part, chosen, payoffs, world.strategy_rng, counterfactual)
         strategies.state = put_rows(strategies.state, members, part)
+
+
+def payoff(world, slots: np.ndarray) -> np.ndarray:
+    """What the members ``slots`` learn from: their profit this epoch, or with
+    ``population.payoff=return_on_capital`` their profit per token of capital at the epoch's
+    start (at least one token, so that a nearly broke member's return stays finite)."""
+    p = world.population
+    profit = p.profit[slots].astype(np.float64)
+    if world.cfg.population.payoff == "profit":
+        return profit
+    return profit / np.maximum(p.capital[slots], 1.0)
 
 
 def peer_means(chosen: np.ndarray, payoffs: np.ndarray, k: int) -> np.ndarray:

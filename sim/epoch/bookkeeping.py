@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.epoch.access import SUPPLIER_ROLES
 from sim.epoch.results import Faults, MarketResult
+from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN
 
 
@@ -25,6 +26,10 @@ def account_profits(world, start_balances, market: MarketResult, evaluation, fau
     profit -= world.cfg.economy.evaluation_cost * evaluation.scored
     supplying = suppliers(p)
     p.profit[supplying] = profit[supplying]
+    # What each supplier had at stake: its balance, a validator its stake with delegation.
+    capital = start_balances / UNITS_PER_TOKEN
+    capital[p.blocks[Role.VALIDATOR]] = p.validator_stake(start_balances) / UNITS_PER_TOKEN
+    p.capital[supplying] = capital[supplying]
     if world.losses_count(faults):
         losing = profit[supplying] < 0
         p.loss_streak[supplying] = np.where(losing, p.loss_streak[supplying] + 1, 0)
