@@ -146,9 +146,9 @@ class PopulationConfig:
     # (with adaptation other than fixed; the rest is on the strategy it was given).
     strategy_exploration: float = 0.1
     # What adapting participants compare strategies by: ``profit`` (tokens this epoch) or
-    # ``return_on_capital`` (profit per token at stake at the epoch's start: a validator's stake
-    # with what is delegated to it, anyone else's balance), so that a rich validator's income
-    # does not pass for its strategy's.
+    # ``return_on_capital``, under which validators, whose income grows with their stake whatever
+    # they play, compare profit per token of stake (with what is delegated to them) at the
+    # epoch's start, so that a rich validator's income does not pass for its strategy's.
     payoff: Payoff = Payoff.profit
     endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
     endowment_sigma: float = 1.0

@@ -92,9 +92,10 @@ def test_a_lazy_validator_scores_only_its_sample_and_pays_for_it_alone(compose, 
     model.finish()
 
 
-def test_strategies_can_be_compared_by_return_on_capital(compose, tmp_path):
-    """population.payoff=return_on_capital: a member learns from its profit per token it had at
-    stake at the epoch's start (a validator's stake includes what nominators delegate to it)."""
+def test_validators_can_compare_strategies_by_return_on_stake(compose, tmp_path):
+    """population.payoff=return_on_capital: a validator learns from its profit per token of
+    stake at the epoch's start (with what nominators delegate to it); a builder, whose merit
+    does not grow with its balance, from its profit."""
     from sim.epoch.adaptation import payoff
     from sim.units import UNITS_PER_TOKEN
 
@@ -108,12 +109,12 @@ def test_strategies_can_be_compared_by_return_on_capital(compose, tmp_path):
     stake = p.validator_stake(start) / UNITS_PER_TOKEN
     model.step()
     validators, builders = p.blocks[Role.VALIDATOR], p.members(Role.BUILDER)
-    active = p.active[validators]
-    np.testing.assert_allclose(p.capital[validators][active], stake[active])
+    active = validators[p.active[validators]]
+    np.testing.assert_allclose(p.capital[active], stake[p.active[validators]])
     np.testing.assert_allclose(p.capital[builders], start[builders] / UNITS_PER_TOKEN)
-    slots = np.concatenate([builders, validators[active]])
-    expected = p.profit[slots] / np.maximum(p.capital[slots], 1.0)
-    np.testing.assert_allclose(payoff(world, slots), expected)
+    expected = p.profit[active] / np.maximum(p.capital[active], 1.0)
+    np.testing.assert_allclose(payoff(world, Role.VALIDATOR, active), expected)
+    np.testing.assert_array_equal(payoff(world, Role.BUILDER, builders), p.profit[builders])
     world.cfg.population.payoff = "profit"
-    np.testing.assert_array_equal(payoff(world, slots), p.profit[slots])
+    np.testing.assert_array_equal(payoff(world, Role.VALIDATOR, active), p.profit[active])
     model.finish()

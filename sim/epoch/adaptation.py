@@ -9,8 +9,8 @@ rule (mechanisms.adaptation: ``adaptation=…`` for every role, ``+adaptation@ad
 start of an epoch (``choose_strategies``) every active member draws its strategy from its row
 with the world's strategy stream; after bookkeeping (``learn_strategies``) the rule learns from
 each active member's payoff: its profit this epoch (rewards and fees received minus operating,
-compute and evaluation costs), or with ``population.payoff=return_on_capital`` that profit per
-token of its capital; the mean payoff each strategy earned in the role this epoch is the
+compute and evaluation costs), or with ``population.payoff=return_on_capital`` a validator's
+profit per token of its stake; the mean payoff each strategy earned in the role this epoch is the
 counterfactual (what a public ledger shows; a strategy nobody played counts as the member's
 own payoff).  With ``adaptation=fixed`` nothing is drawn: every participant keeps the strategy
 the ``adversaries.*`` shares gave it.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.adaptation.base import draw, put_rows, take_rows
+from sim.roles import Role
 from sim.strategies import CHEATING_ROLES
 
 
@@ -53,20 +54,27 @@ def learn_strategies(world) -> None:
     for role, strategies, members in adapting(world):
         slots = p.blocks[role][members]
         chosen = strategies.index_of(p.adversary[slots])
-        payoffs = payoff(world, slots)
+        payoffs = payoff(world, role, slots)
         counterfactual = peer_means(chosen, payoffs, len(strategies.classes))
         part = take_rows(strategies.state, members)
         part = strategies.rule.step(part, chosen, payoffs, world.strategy_rng, counterfactual)
         strategies.state = put_rows(strategies.state, members, part)
 
 
-def payoff(world, slots: np.ndarray) -> np.ndarray:
+# The roles whose income grows with their stake whatever they play (Yuma's dividends and every
+# stake-weighted consensus pay validators by stake); a builder's merit does not scale with its
+# balance, and dividing its profit by it would favour whoever spends most.
+STAKE_PAID_ROLES = (Role.VALIDATOR,)
+
+
+def payoff(world, role: Role, slots: np.ndarray) -> np.ndarray:
     """What the members ``slots`` learn from: their profit this epoch, or with
-    ``population.payoff=return_on_capital`` their profit per token of capital at the epoch's
-    start (at least one token, so that a nearly broke member's return stays finite)."""
+    ``population.payoff=return_on_capital`` and a role paid by stake, their profit per token of
+    capital at the epoch's start (at least one token, so that a nearly broke member's return
+    stays finite)."""
     p = world.population
     profit = p.profit[slots].astype(np.float64)
-    if world.cfg.population.payoff == "profit":
+    if world.cfg.population.payoff == "profit" or role not in STAKE_PAID_ROLES:
         return profit
     return profit / np.maximum(p.capital[slots], 1.0)
 
