@@ -101,12 +101,13 @@ class FreeRider(ModelBuilder):
 
     @classmethod
     def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
-        round.thetas[members] = cls.submission(round.network_model)
+        round.thetas[members] = cls.submission(round)
         round.submitted[members] = True
 
     @staticmethod
-    def submission(network_model: np.ndarray) -> np.ndarray:
-        return network_model
+    def submission(round: SubmissionRound) -> np.ndarray:
+        """What it resubmits without training: the network model."""
+        return round.network_model
 
 
 @adversary("sybils")
@@ -139,27 +140,18 @@ class SybilBuilder(ModelBuilder):
 
 
 @adversary("model_copiers")
-class ModelCopier(ModelBuilder):
+class ModelCopier(FreeRider):
     """Buys no compute and resubmits the model that earned the most agreed weight last epoch,
     another builder's work (the model-copying attack on Bittensor's pre-training subnets, whose
     miners publish their models: the reason their scoring rule gives the earlier of two
     near-equal submissions an advantage, scoring=winner_take_all).  Before any round has
-    committed it resubmits the network model."""
+    committed it resubmits the network model, as a free rider does."""
 
     kind = "model_copier"
 
-    @classmethod
-    def buys_compute(cls, population, slots):
-        return np.zeros(len(slots), dtype=bool)
-
-    @classmethod
-    def submit(cls, round: SubmissionRound, members: np.ndarray) -> None:
-        round.thetas[members] = cls.submission(round.best_last, round.network_model)
-        round.submitted[members] = True
-
     @staticmethod
-    def submission(best_last: np.ndarray | None, network_model: np.ndarray) -> np.ndarray:
-        return network_model if best_last is None else best_last
+    def submission(round: SubmissionRound) -> np.ndarray:
+        return round.network_model if round.best_last is None else round.best_last
 
 
 @adversary("weight_copiers")
