@@ -9,9 +9,9 @@ and 0 once the issuance reaches the total supply: 1 τ a block until 10.5 M τ a
 until 15.75 M τ, then 0.25 τ, … (halving by issuance, not by block height).  One epoch of a
 subnet is one tempo of 360 blocks (runtime/src/lib.rs ``INITIAL_SUBNET_TEMPO``).
 
-``split_emission`` follows run_coinbase.rs: the owner cut ``SubnetOwnerCut`` = 11,796 / 65,535
-(0.18) of the subnet's emission, the rest half to miners and half to validators (and their
-nominators): 18 / 41 / 41.
+The split (the owner cut ``SubnetOwnerCut`` = 11,796 / 65,535 ≈ 0.18 of the subnet's emission,
+the rest half to miners and half to validators and their nominators: 18 / 41 / 41,
+run_coinbase.rs) is mechanisms/incentive/bittensor.py's.
 """
 
 from __future__ import annotations
@@ -41,12 +41,3 @@ def tempo_emission(issuance_tao: float, blocks: int = BLOCKS_PER_TEMPO) -> float
         total += minted
         issuance_tao += minted
     return total
-
-
-def split_emission(emission: float, owner_cut: float = OWNER_CUT) -> dict[str, float]:
-    """The owner's cut, then the rest half to miners, half to validators and nominators."""
-    if not 0.0 <= owner_cut <= 1.0:
-        raise ValueError(f"owner_cut must lie in [0, 1], got {owner_cut}")
-    owner = emission * owner_cut
-    rest = emission - owner
-    return {"owner": owner, "miners": rest / 2, "validators": rest - rest / 2}
