@@ -186,12 +186,14 @@ class LazyValidator(Validator):
         positions = np.flatnonzero(round.submitted)
         if not len(positions):
             return
+        rows = np.flatnonzero(members)
         k = int(cls.scored_count(len(positions), round.params))
-        for row in np.flatnonzero(members):
-            sample = round.rng.choice(positions, size=k, replace=False)
-            kept = np.zeros(round.weights.shape[1], dtype=bool)
-            kept[sample] = True
-            round.weights[row] = cls.sampled_weights(round.weights[row], kept)
+        # One draw for all lazy members: each row's k smallest random keys are its sample.
+        keys = round.rng.random((len(rows), len(positions)))
+        picked = np.argpartition(keys, k - 1, axis=1)[:, :k]
+        kept = np.zeros((len(rows), round.weights.shape[1]), dtype=bool)
+        kept[np.arange(len(rows))[:, None], positions[picked]] = True
+        round.weights[rows] = cls.sampled_weights(round.weights[rows], kept)
 
     @staticmethod
     def sampled_weights(honest: np.ndarray, kept: np.ndarray) -> np.ndarray:
