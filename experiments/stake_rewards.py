@@ -51,11 +51,12 @@ def top_share(values: np.ndarray, fraction: float = 0.01) -> float:
     return float(values[:count].sum() / values.sum())
 
 
-def coalition_size(stake: np.ndarray, majority: float = MAJORITY) -> int:
-    """The fewest holders whose stake exceeds ``majority`` of the total (the largest first)."""
+def coalition_size(stake: np.ndarray, majority: float = MAJORITY) -> float:
+    """The fewest holders whose stake exceeds ``majority`` of the total (the largest first);
+    NaN when nobody holds stake (no coalition to count, not a coalition of none)."""
     stake = np.sort(np.asarray(stake, dtype=float)[np.asarray(stake) > 0])[::-1]
     if not len(stake):
-        return 0
+        return float("nan")
     return int(np.searchsorted(np.cumsum(stake) / stake.sum(), majority, side="right") + 1)
 
 
@@ -143,6 +144,10 @@ def _cell(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.2f}"
 
 
+def _count(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else str(int(value))
+
+
 def report_lines(result: dict) -> list[str]:
     runs = result["runs"]
     lines = [
@@ -156,23 +161,25 @@ def report_lines(result: dict) -> list[str]:
     ]
     for seed, (plain, capped) in enumerate(zip(runs["none"], runs["88"], strict=True)):
         cells = [
-            _cell(plain[key]) if key != "coalition" else str(plain[key]) for key, _ in MEASURES
+            _count(plain[key]) if key == "coalition" else _cell(plain[key]) for key, _ in MEASURES
         ]
         lines.append(
-            f"| {seed} | {plain['rule']} | " + " | ".join(cells) + f" | {capped['coalition']} |"
+            f"| {seed} | {plain['rule']} | "
+            + " | ".join(cells)
+            + f" | {_count(capped['coalition'])} |"
         )
     means = []
     for key, _ in MEASURES:
         mean, half = mean_ci([r[key] for r in runs["none"] if np.isfinite(r[key])])
         means.append(f"{mean:.2f} ± {half:.2f}" if np.isfinite(half) else _cell(mean))
-    mean, half = mean_ci([r["coalition"] for r in runs["88"]])
+    mean, half = mean_ci([r["coalition"] for r in runs["88"] if np.isfinite(r["coalition"])])
     lines.append("| mean ± 95 % CI | | " + " | ".join(means) + f" | {mean:.2f} ± {half:.2f} |")
-    plain_sizes = np.array([r["coalition"] for r in runs["none"]])
-    capped_sizes = np.array([r["coalition"] for r in runs["88"]])
+    plain_sizes = np.array([r["coalition"] for r in runs["none"]], dtype=float)
+    capped_sizes = np.array([r["coalition"] for r in runs["88"]], dtype=float)
     lines += [
         "",
-        f"Median size of the 51 % coalition: {np.median(plain_sizes):g} without a cap, "
-        f"{np.median(capped_sizes):g} with the stake capped at the 88th percentile "
+        f"Median size of the 51 % coalition: {np.nanmedian(plain_sizes):g} without a cap, "
+        f"{np.nanmedian(capped_sizes):g} with the stake capped at the 88th percentile "
         f"(larger in {int((capped_sizes > plain_sizes).sum())} of {len(plain_sizes)} subnets, "
         f"smaller in {int((capped_sizes < plain_sizes).sum())}).",
         "",
