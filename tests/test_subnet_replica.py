@@ -224,3 +224,34 @@ def test_the_replica_runs_its_ledger_verifies_and_supply_is_conserved(tmp_path):
     assert events["transfer/nominator dividend/public"] >= 4
     assert (replica["nominator_dividends"] > 0).all()
     assert (replica["active_builder"] + replica["active_validator"] <= 256).all()
+
+
+def test_the_scaling_doc_quotes_what_the_replica_benchmark_wrote():
+    """docs/scaling.md's replica numbers are those of the committed benchmarks/results file
+    (rerun the benchmark, then the doc, together)."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    doc = " ".join((root / "docs" / "scaling.md").read_text().split())
+    machine = "cpu-Intel(R)_Xeon(R)_Processor-2cores"
+    bench = json.loads(
+        (root / "benchmarks" / "results" / f"subnet-replica-{machine}.json").read_text()
+    )
+    one, sweep = bench["one_subnet"], bench["sweep"]
+    per_epoch = one["seconds_per_epoch"]
+    start = one["wall_s"]["2 epochs"] - 2 * per_epoch
+    core_s = sweep["wall_s"] * bench["cores"] / sweep["subnets"]
+    alone = start + bench["epochs"] * per_epoch
+    for quoted in (
+        f"{per_epoch:.2f} s an epoch after a {start:.1f} s start",
+        f"{one['peak_mib']:.0f} MiB",
+        f"{sweep['subnets']} subnets × {bench['epochs']} epochs",
+        f"{sweep['wall_s']:.0f} s ({sweep['subnet_epochs_per_s']:.1f} subnet-epochs a second)",
+        f"{sweep['wall_s'] / sweep['subnets']:.1f} s",
+        f"{sweep['peak_mib_largest_process']:,.0f} MiB in the largest process",
+        f"about {core_s:.1f} s of a core",
+        f"{alone:.1f} s of a subnet run alone ({start:.1f} s to start, "
+        f"{bench['epochs']} × {per_epoch:.2f} s)",
+    ):
+        assert quoted in doc, quoted
