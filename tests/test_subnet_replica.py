@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import sim
-from mechanisms.subnet.registration import upgraded_burn
+from mechanisms.subnet.emission import BLOCKS_PER_TEMPO
+from mechanisms.subnet.registration import IMMUNITY_BLOCKS, upgraded_burn
 from sim.epoch.access import make_room
 from sim.epoch.delegation import estimate_yields, move_stake, pass_dividends
 from sim.model import EconomyModel
@@ -213,6 +214,8 @@ def test_the_replica_runs_its_ledger_verifies_and_supply_is_conserved(tmp_path):
     cfg = configs["bittensor_subnet"]
     assert (cfg.scenario.max_uids, cfg.scenario.max_validators) == (256, 64)
     assert cfg.economy.reveal_interval == 2  # commit-reveal: weights seen one tempo late
+    # The chain's immunity of 5,000 blocks in tempos of 360.
+    assert cfg.scenario.immunity_epochs == round(IMMUNITY_BLOCKS / BLOCKS_PER_TEMPO) == 14
     run_scenarios(configs, tmp_path, progress=False)
     assert all(check.ok for check in verify_run(tmp_path))
     table = pd.read_parquet(tmp_path / "metrics.parquet")

@@ -27,7 +27,6 @@ import numpy as np
 from mechanisms.subnet.delegation import MAX_TAKE, split_dividends
 from sim.epoch.results import Delegation
 from sim.roles import Role
-from sim.units import UNITS_PER_TOKEN
 
 
 def delegate(world, paid_units: np.ndarray, stake_units: np.ndarray) -> Delegation:
@@ -108,11 +107,3 @@ def move_stake(world, yields: np.ndarray) -> tuple[int, int]:
     p.delegate[movers] = best
     world.ledger.decision("redelegation", public=world.public, nominators=len(movers), to=best)
     return len(movers), int(fees.sum())
-
-
-def delegated_tokens(world) -> float:
-    """Tokens staked behind validators by active nominators."""
-    p = world.population
-    nominators = p.members(Role.NOMINATOR)
-    staked = nominators[p.delegate[nominators] >= 0]
-    return float(world.ledger.balances[staked].sum() / UNITS_PER_TOKEN)
