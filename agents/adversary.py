@@ -16,6 +16,8 @@ The attacks:
 - ModelCopier: buys no compute and resubmits last epoch's best-rewarded submission.
 - SybilBuilder: one of several identities of a single owner; buys nothing and resubmits the
   owner's primary submission, to multiply the owner's share of rewards.
+- UidHoarder: trains as an honest builder and holds ``adversaries.hoard_uids`` UIDs, registering
+  (and paying the burn of) a SybilBuilder identity for each extra one (sim/epoch/hoarding.py).
 - WeightCopier: does not evaluate; sets last epoch's agreed weights (the consensus vector).
 - CabalValidator: puts all of its weight on one friend builder.
 - LazyValidator: scores a random sample of the submissions and weighs only those.
@@ -152,6 +154,19 @@ class ModelCopier(FreeRider):
     @staticmethod
     def submission(round: SubmissionRound) -> np.ndarray:
         return round.network_model if round.best_last is None else round.best_last
+
+
+@adversary("uid_hoarders")
+class UidHoarder(ModelBuilder):
+    """A Sybil by choice: trains and submits as an honest builder, and holds
+    ``adversaries.hoard_uids`` UIDs in all, each extra one a SybilBuilder identity it owns that
+    resubmits its model.  It pays every extra UID's registration burn from its own balance at the
+    access mechanism's price (sim/epoch/hoarding.py registers and releases them), and learns from
+    its own profit plus its identities' (sim/epoch/adaptation.py).  On Bittensor the UID, not the
+    person, is paid: one miner running its model on several UIDs collects several incentives
+    where validators do not penalise duplicates."""
+
+    kind = "uid_hoarder"
 
 
 @adversary("weight_copiers")

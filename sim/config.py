@@ -387,6 +387,7 @@ ATTACK_PARAMETERS = (
     ("noise_std", 1.0),  # noise injectors submit θ + N(0, noise_std²)
     ("alie_z", 1.0),  # little-is-enough submits honest mean − alie_z · std (Baruch 2019)
     ("lazy_sample", 0.1),  # the share of submissions a lazy validator scores (at least one)
+    ("hoard_uids", 3.0),  # the UIDs a UID hoarder holds in all (a whole number, at least 2)
 )
 
 
@@ -405,6 +406,9 @@ def _check_adversaries(self) -> None:
     for key, _ in ATTACK_PARAMETERS:
         _at_least(f"adversaries.{key}", getattr(self, key), 0)
     _fraction("adversaries.lazy_sample", self.lazy_sample)
+    _at_least("adversaries.hoard_uids", self.hoard_uids, 2)
+    if self.hoard_uids != int(self.hoard_uids):
+        raise ConfigError(f"adversaries.hoard_uids={self.hoard_uids}: must be a whole number")
 
 
 def adversary_config_class() -> type:

@@ -125,6 +125,7 @@ class EconomyModel(mesa.Model):
         arrivals = phases.churn_and_access(w)
         faults = phases.apply_faults(w)
         phases.choose_strategies(w)
+        phases.hold_uids(w)
         start_balances = w.ledger.balances.copy()
         market = phases.resource_market(w, faults)
         data = phases.obtain_data(w, market)

@@ -118,3 +118,56 @@ def test_validators_can_compare_strategies_by_return_on_stake(compose, tmp_path)
     world.cfg.population.payoff = "profit"
     np.testing.assert_array_equal(payoff(world, Role.VALIDATOR, active), p.profit[active])
     model.finish()
+
+
+def test_a_uid_hoarder_pays_every_registration_burn_and_its_uids_resubmit_its_model(
+    compose, tmp_path, monkeypatch
+):
+    """adversaries.hoard_uids=3 under a 5-token registration burn: in its first epoch the hoarder
+    registers two identities, pays 2 × 5 tokens itself, and both resubmit its own submission
+    (buying no compute); it learns from its profit plus theirs.  When it turns honest its
+    identities are deregistered at once and it pays nothing more."""
+    from sim.epoch.adaptation import payoff
+    from sim.units import UNITS_PER_TOKEN
+
+    seen = []
+    train = model_module.phases.train_and_submit
+
+    def watched(world, market, data):
+        seen.append((market, train(world, market, data)))
+        return seen[-1][1]
+
+    monkeypatch.setattr(model_module.phases, "train_and_submit", watched)
+    model = stepped(
+        compose, tmp_path, "adversaries.uid_hoarders=0.2", "adversaries.hoard_uids=3",
+        "access=registration_burn", "population.arrival_rate=0",
+    )  # fmt: skip
+    world = model.world
+    p = world.population
+    builders = p.blocks[Role.BUILDER]
+    hoarder = int(builders[np.flatnonzero(p.flagged("uid_hoarder", Role.BUILDER))[0]])
+    burned = world.ledger.burned
+    model.step()
+    identities = np.flatnonzero(
+        p.active & (p.owner == hoarder) & (np.arange(len(p.owner)) != hoarder)
+    )
+    assert len(identities) == 2 and (p.adversary[identities] == "sybil").all()
+    assert world.ledger.burned - burned == 2 * 5 * UNITS_PER_TOKEN
+    assert world.ledger.burned_this_epoch["registration"] == 2 * 5 * UNITS_PER_TOKEN
+    market, submissions = seen[0]
+    rows, own = p.position(Role.BUILDER, identities), p.position(Role.BUILDER, hoarder)
+    assert submissions.submitted[own] and submissions.submitted[rows].all()
+    for row in rows:
+        np.testing.assert_array_equal(submissions.thetas[row], submissions.thetas[own])
+    assert (market.steps[rows] == 0).all() and market.steps[own] > 0
+    expected = p.profit[hoarder] + p.profit[identities].sum()
+    np.testing.assert_allclose(payoff(world, Role.BUILDER, np.array([hoarder])), [expected])
+    model.step()  # it keeps its UIDs without paying again
+    assert p.active[identities].all()
+    assert world.ledger.burned_this_epoch.get("registration", 0) == 0
+    p.adversary[hoarder] = ""
+    world.recast(hoarder, world.roles[Role.BUILDER].agent_class(""))
+    model.step()
+    assert not p.active[identities].any()
+    assert world.ledger.burned_this_epoch.get("registration", 0) == 0
+    model.finish()

@@ -13,6 +13,7 @@ from sim.epoch.data import obtain_data
 from sim.epoch.evaluation import evaluate
 from sim.epoch.faults import apply_faults
 from sim.epoch.governance import govern
+from sim.epoch.hoarding import hold_uids
 from sim.epoch.market import resource_market
 from sim.epoch.rewards import pay
 from sim.epoch.training import train_and_submit
@@ -25,6 +26,7 @@ __all__ = [
     "churn_and_access",
     "evaluate",
     "govern",
+    "hold_uids",
     "learn_strategies",
     "obtain_data",
     "pay",

@@ -115,13 +115,16 @@ def make_room(world, entrants: int) -> tuple[int, int]:
     return entrants, pruned
 
 
+def take_up(world, slot: int) -> None:
+    """The participant at ``slot`` becomes active and is wired into the peer graph."""
+    world.activate(slot)
+    attach(world.graph, slot, world.cfg.scenario.peer_degree, world.rng, hub=world.organisation.hub)
+
+
 def admit(world, entering: np.ndarray, admission) -> None:
     """Activate the entrants, wire them into the graph, endow them, take burns and bonds."""
     for slot in entering.tolist():
-        world.activate(slot)
-        attach(
-            world.graph, slot, world.cfg.scenario.peer_degree, world.rng, hub=world.organisation.hub
-        )
+        take_up(world, slot)
     ledger = world.ledger
     ledger.mint(entering, world.endowment_units(entering), "genesis", newcomers=True)
     ledger.burn(entering, admission.burn[admission.admitted], "registration")

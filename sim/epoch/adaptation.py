@@ -68,15 +68,24 @@ STAKE_PAID_ROLES = (Role.VALIDATOR,)
 
 
 def payoff(world, role: Role, slots: np.ndarray) -> np.ndarray:
-    """What the members ``slots`` learn from: their profit this epoch, or with
+    """What the members ``slots`` learn from: their profit this epoch (with their identities'
+    when they hold several UIDs), or with
     ``population.payoff=return_on_capital`` and a role paid by stake, their profit per token of
     capital at the epoch's start (at least one token, so that a nearly broke member's return
     stays finite)."""
     p = world.population
-    profit = p.profit[slots].astype(np.float64)
+    profit = p.profit[slots] + identities_profit(p)[slots]
     if world.cfg.population.payoff == "profit" or role not in STAKE_PAID_ROLES:
         return profit
     return profit / np.maximum(p.capital[slots], 1.0)
+
+
+def identities_profit(population) -> np.ndarray:
+    """(n,) the profit this epoch of the active identities each slot owns besides itself (a
+    UID hoarder's extra UIDs: what they earn is what hoarding earns)."""
+    p = population
+    identities = np.flatnonzero(p.active & (p.owner != np.arange(len(p.owner))))
+    return np.bincount(p.owner[identities], weights=p.profit[identities], minlength=len(p.owner))
 
 
 def peer_means(chosen: np.ndarray, payoffs: np.ndarray, k: int) -> np.ndarray:
