@@ -23,6 +23,8 @@ The attacks:
 - LazyValidator: scores a random sample of the submissions and weighs only those.
 - Markup25, Markup100 (compute providers): ask 25 % or 100 % over their unit cost.
 - Withholder (data providers): license nothing.
+- YieldChaser (nominators): reviews its delegation every epoch instead of now and then, moving
+  to the best yield whenever the move pays (sim/epoch/delegation.py).
 - Model poisoning (Blanchard et al., "Machine Learning with Adversaries: Byzantine Tolerant
   Gradient Descent", NeurIPS 2017; Baruch et al., NeurIPS 2019): SignFlipper submits θ − s·Δ,
   NoiseInjector θ + N(0, σ²), LittleIsEnough the honest updates' coordinate mean minus z
@@ -39,7 +41,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from agents.roles import ComputeProvider, DataProvider, ModelBuilder, Validator
+from agents.roles import ComputeProvider, DataProvider, ModelBuilder, Nominator, Validator
 from sim.roles import Role
 
 ADVERSARIES: dict[str, type] = {}  # config share key → behaviour class, in registration order
@@ -333,3 +335,15 @@ class Withholder(DataProvider):
 
     kind = "withholder"
     licenses = False
+
+
+@adversary("yield_chasers")
+class YieldChaser(Nominator):
+    """Reviews its delegation every epoch (a loyal nominator reviews with probability
+    ``delegation.review_probability``) and moves its stake to the validator with the best yield
+    whenever the extra yield over ``population.entry_horizon`` epochs pays the switching cost
+    it burns: it earns what it catches of the best validators' yields and pays a swap fee on
+    every move (sim/epoch/delegation.py)."""
+
+    kind = "yield_chaser"
+    always_reviews = True

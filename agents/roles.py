@@ -148,6 +148,13 @@ class Nominator(Participant):
     validator's yield pays for the move (a Bittensor nominator; sim/epoch/delegation.py)."""
 
     role = Role.NOMINATOR
+    kind: ClassVar[str] = ""  # "" is loyal play; a yield chaser names its kind
+    adaptive: ClassVar[bool] = True  # a strategy an adapting nominator may switch to
+    always_reviews: ClassVar[bool] = False  # reviews with delegation.review_probability
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Set up the slots drawn to play this kind (a strategy needs nothing)."""
 
     @staticmethod
     def moves(

@@ -1,25 +1,29 @@
-"""Incentive compatibility: which strategies builders and validators end up playing under each
-mechanism when every one of them learns from its profit.
+"""Incentive compatibility: which strategies miners, validators and nominators of a subnet end
+up playing under each mechanism when every one of them learns from what it earns, and whether
+the answer holds across learning rules, subnet sizes and scoring rules.
 
     deai-sim -m experiment=incentive_compatibility          # the sweep (configs/experiment/)
     python -m experiments.incentive_compatibility SWEEP_DIR # incentive_compatibility.md + figure
     python -m experiments.incentive_compatibility SWEEP_DIR --doc docs/incentive_compatibility.md
 
-For every job of the sweep it reads the strategy shares of metrics.parquet (sim/epoch/
-adaptation.py) and takes each share's mean over the last ``WINDOW`` epochs as the run's long-run
-share.  Runs are grouped by mechanism (consensus variant × incentive) and adaptation rule; the
-report gives each strategy's long-run share as mean ± the half-width of its 95 % t-interval over
-seeds, and a verdict per role: a strategy "pays" when the lower end of its share's interval is
-above one half ("free riding pays", "copying pays", "honesty pays"), "leads" when only its mean
-is, "mixed" when no strategy holds half.  The report also gives, per role, incentive and rule,
-the range of each strategy's share over the consensus variants (the numbers the doc's prose
-rests on), and per mechanism the runs whose model stopped improving (sim.stalls: from which epoch,
-and why).  figures/strategy_trajectories.png draws the honest share of each role per epoch, mean
-over seeds, per mechanism.
+A job is one mechanism (consensus variant × incentive), one robustness cell (configs/ic_variant/:
+the base, and cells that change the learning rule, the size or the scoring rule) and one seed.
+Its **long-run share** of a strategy is the share's mean over the last quarter of its epochs; its
+**drift** is the change of the honest share over that quarter that a least-squares line through
+it gives (near 0: settled).  Per cell and role the report gives each strategy's long-run share
+as mean ± the half-width of its 95 % t-interval over seeds, and tests the honest share against
+one half (two-sided one-sample t-test; p = 0 where every seed gives the same share, since t is
+then infinite).  The p-values of every cell and role of the study form one family, Holm-adjusted
+as the comparison table's are (experiments.comparison.holm).  A **verdict** is stated only where
+the adjusted p is below 0.05: *honesty pays* (honest share above one half) or *cheating pays*
+(below; the leading cheat is named); elsewhere the cell is *open*.  The **robustness line** of a
+mechanism and role says whether the verdict of the base cell is the same in every other cell,
+and names the cells where it flips.
 
 With ``--doc PATH`` the report also replaces the generated block of that markdown file (between
-``BEGIN_GENERATED`` and ``END_GENERATED``), so that the doc quotes only what the study produced;
-tests/test_incentive_compatibility.py reruns one of its cells and compares.
+``BEGIN_GENERATED`` and ``END_GENERATED``) and writes every job's long-run shares and drifts
+beside it (``<doc stem>/long_run.csv``), so that the doc quotes only what the study produced;
+tests/test_incentive_compatibility.py rebuilds the block from that file and reruns one job.
 """
 
 from __future__ import annotations
@@ -34,59 +38,247 @@ import numpy as np
 import pandas as pd
 
 from experiments import doc_blocks
-from experiments.comparison import mean_ci
+from experiments.comparison import ALPHA, holm, mean_ci, paired_p_value
 from experiments.report import find_runs, overrides_of
 
-WINDOW = 10  # final epochs averaged into a run's long-run share
-ROLES = ("builder", "validator")
-CHEATING = {"builder": "free riding", "validator": "copying"}
-PLAYERS = {"free_rider": "free riders", "weight_copier": "weight copiers", "cabal": "cabal members"}
-KEYS = ["consensus", "incentive", "adaptation"]
+ROLES = ("builder", "validator", "nominator")
+ROLE_NAMES = {"builder": "miners", "validator": "validators", "nominator": "nominators"}
+HONEST = {"builder": "honest", "validator": "honest", "nominator": "loyal"}
+CHEATS = {
+    "free_rider": "free riders",
+    "model_copier": "model copiers",
+    "uid_hoarder": "UID hoarders",
+    "sign_flipper": "sign flippers",
+    "noise_injector": "noise injectors",
+    "little_is_enough": "little-is-enough poisoners",
+    "label_flipper": "label flippers",
+    "weight_copier": "weight copiers",
+    "lazy_validator": "lazy validators",
+    "cabal": "cabal members",
+    "yield_chaser": "yield chasers",
+}
+BASE = "base"
+# The robustness cells by the axis they move (configs/ic_variant/), in the report's order.
+AXES = {
+    "learning rule": ("imitation", "regret_matching"),
+    "size": ("uids64", "uids256"),
+    "scoring": ("absolute", "winner_take_all"),
+}
+CELL_NAMES = {
+    BASE: "base: Hedge, 32 UIDs, softmax",
+    "imitation": "imitation",
+    "regret_matching": "regret matching",
+    "uids64": "64 UIDs",
+    "uids256": "256 UIDs",
+    "absolute": "absolute scoring",
+    "winner_take_all": "winner-take-all",
+}
+KEYS = ["consensus", "incentive", "cell"]
 BEGIN_GENERATED = (
     "<!-- BEGIN_GENERATED by `python -m experiments.incentive_compatibility SWEEP_DIR --doc"
 )
-END_GENERATED = "<!-- END_GENERATED -->"
 
 
-def _mechanism(run: Path) -> dict[str, str]:
+def _job(run: Path) -> dict[str, str]:
     settings = overrides_of(run)
     return {
         "consensus": settings.get("consensus_variant", settings.get("consensus", "?")),
         "incentive": settings.get("incentive", "?"),
-        "adaptation": settings.get("adaptation", "fixed"),
+        "cell": settings.get("ic_variant", BASE),
     }
 
 
 def load(sweep_dir: Path) -> pd.DataFrame:
-    """One row per job and epoch: its mechanism, adaptation rule, seed and strategy shares."""
+    """One row per job and epoch: its mechanism, robustness cell, seed and strategy shares."""
     frames = []
     for run in find_runs(sweep_dir):
         table = pd.read_parquet(run / "metrics.parquet")
-        seed = int(json.loads((run / "summary.json").read_text())["seed"])
-        table = table[table["scenario"] == table["scenario"].iloc[0]].copy()
-        for key, value in _mechanism(run).items():
+        table = table[table["scenario"] == table["scenario"].iloc[0]]
+        shares = [c for c in table.columns if c.startswith("share_") and _role_of(c) in ROLES]
+        table = table[["epoch", *shares]].copy()
+        for key, value in _job(run).items():
             table[key] = value
-        table["seed"] = seed
+        table["seed"] = int(json.loads((run / "summary.json").read_text())["seed"])
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 
 
+def _role_of(column: str) -> str:
+    return next((r for r in ROLES if column.startswith(f"share_{r}_")), "")
+
+
+def _drift(shares: np.ndarray) -> float:
+    """Change over the span that the least-squares line through ``shares`` gives."""
+    shares = np.asarray(shares, dtype=float)
+    if len(shares) < 2 or not np.isfinite(shares).all():
+        return float("nan")
+    slope = np.polyfit(np.arange(len(shares)), shares, 1)[0]
+    return float(slope * (len(shares) - 1))
+
+
+def long_run(table: pd.DataFrame) -> pd.DataFrame:
+    """Per job: each share's mean over its last quarter of epochs, and each role's drift."""
+    shares = [c for c in table.columns if c.startswith("share_")]
+    rows = []
+    for key, job in table.groupby([*KEYS, "seed"], sort=False):
+        job = job.sort_values("epoch")
+        last = job[job["epoch"] >= job["epoch"].max() + 1 - max(2, len(job) // 4)]
+        row = dict(zip([*KEYS, "seed"], key, strict=True))
+        row.update(last[shares].mean().to_dict())
+        for role in ROLES:
+            if f"share_{role}_honest" in last:
+                row[f"drift_{role}"] = _drift(last[f"share_{role}_honest"].to_numpy())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def honest_p_value(values) -> float:
+    """Two-sided p of the one-sample t-test of mean honest share 1/2; 0 where every seed gives
+    the same share other than 1/2 (t is then infinite), NaN where they all give 1/2."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return float("nan")
+    p = paired_p_value(values - 0.5)
+    if np.isnan(p) and np.ptp(values) <= 1e-12:
+        return 0.0 if abs(values[0] - 0.5) > 1e-12 else float("nan")
+    return p
+
+
+def strategies_of(runs: pd.DataFrame, role: str) -> list[str]:
+    return [
+        c.removeprefix(f"share_{role}_") for c in runs.columns if c.startswith(f"share_{role}_")
+    ]
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell and role: each strategy's mean and CI, the drift, the honest share's
+    raw and Holm-adjusted p, the verdict class (honest, cheating, open) and its words."""
+    rows = []
+    for key, group in runs.groupby(KEYS, sort=False):
+        for role in ROLES:
+            names = strategies_of(group, role)
+            honest = group.get(f"share_{role}_honest")
+            if honest is None or not np.isfinite(honest).any():
+                continue
+            row = dict(zip(KEYS, key, strict=True)) | {"role": role, "seeds": len(group)}
+            for name in names:
+                row[name], row[f"{name}:ci"] = mean_ci(group[f"share_{role}_{name}"])
+            row["drift"], row["drift:ci"] = mean_ci(group[f"drift_{role}"])
+            row["drift:max"] = float(np.nanmax(np.abs(group[f"drift_{role}"])))
+            row["p"] = honest_p_value(honest)
+            rows.append(row)
+    summary = pd.DataFrame(rows)
+    summary["p_holm"] = holm(summary["p"])
+    summary["verdict"] = [verdict_class(r.honest, r.p_holm) for r in summary.itertuples()]
+    summary["words"] = [verdict_words(r) for _, r in summary.iterrows()]
+    return summary
+
+
+def verdict_class(honest_mean: float, p_holm: float) -> str:
+    if not np.isfinite(p_holm) or p_holm >= ALPHA:
+        return "open"
+    return "honest" if honest_mean > 0.5 else "cheating"
+
+
+def _share(mean: float, ci: float) -> str:
+    return f"{mean:.2f} ± {ci:.2f}" if np.isfinite(ci) else f"{mean:.2f}"
+
+
+def verdict_words(row: pd.Series) -> str:
+    """ "honesty pays: honest 0.91 ± 0.05", "cheating pays: model copiers 0.80 ± 0.10 (honest
+    0.12 ± 0.06)" or "open: honest 0.55 ± 0.30"."""
+    role = row["role"]
+    honest = f"{HONEST[role]} {_share(row['honest'], row['honest:ci'])}"
+    if row["verdict"] == "honest":
+        return f"{'loyalty' if role == 'nominator' else 'honesty'} pays: {honest}"
+    if row["verdict"] == "open":
+        return f"open: {honest}"
+    cheats = [n for n in row.index if n in CHEATS and np.isfinite(row[n])]
+    lead = max(cheats, key=lambda n: row[n])
+    what = "yield chasing" if role == "nominator" else "cheating"
+    return f"{what} pays: {CHEATS[lead]} {_share(row[lead], row[f'{lead}:ci'])} ({honest})"
+
+
+def robustness(summary: pd.DataFrame, consensus: str, incentive: str, role: str) -> str:
+    """Whether the base cell's verdict holds in every other cell, and where it flips."""
+    part = summary[
+        (summary["consensus"] == consensus)
+        & (summary["incentive"] == incentive)
+        & (summary["role"] == role)
+    ].set_index("cell")
+    if BASE not in part.index:
+        return "no base cell"
+    base = part.loc[BASE, "verdict"]
+    missing = [c for cells in AXES.values() for c in cells if c not in part.index]
+    flips = [
+        f"{CELL_NAMES[c]} → {part.loc[c, 'verdict']}"
+        for cells in AXES.values()
+        for c in cells
+        if c in part.index and part.loc[c, "verdict"] != base
+    ]
+    moved = {axis for axis, cells in AXES.items() for c in cells if c in part.index}
+    if not flips:
+        where = ", ".join(sorted(moved)) or "no other cell"
+        line = f"{base} in every cell ({where})"
+    else:
+        line = f"{base} at base; flips: " + "; ".join(flips)
+    return line + (f" (cells not run: {', '.join(missing)})" if missing else "")
+
+
+def headline_lines(summary: pd.DataFrame) -> list[str]:
+    lines = [
+        "| consensus | incentive | miners (base cell) | robustness | validators (base cell) "
+        "| robustness |",
+        "|---|---|---|---|---|---|",
+    ]
+    base = summary[summary["cell"] == BASE]
+    for (consensus, incentive), group in base.groupby(["consensus", "incentive"], sort=False):
+        cells = [consensus, incentive]
+        for role in ("builder", "validator"):
+            row = group[group["role"] == role]
+            cells.append(row["words"].iloc[0] if len(row) else "—")
+            cells.append(robustness(summary, consensus, incentive, role))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def role_lines(summary: pd.DataFrame, role: str) -> list[str]:
+    part = summary[summary["role"] == role]
+    names = [n for n in part.columns if (n == "honest" or n in CHEATS) and part[n].notna().any()]
+    header = ["consensus", "incentive", "cell", *names, "drift", "p (Holm)", "verdict"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, row in part.iterrows():
+        cells = [row["consensus"], row["incentive"], CELL_NAMES.get(row["cell"], row["cell"])]
+        cells += [_share(row[n], row[f"{n}:ci"]) for n in names]
+        cells += [f"{row['drift']:+.2f} (max {row['drift:max']:.2f})", _p(row["p_holm"])]
+        cells.append(row["words"])
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return lines
+
+
+def _p(p: float) -> str:
+    if not np.isfinite(p):
+        return "—"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def load_stalls(sweep_dir: Path) -> pd.DataFrame:
-    """One row per job: its mechanism, seed, and its stalls (summary.json, sim.stalls): the
-    first stall's start, the epochs stalled in all, and the broken link of most of them."""
+    """One row per job: its cell, seed, and its stalls (summary.json, sim.stalls): the first
+    stall's start, the epochs stalled in all, and the broken link of most of them."""
     rows = []
     for run in find_runs(sweep_dir):
         summary = json.loads((run / "summary.json").read_text())
         stalls = next(iter(summary.get("stalls", {}).values()), None) or []
-        stalls = [s for s in stalls if isinstance(s, dict)]  # runs from before stalls had fields
         causes: dict[str, int] = {}
         for stall in stalls:
             for reason, n in stall["causes"].items():
                 causes[reason] = causes.get(reason, 0) + n
         rows.append(
             {
-                **_mechanism(run),
+                **_job(run),
                 "seed": int(summary["seed"]),
+                "seconds": float(sum((summary.get("seconds") or {}).values())),
                 "first_stall": stalls[0]["start"] if stalls else np.nan,
                 "epochs_stalled": sum(s["end"] - s["start"] + 1 for s in stalls),
                 "cause": max(causes, key=causes.get) if causes else "",
@@ -95,185 +287,111 @@ def load_stalls(sweep_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def long_run(table: pd.DataFrame) -> pd.DataFrame:
-    """Per job: each share's mean over its last WINDOW epochs."""
-    shares = [c for c in table.columns if c.startswith("share_") or c == "honest_share"]
-    keys = ["consensus", "incentive", "adaptation", "seed"]
-    last = table[table["epoch"] > table.groupby(keys)["epoch"].transform("max") - WINDOW]
-    return last.groupby(keys, sort=False)[shares].mean().reset_index()
-
-
-def verdict(role: str, strategies: dict[str, tuple[float, float]]) -> str:
-    """Plain words for a role's long-run mix: a strategy "pays" when the lower end of its
-    share's 95 % interval is above one half, "leads" when only its mean is."""
-    name, (mean, ci) = max(strategies.items(), key=lambda item: item[1][0])
-    if mean <= 0.5:
-        return "mixed: no strategy holds half"
-    if name == "honest":
-        what, who = "honesty", "honest"
-    else:
-        what = CHEATING[role] if name in ("free_rider", "weight_copier") else name
-        who = PLAYERS.get(name, name)
-    sure = np.isfinite(ci) and mean - ci > 0.5
-    return f"{what} {'pays' if sure else 'leads'}: {who} {mean:.2f} ± {ci:.2f}"
-
-
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for (consensus, incentive, adaptation), group in runs.groupby(
-        ["consensus", "incentive", "adaptation"], sort=False
-    ):
-        row = {
-            "consensus": consensus,
-            "incentive": incentive,
-            "adaptation": adaptation,
-            "seeds": len(group),
-        }
-        for role in ROLES:
-            columns = [c for c in group.columns if c.startswith(f"share_{role}_")]
-            stats = {c.removeprefix(f"share_{role}_"): mean_ci(group[c]) for c in columns}
-            for name, (mean, ci) in stats.items():
-                row[f"{role}:{name}"] = mean
-                row[f"{role}:{name}:ci"] = ci
-            row[f"{role} verdict"] = verdict(role, stats)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _strategies(summary: pd.DataFrame, role: str) -> list[str]:
-    return [
-        c.split(":")[1] for c in summary.columns if c.startswith(f"{role}:") and c.count(":") == 1
-    ]
-
-
-def _share(mean: float, ci: float) -> str:
-    return f"{mean:.2f} ± {ci:.2f}" if np.isfinite(ci) else f"{mean:.2f}"
-
-
-def share_rows(summary: pd.DataFrame, role: str) -> list[str]:
-    """The role's table rows, one per mechanism and rule (what the doc's test compares)."""
-    rows = []
-    for _, row in summary.iterrows():
-        cells = [row["consensus"], row["incentive"], row["adaptation"]]
-        cells += [
-            _share(row[f"{role}:{n}"], row[f"{role}:{n}:ci"]) for n in _strategies(summary, role)
-        ]
-        cells.append(row[f"{role} verdict"])
-        rows.append("| " + " | ".join(str(c) for c in cells) + " |")
-    return rows
-
-
-def range_lines(summary: pd.DataFrame) -> list[str]:
-    """Per role, incentive and rule: each strategy's lowest–highest mean share over the
-    consensus variants."""
-    lines = []
-    for role in ROLES:
-        names = _strategies(summary, role)
-        lines += [
-            f"**{role.capitalize()}s**, lowest–highest mean share over the consensus variants:",
-            "",
-            "| incentive | adaptation | " + " | ".join(names) + " |",
-            "|" + "---|" * (len(names) + 2),
-        ]
-        for (incentive, rule), group in summary.groupby(["incentive", "adaptation"], sort=False):
-            cells = [
-                f"{group[f'{role}:{n}'].min():.2f}–{group[f'{role}:{n}'].max():.2f}" for n in names
-            ]
-            lines.append(f"| {incentive} | {rule} | " + " | ".join(cells) + " |")
-        lines.append("")
-    return lines
-
-
 def stall_lines(stalls: pd.DataFrame) -> list[str]:
-    """Per mechanism and rule: how many runs stalled, from which epoch (per seed), how many
-    epochs of the run stalled (mean), and the broken link of most stalled epochs."""
+    """Per mechanism and cell with a stall: how many runs stalled, the stalled epochs per run
+    (mean), and the broken link of most stalled epochs."""
     lines = [
-        "| consensus | incentive | adaptation | runs stalled | first stall, by seed | "
-        "epochs stalled (mean) | main cause |",
-        "|---|---|---|---|---|---|---|",
+        "| consensus | incentive | cell | runs stalled | epochs stalled (mean) | main cause |",
+        "|---|---|---|---|---|---|",
     ]
-    for (consensus, incentive, rule), group in stalls.groupby(KEYS, sort=False):
-        group = group.sort_values("seed")
+    for (consensus, incentive, cell), group in stalls.groupby(KEYS, sort=False):
         stalled = group[group["first_stall"].notna()]
-        starts = ", ".join(
-            f"{int(r.first_stall)}" if np.isfinite(r.first_stall) else "–"
-            for r in group.itertuples()
-        )
+        if not len(stalled):
+            continue
         causes = stalled["cause"].value_counts()
-        cause = causes.index[0] if len(causes) else "—"
         lines.append(
-            f"| {consensus} | {incentive} | {rule} | {len(stalled)} of {len(group)} | {starts} | "
-            f"{group['epochs_stalled'].mean():.1f} | {cause} |"
+            f"| {consensus} | {incentive} | {CELL_NAMES.get(cell, cell)} | {len(stalled)} of "
+            f"{len(group)} | {group['epochs_stalled'].mean():.1f} | {causes.index[0]} |"
         )
-    return lines
+    return lines if len(lines) > 2 else ["No run stalled."]
 
 
-def report_lines(
-    summary: pd.DataFrame, epochs: int, stalls: pd.DataFrame | None = None
-) -> list[str]:
-    seeds = int(summary["seeds"].max()) if len(summary) else 0
+def runs_of(sweep_dir: Path, table: pd.DataFrame) -> pd.DataFrame:
+    """Per job: its long-run shares and drifts, its epochs, seconds and stalls (everything the
+    report reads: the doc keeps this table and the test rebuilds the doc's block from it)."""
+    epochs = table.groupby([*KEYS, "seed"], sort=False)["epoch"].max().rename("epochs") + 1
+    runs = long_run(table).merge(epochs.reset_index(), on=[*KEYS, "seed"])
+    return runs.merge(load_stalls(sweep_dir), on=[*KEYS, "seed"])
+
+
+def report_lines(runs: pd.DataFrame) -> list[str]:
+    summary = summarise(runs)
+    cells = summary.drop_duplicates(KEYS)
+    epochs = int(runs["epochs"].max())
+    tests = int(np.isfinite(summary["p"]).sum())
     lines = [
         "# Incentive compatibility",
         "",
-        f"{int(summary['seeds'].sum())} runs: {len(summary)} mechanism × rule cells, up to "
-        f"{seeds} seeds each, {epochs} epochs.  Long-run share of each strategy (mean of the last "
-        f"{WINDOW} epochs per run; mean ± 95 % CI over seeds) among active builders and "
-        "validators.",
+        f"{len(runs)} runs: {len(cells)} cells (mechanism × robustness cell), up to "
+        f"{int(summary['seeds'].max())} seeds each, {epochs} epochs; the jobs took "
+        f"{runs['seconds'].sum() / 60:.0f} min of compute in all.  Long-run share: the mean of "
+        f"the last {max(2, epochs // 4)} epochs per run; mean ± 95 % CI over seeds.  Drift: the "
+        "honest share's change over those epochs (least-squares line), mean over seeds (and the "
+        f"largest |drift| of a seed).  Verdicts: {tests} tests of the honest share against one "
+        "half, Holm-adjusted together; a verdict only where the adjusted p < 0.05, *open* "
+        "elsewhere.",
+        "",
+        "## Verdicts and their robustness",
+        "",
+        *headline_lines(summary),
         "",
     ]
     for role in ROLES:
-        header = [*KEYS, *_strategies(summary, role), "verdict"]
-        lines += [f"## {role.capitalize()}s", "", "| " + " | ".join(header) + " |"]
-        lines.append("|" + "---|" * len(header))
-        lines += [*share_rows(summary, role), ""]
-    lines += ["## Ranges over the consensus variants", "", *range_lines(summary)]
-    if stalls is not None and len(stalls):
-        lines += [
-            "## Stalls",
-            "",
-            "Runs in which the network model stopped improving for 5 or more epochs in a row "
-            "(sim.stalls): the epoch each seed's first stall began (– none), the stalled epochs "
-            "per run, and the broken link of most stalled epochs.",
-            "",
-            *stall_lines(stalls),
-            "",
-        ]
+        if (summary["role"] == role).any():
+            lines += [f"## {ROLE_NAMES[role].capitalize()}", "", *role_lines(summary, role), ""]
+    lines += [
+        "## Stalls",
+        "",
+        "Cells with runs in which the network model stopped improving for 5 or more epochs in a "
+        "row (sim.stalls).",
+        "",
+        *stall_lines(runs),
+        "",
+    ]
     return lines
 
 
-def update_doc(doc: Path, lines: list[str]) -> None:
-    """Replace the generated block of ``doc`` with ``lines`` (its first heading dropped)."""
-    doc_blocks.replace_block(doc, lines[2:])
-
-
 def draw(table: pd.DataFrame, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rules = list(dict.fromkeys(table["adaptation"]))
-    fig, axes = plt.subplots(
-        len(ROLES), len(rules), figsize=(6 * len(rules), 7), sharex=True, sharey=True,
-        squeeze=False, layout="constrained",
-    )  # fmt: skip
-    for col, rule in enumerate(rules):
-        part = table[table["adaptation"] == rule]
-        for row, role in enumerate(ROLES):
+    """The honest share per epoch (mean over seeds) of miners and validators, one panel per
+    robustness cell, one line per mechanism."""
+    cells = [c for c in CELL_NAMES if c in set(table["cell"])]
+    fig, axes = doc_blocks.figure_canvas(1, size=(3.2 * len(cells), 6.0))
+    fig.clear()
+    axes = fig.subplots(2, len(cells), sharex=True, sharey=True, squeeze=False)
+    for col, cell in enumerate(cells):
+        part = table[table["cell"] == cell]
+        for row, role in enumerate(("builder", "validator")):
             ax = axes[row][col]
             mean = part.groupby(["consensus", "incentive", "epoch"])[f"share_{role}_honest"].mean()
             for (consensus, incentive), series in mean.groupby(level=[0, 1], sort=False):
                 ax.plot(
                     series.index.get_level_values("epoch"), series.to_numpy(),
-                    label=f"{consensus} + {incentive}",
+                    label=f"{consensus} + {incentive}", lw=1,
                 )  # fmt: skip
-            ax.set(title=f"{role}s, adaptation={rule}", ylabel="honest share", ylim=(0, 1))
-    axes[-1][-1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1, 0.5))
+            ax.set(ylim=(0, 1), title=f"{ROLE_NAMES[role]}, {CELL_NAMES[cell]}")
+            ax.title.set_fontsize("small")
+    axes[0][0].set_ylabel("honest share")
+    axes[1][0].set_ylabel("honest share")
     for ax in axes[-1]:
         ax.set_xlabel("epoch")
+    axes[0][-1].legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    doc_blocks.save_figure(fig, path)
+
+
+def write_doc(doc: Path, lines: list[str], runs: pd.DataFrame, figure: Path) -> None:
+    """The doc's block, its figure and its long-run table (what the test rebuilds the block
+    from)."""
+    doc_blocks.replace_block(doc, lines[2:])
+    folder = doc.parent / doc.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    runs.to_csv(folder / "long_run.csv", index=False)
+    shutil.copyfile(figure, folder / "trajectories.png")
+
+
+def read_runs(path: Path) -> pd.DataFrame:
+    """A doc's per-run table as written (floats read back exactly)."""
+    return pd.read_csv(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,18 +408,16 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"incentive_compatibility: error: {error}", file=sys.stderr)
         return 2
-    summary = summarise(long_run(table))
-    summary.to_parquet(args.sweep_dir / "incentive_compatibility.parquet", index=False)
-    draw(table, args.sweep_dir / "figures" / "strategy_trajectories.png")
-    lines = report_lines(summary, int(table["epoch"].max()) + 1, load_stalls(args.sweep_dir))
+    runs = runs_of(args.sweep_dir, table)
+    summarise(runs).to_parquet(args.sweep_dir / "incentive_compatibility.parquet", index=False)
+    figure = args.sweep_dir / "figures" / "strategy_trajectories.png"
+    draw(table, figure)
+    lines = report_lines(runs)
     out = args.sweep_dir / "incentive_compatibility.md"
     out.write_text("\n".join(lines) + "\n")
     print(out)
     if args.doc is not None:
-        update_doc(args.doc, lines)
-        figure = args.doc.parent / "figures" / f"{args.doc.stem}_trajectories.png"
-        figure.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(args.sweep_dir / "figures" / "strategy_trajectories.png", figure)
+        write_doc(args.doc, lines, runs, figure)
         print(args.doc)
     return 0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import hydra
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from mechanisms import FAMILIES
@@ -26,6 +26,28 @@ from sim.inputs import check_population_fits_data, load_data
 # The configs package sits beside sim/ both in a checkout and in an installed wheel; locating it by
 # path rather than by import keeps a user's own "configs" folder on sys.path from shadowing it.
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+
+
+def load_option(path: Path) -> DictConfig:
+    """One option of a config group read as Hydra extends it: the options of its own group that
+    its defaults list names (``- bittensor``, ``- incentive_compatibility``) merged under it, in
+    order; the rest of its defaults list (overrides of other groups) is kept, after its bases'."""
+    option = OmegaConf.load(path)
+    entries = list(option.get("defaults") or [])
+    bases = [
+        load_option(path.parent / f"{e}.yaml")
+        for e in entries
+        if isinstance(e, str) and e != "_self_"
+    ]
+    others = [e for base in bases for e in base.get("defaults", [])]
+    others += [e for e in entries if not isinstance(e, str)]
+    own = {k: v for k, v in option.items() if k != "defaults"}
+    merged = OmegaConf.merge(
+        *(OmegaConf.masked_copy(b, [k for k in b if k != "defaults"]) for b in bases), own
+    )
+    if others:
+        merged.defaults = others
+    return merged
 
 
 def _key(override: str) -> str:

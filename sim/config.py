@@ -51,6 +51,11 @@ class Payoff(StrEnum):
     return_on_capital = "return_on_capital"
 
 
+class UnplayedPayoff(StrEnum):
+    own = "own"
+    last_seen = "last_seen"
+
+
 class ModelKind(StrEnum):
     logreg = "logreg"
     mlp = "mlp"
@@ -150,6 +155,11 @@ class PopulationConfig:
     # they play, compare profit per token of stake (with what is delegated to them) at the
     # epoch's start, so that a rich validator's income does not pass for its strategy's.
     payoff: Payoff = Payoff.profit
+    # What a learner credits a strategy nobody in its role played this epoch with: ``own``, the
+    # member's own payoff (no information: the strategy neither gains nor loses ground), or
+    # ``last_seen``, the mean payoff it earned the last epoch anyone played it (what a public
+    # ledger's history shows; the member's own payoff until it has been played once).
+    unplayed_payoff: UnplayedPayoff = UnplayedPayoff.own
     endowment: float = 50.0  # median tokens a supplier brings (log-normal, σ below)
     endowment_sigma: float = 1.0
     consumer_endowment: float = 100.0

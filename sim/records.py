@@ -204,7 +204,8 @@ class RunRecord:
         return len(self.rows)
 
     def slots(self, role: Role) -> np.ndarray:
-        return self.blocks[role]
+        """The role's slots; none for a role the run did not have (nominators)."""
+        return self.blocks.get(role, np.zeros(0, dtype=np.int64))
 
     # ------------------------------------------------------------------ saved with the run
     def save(self, path: Path) -> Path:

@@ -17,7 +17,13 @@ from agents.adversary import behaviours_of
 from mechanisms.adaptation.base import one_hot
 from sim.roles import Role
 
-ADAPTING_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER, Role.VALIDATOR)
+ADAPTING_ROLES = (
+    Role.COMPUTE_PROVIDER,
+    Role.DATA_PROVIDER,
+    Role.BUILDER,
+    Role.VALIDATOR,
+    Role.NOMINATOR,
+)
 # Roles whose alternatives to honest play cheat others (a markup or withheld data is a price).
 CHEATING_ROLES = (Role.BUILDER, Role.VALIDATOR)
 
@@ -29,6 +35,8 @@ class RoleStrategies:
     classes: tuple
     rule: Any
     state: Any
+    # The mean payoff of each strategy the last epoch anyone played it (NaN: never played).
+    last_seen: np.ndarray | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -61,12 +69,14 @@ def init_strategies(world, rules: dict, exploration: float) -> dict[Role, RoleSt
         rule = rules[role]
         classes = strategy_classes(world.roles[role])
         given = RoleStrategies(classes, rule, None).index_of(
-            world.population.adversary[world.population.blocks[role]]
+            world.population.adversary[world.population.block(role)]
         )
         rows = one_hot(given, len(classes))
         if rule.adapts:
             rows = (1.0 - exploration) * rows + exploration / len(classes)
-        strategies[role] = RoleStrategies(classes, rule, rule.init(rows))
+        strategies[role] = RoleStrategies(
+            classes, rule, rule.init(rows), np.full(len(classes), np.nan)
+        )
     return strategies
 
 

@@ -149,18 +149,30 @@ def assign_adversaries(roles, cfg, rng, initial: dict) -> int | None:
     honest = {}
     # Builders and validators first: adding roles later never moves their draws.
     for role in (Role.BUILDER, Role.VALIDATOR, Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER):
-        if not behaviours_of(role):
-            continue
-        members = rng.permutation(population.blocks[role][: initial[role]])
-        start = 0
-        for cls in behaviours_of(role):
-            count = round(getattr(cfg.adversaries, cls.share_key) * len(members))
-            roles[role].assign(cls, np.sort(members[start : start + count]))
-            start += count
-        honest[role] = members[start:]
+        if behaviours_of(role):
+            honest[role] = assign_role(roles[role], cfg, rng, initial[role])
     cabal = (population.adversary[population.blocks[Role.VALIDATOR]] == "cabal").any()
     builders = honest[Role.BUILDER]
     return int(population.position(Role.BUILDER, builders[0])) if cabal and len(builders) else None
+
+
+def assign_role(role_set, cfg, rng, initial: int) -> np.ndarray:
+    """Flag the role's adversaries among its ``initial`` members (one seeded permutation);
+    returns the honest ones."""
+    members = rng.permutation(role_set.population.blocks[role_set.role][:initial])
+    start = 0
+    for cls in behaviours_of(role_set.role):
+        count = round(getattr(cfg.adversaries, cls.share_key) * len(members))
+        role_set.assign(cls, np.sort(members[start : start + count]))
+        start += count
+    return members[start:]
+
+
+def assign_nominators(role_set, cfg, rng, initial: int) -> None:
+    """Nominators' strategies, drawn after everything else and only where a share is set, so
+    that economies without them draw exactly what they did."""
+    if any(getattr(cfg.adversaries, cls.share_key) for cls in behaviours_of(role_set.role)):
+        assign_role(role_set, cfg, rng, initial)
 
 
 class World:
@@ -203,6 +215,7 @@ class World:
         self.governed_start = dict(self.state.governed)
         self._genesis(initial)
         self.roles[Role.NOMINATOR].delegate_at_genesis(population_rng)
+        assign_nominators(self.roles[Role.NOMINATOR], cfg, population_rng, initial[Role.NOMINATOR])
         self.state.test_accuracy = self.engine.test_accuracy()
         # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
         self.strategy_rng = np.random.default_rng(strategy_seed)

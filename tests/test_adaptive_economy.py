@@ -125,6 +125,7 @@ def test_each_role_may_learn_by_its_own_rule(compose, tmp_path):
         Role.DATA_PROVIDER: "Imitation",
         Role.BUILDER: "Imitation",
         Role.VALIDATOR: "Hedge",
+        Role.NOMINATOR: "Imitation",
     }
     model.finish()
     with pytest.raises(Exception, match="adaptation_by_role.validator.learning_rate: must be > 0"):

@@ -190,6 +190,22 @@ def test_peer_means_average_each_strategys_payoffs_and_fall_back_to_ones_own():
     )
 
 
+def test_unplayed_strategies_can_be_credited_with_what_they_last_earned():
+    """population.unplayed_payoff=last_seen: epoch 1 plays strategies 0 and 3 (means 2 and 7);
+    epoch 2 plays only 0 and 1, so strategy 3 is credited with its 7 from epoch 1, and
+    strategy 2, never played, with each agent's own payoff."""
+    from sim.epoch.adaptation import peer_means
+
+    memory = np.full(4, np.nan)
+    peer_means(np.array([0, 0, 3]), np.array([1.0, 3.0, 7.0]), 4, memory)
+    np.testing.assert_allclose(memory, [2.0, np.nan, np.nan, 7.0])
+    np.testing.assert_allclose(
+        peer_means(np.array([0, 1]), np.array([4.0, -1.0]), 4, memory),
+        [[4.0, -1.0, 4.0, 7.0], [4.0, -1.0, -1.0, 7.0]],
+    )
+    np.testing.assert_allclose(memory, [4.0, -1.0, np.nan, 7.0])
+
+
 def test_a_targeted_removal_of_nobody_removes_nobody(model):
     m = model(
         "faults.offline_probability=0.0",

@@ -1,61 +1,98 @@
-"""The incentive-compatibility report reads a sweep's strategy shares and says which pays."""
+"""The incentive-compatibility report: long-run shares over the last quarter, settling drift,
+Holm-adjusted verdicts only where the interval allows one, robustness lines, and the doc that is
+what its command produces."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+from scipy import stats
 
-from experiments.incentive_compatibility import main, verdict
+from experiments import doc_blocks
+from experiments.incentive_compatibility import (
+    _drift,
+    honest_p_value,
+    main,
+    read_runs,
+    report_lines,
+    summarise,
+)
+
+DOC = Path(__file__).parents[1] / "docs" / "incentive_compatibility.md"
+LONG_RUN = DOC.parent / "incentive_compatibility" / "long_run.csv"
 
 
-def fake_job(folder, seed, consensus, builder_honest, epochs=12, stalls=()):
+def fake_job(folder, seed, cell, builder_honest, validator_honest, consensus="yuma3", epochs=12):
+    """A job whose honest shares are 0.5 for the first 9 epochs and then the given values (the
+    last quarter: epochs 9–11)."""
     folder.mkdir(parents=True)
     (folder / ".hydra").mkdir()
     (folder / ".hydra" / "overrides.yaml").write_text(
-        f"- +consensus_variant={consensus}\n- incentive=proportional\n- adaptation=imitation\n"
+        f"- +consensus_variant={consensus}\n- incentive=bittensor_chain\n- +ic_variant={cell}\n"
         f"- seed={seed}\n"
     )
-    summary = {"seed": seed, "stalls": {"decentralized": list(stalls)}}
+    summary = {"seed": seed, "stalls": {"bittensor_subnet": []}, "seconds": {"x": 1.5}}
     (folder / "summary.json").write_text(json.dumps(summary))
     epoch = np.arange(epochs)
-    honest = np.where(epoch < 2, 0.5, builder_honest)  # the first epochs fall outside the window
+    builder = np.where(epoch < 9, 0.5, builder_honest)
+    validator = np.where(epoch < 9, 0.5, validator_honest)
     pd.DataFrame(
         {
-            "scenario": "decentralized",
+            "scenario": "bittensor_subnet",
             "epoch": epoch,
-            "share_builder_honest": honest,
-            "share_builder_free_rider": 1 - honest,
-            "share_validator_honest": 0.4,
-            "share_validator_weight_copier": 0.6,
-            "honest_share": honest,
+            "share_builder_honest": builder,
+            "share_builder_free_rider": (1 - builder) / 4,
+            "share_builder_model_copier": 3 * (1 - builder) / 4,
+            "share_validator_honest": validator,
+            "share_validator_weight_copier": 1 - validator,
+            "honest_share": builder,
         }
     ).to_parquet(folder / "metrics.parquet")
 
 
-def test_report_tabulates_long_run_shares_with_intervals_and_verdicts(tmp_path):
+def test_the_honest_shares_test_is_scipys_one_sample_t_test():
+    values = np.array([0.62, 0.71, 0.55, 0.8, 0.66])
+    assert honest_p_value(values) == pytest.approx(stats.ttest_1samp(values, 0.5).pvalue)
+    assert honest_p_value([1.0, 1.0, 1.0]) == 0.0  # every seed agrees: t is infinite
+    assert np.isnan(honest_p_value([0.5, 0.5]))
+    assert np.isnan(honest_p_value([0.9]))
+
+
+def test_drift_is_the_least_squares_change_over_the_span():
+    assert _drift([0.2, 0.3, 0.4, 0.5]) == pytest.approx(0.3)
+    assert _drift([0.4, 0.6, 0.4, 0.6]) == pytest.approx(0.12)  # slope 0.04 over 3 steps
+    assert np.isnan(_drift([0.5]))
+
+
+def test_verdicts_need_the_holm_adjusted_test_and_robustness_lines_name_the_flips(tmp_path):
+    """Base cell: miners' honest shares 0.9 in every seed (p = 0: honesty pays), validators'
+    0.2, 0.3, 0.4 (mean 0.3, t = −3.46, p = 0.074: open).  The imitation cell: miners' honest
+    shares 0.1, 0.15, 0.2 (mean 0.15, t = −12.1, p = 0.0067; Holm over the three finite tests:
+    2 · 0.0067 = 0.013 < 0.05: cheating pays, led by the model copiers, 3/4 of the cheats)."""
     for seed in range(3):
-        fake_job(tmp_path / f"a{seed}", seed, "yuma", 0.9)
-        fake_job(tmp_path / f"b{seed}", seed, "stake_majority", [0.1, 0.2, 0.3][seed])
+        fake_job(tmp_path / f"b{seed}", seed, "base", 0.9, [0.2, 0.3, 0.4][seed])
+        fake_job(tmp_path / f"i{seed}", seed, "imitation", [0.1, 0.15, 0.2][seed], 0.3 + seed / 10)
     assert main([str(tmp_path)]) == 0
     text = (tmp_path / "incentive_compatibility.md").read_text()
-    assert (
-        "| yuma | proportional | imitation | 0.90 ± 0.00 | 0.10 ± 0.00 | honesty pays: honest 0.90 ± 0.00 |"
-        in text
+    summary = pd.read_parquet(tmp_path / "incentive_compatibility.parquet").set_index(
+        ["cell", "role"]
     )
-    # Free-rider shares 0.9, 0.8, 0.7: mean 0.8, t(2) = 4.303, s = 0.1, CI 4.303 · 0.1 / √3 = 0.25
-    assert "free riding pays: free riders 0.80 ± 0.25" in text
-    assert "copying leads" not in text and "copying pays: weight copiers 0.60 ± 0.00" in text
+    t = stats.ttest_1samp([0.1, 0.15, 0.2], 0.5).pvalue
+    assert summary.loc[("imitation", "builder"), "p"] == pytest.approx(t)
+    finite = summary["p"].dropna()
+    assert len(finite) == 4  # the imitation validators' 0.3, 0.4, 0.5 too
+    assert summary.loc[("base", "builder"), "verdict"] == "honest"
+    assert summary.loc[("base", "validator"), "verdict"] == "open"
+    assert summary.loc[("imitation", "builder"), "verdict"] == "cheating"
+    # Free-rider shares 0.225, 0.2125, 0.2: the model copiers' 0.675, 0.6375, 0.6 lead.
+    ci = stats.t.ppf(0.975, 2) * 0.0375 / np.sqrt(3)
+    assert f"cheating pays: model copiers 0.64 ± {ci:.2f} (honest 0.15 ± 0.12)" in text
+    assert "| yuma3 | bittensor_chain | honesty pays: honest 0.90 ± 0.00 | honest at base; " in text
+    assert "flips: imitation → cheating (cells not run: regret_matching" in text
+    assert "open: honest 0.30 ± 0.25 | open in every cell (learning rule)" in text
     assert (tmp_path / "figures" / "strategy_trajectories.png").is_file()
-
-
-def test_verdicts_need_the_interval_above_one_half():
-    assert verdict("validator", {"honest": (0.3, 0.1), "weight_copier": (0.7, 0.1)}) == (
-        "copying pays: weight copiers 0.70 ± 0.10"
-    )
-    assert verdict("validator", {"honest": (0.3, 0.1), "weight_copier": (0.7, 0.3)}) == (
-        "copying leads: weight copiers 0.70 ± 0.30"
-    )
-    assert verdict("builder", {"honest": (0.45, 0.1), "free_rider": (0.4, 0.1)}).startswith("mixed")
 
 
 def test_a_folder_without_runs_is_one_line(tmp_path, capsys):
@@ -63,80 +100,53 @@ def test_a_folder_without_runs_is_one_line(tmp_path, capsys):
     assert "no run" in capsys.readouterr().err
 
 
-def _stall(start, end, causes):
-    return {"start": start, "end": end, "causes": causes, "accuracy": [0.8, 0.8]}
-
-
-def test_report_shows_each_runs_stalls(tmp_path):
-    unsold = "no compute was sold"
-    fake_job(tmp_path / "a0", 0, "yuma", 0.1, stalls=[_stall(4, 11, {unsold: 8})])
-    fake_job(tmp_path / "a1", 1, "yuma", 0.1)
-    fake_job(
-        tmp_path / "a2",
-        2,
-        "yuma",
-        0.1,
-        stalls=[_stall(3, 7, {unsold: 5}), _stall(9, 11, {"nothing": 1, unsold: 2})],
-    )
-    assert main([str(tmp_path)]) == 0
-    stalls = (tmp_path / "incentive_compatibility.md").read_text().split("## Stalls")[1]
-    # 8 + 0 + (5 + 3) stalled epochs over 3 runs; 15 of 16 stalled epochs sold no compute.
-    assert "| yuma | proportional | imitation | 2 of 3 | 4, –, 3 | 5.3 | no compute was sold |" in (
-        stalls
-    )
-
-
-def test_the_doc_gets_the_generated_block_and_keeps_its_prose(tmp_path):
-    from experiments.incentive_compatibility import BEGIN_GENERATED, END_GENERATED
+def test_the_doc_gets_the_generated_block_and_its_runs_table_and_keeps_its_prose(tmp_path):
+    from experiments.incentive_compatibility import BEGIN_GENERATED
 
     for seed in range(2):
-        fake_job(tmp_path / "runs" / f"a{seed}", seed, "yuma", 0.9)
+        fake_job(tmp_path / "runs" / f"a{seed}", seed, "base", 0.9, 0.8)
     doc = tmp_path / "doc.md"
-    doc.write_text(f"intro\n{BEGIN_GENERATED} x` -->\nstale table\n{END_GENERATED}\nprose\n")
+    doc.write_text(f"intro\n{BEGIN_GENERATED} x` -->\nstale\n{doc_blocks.END}\nprose\n")
     assert main([str(tmp_path / "runs"), "--doc", str(doc)]) == 0
     text = doc.read_text()
-    assert text.startswith(f"intro\n{BEGIN_GENERATED} x` -->\n") and text.endswith(
-        f"{END_GENERATED}\nprose\n"
-    )
-    assert "stale table" not in text
-    assert "| yuma | proportional | imitation | 0.90 ± 0.00 | 0.10 ± 0.00 |" in text
-    assert (tmp_path / "figures" / "doc_trajectories.png").is_file()
-    # A doc without a block is refused before anything is written.
+    assert text.startswith(f"intro\n{BEGIN_GENERATED} x` -->\n")
+    assert text.endswith(f"{doc_blocks.END}\nprose\n") and "stale" not in text
+    runs = read_runs(tmp_path / "doc" / "long_run.csv")
+    assert len(runs) == 2 and (tmp_path / "doc" / "trajectories.png").is_file()
+    assert doc_blocks.block(doc).strip() == "\n".join(report_lines(runs)[2:]).strip()
     bare = tmp_path / "bare.md"
     bare.write_text("no block\n")
     assert main([str(tmp_path / "runs"), "--doc", str(bare)]) == 2
     assert bare.read_text() == "no block\n"
 
 
-def test_the_doc_is_what_its_command_produces_for_one_of_its_cells(tmp_path):
-    """docs/incentive_compatibility.md's rows of one cell (5 seeds × 40 epochs) against a rerun
-    of that cell now: any change that moves the study's numbers fails here until the doc is
-    regenerated (the command is in the doc)."""
+def test_the_docs_tables_are_what_the_report_makes_of_its_runs():
+    """docs/incentive_compatibility.md's generated block against the report rebuilt from the
+    study's own per-run table beside it."""
+    runs = read_runs(LONG_RUN)
+    assert doc_blocks.block(DOC).strip() == "\n".join(report_lines(runs)[2:]).strip()
+    assert summarise(runs)["seeds"].min() >= 10
+
+
+def test_one_job_of_the_study_reruns_to_its_row(tmp_path):
+    """Seed 0 of the base cell under Yuma 3 with liquid alpha and the chain's emission, rerun
+    now, gives the long-run shares the doc's table holds for it: any change that moves the
+    study's numbers fails here until the study is rerun (the commands are in the doc)."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    from experiments.incentive_compatibility import (
-        ROLES,
-        load,
-        load_stalls,
-        long_run,
-        share_rows,
-        stall_lines,
-        summarise,
-    )
+    from experiments.incentive_compatibility import KEYS, load, long_run
 
-    cell = ["+consensus_variant=yuma3_liquid_alpha", "incentive=shapley", "adaptation=hedge"]
+    job = {"consensus": "yuma3_liquid_alpha", "incentive": "bittensor_chain", "cell": "base"}
     subprocess.run(
-        [sys.executable, "-m", "sim", "-m", "experiment=incentive_compatibility", *cell,
-         "hydra/launcher=basic", "output.progress=false", f"hydra.sweep.dir={tmp_path}"],
+        [sys.executable, "-m", "sim", "-m", "experiment=incentive_compatibility",
+         f"+consensus_variant={job['consensus']}", f"incentive={job['incentive']}",
+         f"+ic_variant={job['cell']}", "seed=0", "hydra/launcher=basic",
+         "output.progress=false", f"hydra.sweep.dir={tmp_path}"],
         check=True, capture_output=True,
     )  # fmt: skip
-    summary = summarise(long_run(load(tmp_path)))
-    assert summary["seeds"].tolist() == [5]
-    doc = (Path(__file__).parents[1] / "docs" / "incentive_compatibility.md").read_text()
-    rerun = [row for role in ROLES for row in share_rows(summary, role)]
-    rerun.append(stall_lines(load_stalls(tmp_path))[-1])
-    assert len(rerun) == 3
-    for row in rerun:
-        assert row in doc, f"stale: rerun gives\n{row}\nwhich docs/incentive_compatibility.md lacks"
+    rerun = long_run(load(tmp_path)).iloc[0]
+    runs = read_runs(LONG_RUN)
+    row = runs[(runs[KEYS] == pd.Series(job)).all(axis=1) & (runs["seed"] == 0)].iloc[0]
+    shares = [c for c in rerun.index if c.startswith(("share_", "drift_"))]
+    np.testing.assert_allclose(rerun[shares].astype(float), row[shares].astype(float), rtol=1e-5)

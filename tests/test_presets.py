@@ -8,22 +8,22 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim.cli import CONFIG_DIR, SCENARIO_OWN_KEYS, first_job, preflight
+from sim.composition import load_option
 
+REPLICA_PRESETS = ("subnets", "incentive_compatibility", "incentive_compatibility_quick")
 PRESETS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
 
 
 def preset_first_job(name: str) -> list[str]:
     """The overrides of a preset's first job, as ``deai-sim -m experiment=NAME`` runs it."""
-    preset = OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml")
+    preset = load_option(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml")
     swept = OmegaConf.select(preset, "hydra.sweeper.params", default={}) or {}
     return first_job([f"experiment={name}", *(f"{k}={v}" for k, v in swept.items())])
 
 
 def preset_settings(name: str) -> dict[str, object]:
     """Every leaf a preset sets, outside Hydra's own block, as dotted key → value."""
-    preset = OmegaConf.to_container(
-        OmegaConf.load(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml")
-    )
+    preset = OmegaConf.to_container(load_option(Path(CONFIG_DIR) / "experiment" / f"{name}.yaml"))
     leaves = {}
 
     def walk(node, prefix):
@@ -46,8 +46,8 @@ def test_preset_settings_reach_every_scenario(name):
     # Presets that run one scenario alone are checked beside the centralized baseline too: the
     # rule must not depend on whether a baseline happens to be configured.
     configs = preflight([*preset_first_job(name), "baseline=centralized"])
-    # Most presets study the decentralized scenario; experiment=subnets the replica subnet.
-    expected = "bittensor_subnet" if name == "subnets" else "decentralized"
+    # Most presets study the decentralized scenario; the replica's presets the replica subnet.
+    expected = "bittensor_subnet" if name in REPLICA_PRESETS else "decentralized"
     assert set(configs) == {expected, "centralized"}
     chosen, baseline = configs[expected], configs["centralized"]
     shared = [key for key in chosen if key not in SCENARIO_OWN_KEYS]

@@ -171,3 +171,46 @@ def test_a_uid_hoarder_pays_every_registration_burn_and_its_uids_resubmit_its_mo
     assert not p.active[identities].any()
     assert world.ledger.burned_this_epoch.get("registration", 0) == 0
     model.finish()
+
+
+def test_yield_chasers_review_every_epoch_and_pay_the_switching_cost(compose, tmp_path):
+    """delegation.review_probability=0: loyal nominators stay where genesis put them, yield
+    chasers move to the validator with the best estimated yield whenever the horizon's extra
+    yield pays the switching cost, burning that share of what they move.  Nominators learn from
+    their profit per token staked."""
+    from sim.epoch.adaptation import payoff
+
+    model = stepped(
+        compose, tmp_path, "population.nominators=8", "adversaries.yield_chasers=0.5",
+        "delegation.review_probability=0", "delegation.switching_cost=0.001",
+        "population.payoff=return_on_capital",
+    )  # fmt: skip
+    world = model.world
+    p = world.population
+    nominators = p.members(Role.NOMINATOR)
+    chasers = nominators[p.adversary[nominators] == "yield_chaser"]
+    loyal = nominators[p.adversary[nominators] == ""]
+    assert len(chasers) == 4 and len(loyal) == 4
+    genesis = p.delegate.copy()
+    moved = []
+    for _ in range(3):
+        delegated = p.delegate.copy()
+        model.step()
+        validators = p.blocks[Role.VALIDATOR]
+        live = p.active[validators]
+        best = validators[live][np.argmax(p.yield_estimate[validators][live])]
+        movers = nominators[p.delegate[nominators] != delegated[nominators]]
+        assert np.isin(movers, chasers).all()
+        assert (p.delegate[movers] == best).all()
+        # Each mover burned ⌊0.001 · what it moved⌋: its balance after the move plus the fee.
+        burned = world.ledger.burned_this_epoch.get("restake fee", 0)
+        after = world.ledger.balances[movers]
+        fees = np.floor((after + 0.001 * after / 0.999) * 0.001)
+        assert abs(burned - fees.sum()) <= len(movers)  # ⌊·⌋ of the reconstruction
+        assert (burned > 0) == (len(movers) > 0)
+        moved += movers.tolist()
+    assert len(moved) > 0
+    np.testing.assert_array_equal(p.delegate[loyal], genesis[loyal])
+    expected = p.profit[nominators] / np.maximum(p.capital[nominators], 1.0)
+    np.testing.assert_allclose(payoff(world, Role.NOMINATOR, nominators), expected)
+    model.finish()

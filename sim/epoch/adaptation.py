@@ -1,8 +1,9 @@
 """Strategies chosen and learnt: every supplier picks what to play from what it earned.
 
-Each adapting role (compute providers, data providers, builders, validators) has a strategy
-set: honest play and every registered alternative of the role that one participant can take up
-(agents.adversary: markups, withholding, free riding, poisoning, copying, a cabal; Sybil
+Each adapting role (compute providers, data providers, builders, validators, nominators) has a
+strategy set: honest play and every registered alternative of the role that one participant can
+take up (agents.adversary: markups, withholding, free riding, poisoning, copying, hoarding UIDs,
+a cabal, lazy scoring, yield chasing; Sybil
 identities cannot).  The adaptation
 rule (mechanisms.adaptation: ``adaptation=…`` for every role, ``+adaptation@adaptation_by_role.
 <role>=…`` for one) keeps one policy row per slot of the role.  At the
@@ -11,8 +12,9 @@ with the world's strategy stream; after bookkeeping (``learn_strategies``) the r
 each active member's payoff: its profit this epoch (rewards and fees received minus operating,
 compute and evaluation costs), or with ``population.payoff=return_on_capital`` a validator's
 profit per token of its stake; the mean payoff each strategy earned in the role this epoch is the
-counterfactual (what a public ledger shows; a strategy nobody played counts as the member's
-own payoff).  With ``adaptation=fixed`` nothing is drawn: every participant keeps the strategy
+counterfactual (what a public ledger shows); a strategy nobody played counts as the member's
+own payoff, or with ``population.unplayed_payoff=last_seen`` as what it earned the last epoch
+anyone played it.  With ``adaptation=fixed`` nothing is drawn: every participant keeps the strategy
 the ``adversaries.*`` shares gave it.
 """
 
@@ -30,7 +32,7 @@ def adapting(world):
     whose rule adapts and has such members (Sybil identities keep their part)."""
     p = world.population
     for role, strategies in world.strategies.items():
-        slots = p.blocks[role]
+        slots = p.block(role)
         members = np.flatnonzero(p.active[slots] & np.isin(p.adversary[slots], strategies.kinds))
         if strategies.rule.adapts and len(members):
             yield role, strategies, members
@@ -41,7 +43,7 @@ def choose_strategies(world) -> None:
     for role, strategies, members in adapting(world):
         policy = strategies.rule.policy(take_rows(strategies.state, members))
         chosen = strategies.kinds[draw(policy, world.strategy_rng)]
-        slots = p.blocks[role][members]
+        slots = p.block(role)[members]
         switched = p.adversary[slots] != chosen
         p.adversary[slots] = chosen
         # Only the agents that switched change class (mesa registers agents by class).
@@ -52,19 +54,22 @@ def choose_strategies(world) -> None:
 def learn_strategies(world) -> None:
     p = world.population
     for role, strategies, members in adapting(world):
-        slots = p.blocks[role][members]
+        slots = p.block(role)[members]
         chosen = strategies.index_of(p.adversary[slots])
         payoffs = payoff(world, role, slots)
-        counterfactual = peer_means(chosen, payoffs, len(strategies.classes))
+        counterfactual = peer_means(
+            chosen, payoffs, len(strategies.classes), remembered(world, strategies)
+        )
         part = take_rows(strategies.state, members)
         part = strategies.rule.step(part, chosen, payoffs, world.strategy_rng, counterfactual)
         strategies.state = put_rows(strategies.state, members, part)
 
 
 # The roles whose income grows with their stake whatever they play (Yuma's dividends and every
-# stake-weighted consensus pay validators by stake); a builder's merit does not scale with its
+# stake-weighted consensus pay validators by stake, and nominators by what they delegate); a
+# builder's merit does not scale with its
 # balance, and dividing its profit by it would favour whoever spends most.
-STAKE_PAID_ROLES = (Role.VALIDATOR,)
+STAKE_PAID_ROLES = (Role.VALIDATOR, Role.NOMINATOR)
 
 
 def payoff(world, role: Role, slots: np.ndarray) -> np.ndarray:
@@ -88,13 +93,27 @@ def identities_profit(population) -> np.ndarray:
     return np.bincount(p.owner[identities], weights=p.profit[identities], minlength=len(p.owner))
 
 
-def peer_means(chosen: np.ndarray, payoffs: np.ndarray, k: int) -> np.ndarray:
-    """(n, k): the mean payoff of each strategy among this call's agents; a strategy nobody
-    played counts as each agent's own payoff."""
+def remembered(world, strategies) -> np.ndarray | None:
+    """With ``population.unplayed_payoff=last_seen``, the role's memory of each strategy's last
+    observed mean payoff (updated in place by ``peer_means``); None otherwise."""
+    return strategies.last_seen if world.cfg.population.unplayed_payoff == "last_seen" else None
+
+
+def peer_means(
+    chosen: np.ndarray, payoffs: np.ndarray, k: int, last_seen: np.ndarray | None = None
+) -> np.ndarray:
+    """(n, k): the mean payoff of each strategy among this call's agents.  A strategy nobody
+    played counts as each agent's own payoff, or, given ``last_seen`` (k,), as the mean it
+    earned the last time it was played where it ever was; ``last_seen`` then takes this call's
+    means."""
     totals = np.bincount(chosen, weights=payoffs, minlength=k)
     counts = np.bincount(chosen, minlength=k)
     means = np.divide(totals, counts, out=np.zeros(k), where=counts > 0)
-    return np.where(counts > 0, means[None, :], payoffs[:, None])
+    unplayed = np.broadcast_to(payoffs[:, None], (len(payoffs), k))
+    if last_seen is not None:
+        last_seen[counts > 0] = means[counts > 0]
+        unplayed = np.where(np.isfinite(last_seen)[None, :], last_seen[None, :], unplayed)
+    return np.where(counts > 0, means[None, :], unplayed)
 
 
 def strategy_shares(world) -> dict[str, float]:

@@ -30,6 +30,10 @@ def account_profits(world, start_balances, market: MarketResult, evaluation, fau
     capital = start_balances / UNITS_PER_TOKEN
     capital[p.blocks[Role.VALIDATOR]] = p.validator_stake(start_balances) / UNITS_PER_TOKEN
     p.capital[supplying] = capital[supplying]
+    # Nominators do no work: their profit is their dividends less the fees they paid.
+    nominators = p.members(Role.NOMINATOR)
+    p.profit[nominators] = delta[nominators]
+    p.capital[nominators] = capital[nominators]
     if world.losses_count(faults):
         losing = profit[supplying] < 0
         p.loss_streak[supplying] = np.where(losing, p.loss_streak[supplying] + 1, 0)
