@@ -75,7 +75,7 @@ FIELD_STRATEGIES = {
 # Columns undefined by construction in some epochs: the Gini and Nakamoto coefficient of rewards
 # when nobody was paid, a strategy's share of a role with no active member (benchmarks/soak.py
 # sees roles empty out).
-MAY_BE_NAN = frozenset({"reward_gini", "reward_nakamoto", "honest_share"})
+MAY_BE_NAN = frozenset({"reward_gini", "reward_nakamoto", "honest_share", "honest_profit"})
 MAY_BE_NAN_PREFIXES = ("share_",)
 
 

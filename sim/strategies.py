@@ -86,7 +86,7 @@ def share_keys() -> tuple[str, ...]:
     for role in ADAPTING_ROLES:
         names = ["honest", *(cls.kind for cls in behaviours_of(role) if cls.adaptive)]
         keys += [f"share_{role.name.lower()}_{name}" for name in names]
-    return (*keys, "honest_share")
+    return (*keys, "honest_share", "honest_profit")
 
 
 def adaptation_rules(cfg) -> dict[Role, Any]:

@@ -111,18 +111,25 @@ def job_record(job_dir: Path) -> dict | None:
     }
 
 
+LONG_RUN = "@long_run"
+
+
 def job_value(job_dir: Path, name: str, scenario: str) -> float:
     """A finished job's value of ``name`` for ``scenario``: its scorecard metric of that name,
-    else its metrics.parquet column of that name at the last epoch."""
+    else its metrics.parquet column of that name at the last epoch, or, for ``COLUMN@long_run``,
+    the column's mean over the last quarter of the epochs (at least two)."""
     summary = json.loads((Path(job_dir) / "summary.json").read_text())
     for metric in summary["scorecard"].get(scenario, []):
         if metric["name"] == name:
             return float("nan") if metric["value"] is None else float(metric["value"])
     table = pd.read_parquet(Path(job_dir) / "metrics.parquet")
-    rows = table[table["scenario"] == scenario]
-    if name not in rows.columns or rows.empty:
+    rows = table[table["scenario"] == scenario].sort_values("epoch")
+    column = name.removesuffix(LONG_RUN)
+    if column not in rows.columns or rows.empty:
         raise KeyError(f"{name}: neither a scorecard metric nor a metrics column of {scenario}")
-    return float(rows.sort_values("epoch")[name].iloc[-1])
+    if name.endswith(LONG_RUN):
+        return float(rows[column].iloc[-max(2, len(rows) // 4) :].mean())
+    return float(rows[column].iloc[-1])
 
 
 # A design sweep's sampled values, or a search's trials, one row per job (hydra_plugins/).

@@ -218,3 +218,20 @@ def test_a_design_with_failed_jobs_exits_non_zero_and_names_them(tmp_path):
     assert said[0].startswith("2 of 2 jobs failed;") and str(tmp_path / "s") in said[0]
     assert said[1].startswith("  job 0 (") and "TokenOverflow" in said[1]
     assert done.stdout.strip().splitlines()[-1] == str(tmp_path / "s")
+
+
+def test_a_search_objective_may_be_a_columns_long_run_mean(tmp_path):
+    """``COLUMN@long_run``: the mean of the last quarter of the epochs (12 epochs: the last 3),
+    where the plain name reads the last epoch."""
+    import json
+
+    from sim.sweep import job_value
+
+    (tmp_path / "summary.json").write_text(json.dumps({"scorecard": {"s": []}}))
+    pd.DataFrame(
+        {"scenario": "s", "epoch": np.arange(12)[::-1], "honest_share": np.arange(12)[::-1] / 10}
+    ).to_parquet(tmp_path / "metrics.parquet")
+    assert job_value(tmp_path, "honest_share", "s") == pytest.approx(1.1)
+    assert job_value(tmp_path, "honest_share@long_run", "s") == pytest.approx(1.0)
+    with pytest.raises(KeyError, match="typo@long_run: neither"):
+        job_value(tmp_path, "typo@long_run", "s")

@@ -214,3 +214,20 @@ def test_yield_chasers_review_every_epoch_and_pay_the_switching_cost(compose, tm
     expected = p.profit[nominators] / np.maximum(p.capital[nominators], 1.0)
     np.testing.assert_allclose(payoff(world, Role.NOMINATOR, nominators), expected)
     model.finish()
+
+
+def test_honest_profit_is_the_mean_profit_of_honest_builders_and_validators(compose, tmp_path):
+    from sim.epoch.adaptation import strategy_shares
+
+    model = stepped(
+        compose, tmp_path, "adaptation=imitation", "adversaries.free_riders=0.34",
+        "adversaries.weight_copiers=0.25",
+    )  # fmt: skip
+    model.step()
+    p = model.world.population
+    members = np.concatenate([p.members(Role.BUILDER), p.members(Role.VALIDATOR)])
+    honest = members[p.adversary[members] == ""]
+    assert 0 < len(honest) < len(members)
+    shares = strategy_shares(model.world)
+    assert shares["honest_profit"] == np.mean(p.profit[honest])
+    model.finish()

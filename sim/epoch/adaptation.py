@@ -118,10 +118,15 @@ def peer_means(
 
 def strategy_shares(world) -> dict[str, float]:
     """Share of each strategy among the active members of each adapting role
-    (``share_<role>_<strategy>``), and the honest share of builders and validators, the roles
-    whose alternatives cheat (``honest_share``)."""
+    (``share_<role>_<strategy>``), the honest share of builders and validators, the roles whose
+    alternatives cheat (``honest_share``), and what honest play earned them: the mean profit
+    this epoch of the active honest builders and validators (``honest_profit``, tokens; NaN
+    without any)."""
     p, shares = world.population, {}
     honest = active = 0
+    cheating = [p.members(role) for role in CHEATING_ROLES]
+    members = np.concatenate(cheating) if cheating else np.zeros(0, dtype=np.int64)
+    playing_honestly = members[p.adversary[members] == ""]
     for role, strategies in world.strategies.items():
         slots = p.members(role)
         kinds = p.adversary[slots]
@@ -133,4 +138,7 @@ def strategy_shares(world) -> dict[str, float]:
             honest += int((kinds == "").sum())
             active += len(slots)
     shares["honest_share"] = honest / active if active else float("nan")
+    shares["honest_profit"] = (
+        float(p.profit[playing_honestly].mean()) if len(playing_honestly) else float("nan")
+    )
     return shares
