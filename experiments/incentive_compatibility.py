@@ -11,12 +11,17 @@ the base, and cells that change the learning rule, the size or the scoring rule)
 Its **long-run share** of a strategy is the share's mean over the last quarter of its epochs; its
 **drift** is the change of the honest share over that quarter that a least-squares line through
 it gives (near 0: settled).  Per cell and role the report gives each strategy's long-run share
-as mean ± the half-width of its 95 % t-interval over seeds, and tests the honest share against
-one half (two-sided one-sample t-test; p = 0 where every seed gives the same share, since t is
-then infinite).  The p-values of every cell and role of the study form one family, Holm-adjusted
-as the comparison table's are (experiments.comparison.holm).  A **verdict** is stated only where
-the adjusted p is below 0.05: *honesty pays* (honest share above one half) or *cheating pays*
-(below; the leading cheat is named); elsewhere the cell is *open*.  The **robustness line** of a
+as mean ± the half-width of its 95 % t-interval over seeds, and tests honest play against its
+**leading alternative** (the other strategy with the highest mean share in the cell): the paired
+t-test, over seeds, of the honest share minus that strategy's share (p = 0 where every seed gives
+the same non-zero difference, since t is then infinite).  A learner plays most what pays most,
+so honest play out-sharing every alternative is honesty paying; a mix near uniform (regret
+matching with no positive regret plays uniformly) is no evidence either way, which a test
+against one half would miss.  The p-values of every cell and role of the study form one family,
+Holm-adjusted as the comparison table's are (experiments.comparison.holm).  A **verdict** is
+stated only where the adjusted p is below 0.05: *honesty pays* (honest play out-shares its
+leading alternative) or *cheating pays* (the leading alternative out-shares honest play);
+elsewhere the cell is *open*.  The **robustness line** of a
 mechanism and role says whether the verdict of the base cell is the same in every other cell,
 and names the cells where it flips.
 
@@ -132,16 +137,16 @@ def long_run(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def honest_p_value(values) -> float:
-    """Two-sided p of the one-sample t-test of mean honest share 1/2; 0 where every seed gives
-    the same share other than 1/2 (t is then infinite), NaN where they all give 1/2."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if len(values) < 2:
+def difference_p_value(differences) -> float:
+    """Two-sided p of the paired t-test of mean difference 0 (experiments.comparison); 0 where
+    every seed gives the same non-zero difference (t is then infinite), NaN where all give 0."""
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    if len(d) < 2:
         return float("nan")
-    p = paired_p_value(values - 0.5)
-    if np.isnan(p) and np.ptp(values) <= 1e-12:
-        return 0.0 if abs(values[0] - 0.5) > 1e-12 else float("nan")
+    p = paired_p_value(d)
+    if np.isnan(p) and np.ptp(d) <= 1e-12:
+        return 0.0 if abs(d[0]) > 1e-12 else float("nan")
     return p
 
 
@@ -152,33 +157,40 @@ def strategies_of(runs: pd.DataFrame, role: str) -> list[str]:
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell and role: each strategy's mean and CI, the drift, the honest share's
-    raw and Holm-adjusted p, the verdict class (honest, cheating, open) and its words."""
+    """One row per cell and role: each strategy's mean and CI, the drift, the leading
+    alternative to honest play and the honest share's lead over it per seed (mean, CI, raw and
+    Holm-adjusted p), the verdict class (honest, cheating, open) and its words."""
     rows = []
     for key, group in runs.groupby(KEYS, sort=False):
         for role in ROLES:
-            names = strategies_of(group, role)
             honest = group.get(f"share_{role}_honest")
             if honest is None or not np.isfinite(honest).any():
                 continue
             row = dict(zip(KEYS, key, strict=True)) | {"role": role, "seeds": len(group)}
-            for name in names:
+            for name in strategies_of(group, role):
                 row[name], row[f"{name}:ci"] = mean_ci(group[f"share_{role}_{name}"])
+            others = [n for n in strategies_of(group, role) if n != "honest"]
+            lead = max(others, key=lambda n: row[n])
+            lead_by = honest - group[f"share_{role}_{lead}"]
+            row["lead"] = lead
+            row["lead_by"], row["lead_by:ci"] = mean_ci(lead_by)
             row["drift"], row["drift:ci"] = mean_ci(group[f"drift_{role}"])
             row["drift:max"] = float(np.nanmax(np.abs(group[f"drift_{role}"])))
-            row["p"] = honest_p_value(honest)
+            row["p"] = difference_p_value(lead_by)
             rows.append(row)
     summary = pd.DataFrame(rows)
     summary["p_holm"] = holm(summary["p"])
-    summary["verdict"] = [verdict_class(r.honest, r.p_holm) for r in summary.itertuples()]
+    summary["verdict"] = [verdict_class(r.lead_by, r.p_holm) for r in summary.itertuples()]
     summary["words"] = [verdict_words(r) for _, r in summary.iterrows()]
     return summary
 
 
-def verdict_class(honest_mean: float, p_holm: float) -> str:
+def verdict_class(lead_by: float, p_holm: float) -> str:
+    """honest: honest play's share beats its leading alternative's; cheating: the reverse;
+    open: the adjusted test cannot tell."""
     if not np.isfinite(p_holm) or p_holm >= ALPHA:
         return "open"
-    return "honest" if honest_mean > 0.5 else "cheating"
+    return "honest" if lead_by > 0 else "cheating"
 
 
 def _share(mean: float, ci: float) -> str:
@@ -186,18 +198,17 @@ def _share(mean: float, ci: float) -> str:
 
 
 def verdict_words(row: pd.Series) -> str:
-    """ "honesty pays: honest 0.91 ± 0.05", "cheating pays: model copiers 0.80 ± 0.10 (honest
-    0.12 ± 0.06)" or "open: honest 0.55 ± 0.30"."""
-    role = row["role"]
+    """ "honesty pays: honest 0.91 ± 0.05 vs weight copiers 0.06 ± 0.03", "cheating pays: model
+    copiers 0.80 ± 0.10 vs honest 0.12 ± 0.06" or "open: honest 0.30 ± 0.20 vs …"."""
+    role, lead = row["role"], row["lead"]
     honest = f"{HONEST[role]} {_share(row['honest'], row['honest:ci'])}"
+    other = f"{CHEATS.get(lead, lead)} {_share(row[lead], row[f'{lead}:ci'])}"
     if row["verdict"] == "honest":
-        return f"{'loyalty' if role == 'nominator' else 'honesty'} pays: {honest}"
+        return f"{'loyalty' if role == 'nominator' else 'honesty'} pays: {honest} vs {other}"
     if row["verdict"] == "open":
-        return f"open: {honest}"
-    cheats = [n for n in row.index if n in CHEATS and np.isfinite(row[n])]
-    lead = max(cheats, key=lambda n: row[n])
+        return f"open: {honest} vs {other}"
     what = "yield chasing" if role == "nominator" else "cheating"
-    return f"{what} pays: {CHEATS[lead]} {_share(row[lead], row[f'{lead}:ci'])} ({honest})"
+    return f"{what} pays: {other} vs {honest}"
 
 
 def robustness(summary: pd.DataFrame, consensus: str, incentive: str, role: str) -> str:
@@ -246,12 +257,15 @@ def headline_lines(summary: pd.DataFrame) -> list[str]:
 def role_lines(summary: pd.DataFrame, role: str) -> list[str]:
     part = summary[summary["role"] == role]
     names = [n for n in part.columns if (n == "honest" or n in CHEATS) and part[n].notna().any()]
-    header = ["consensus", "incentive", "cell", *names, "drift", "p (Holm)", "verdict"]
+    header = ["consensus", "incentive", "cell", *names, "drift", "honest − leading other"]
+    header += ["p (Holm)", "verdict"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in part.iterrows():
         cells = [row["consensus"], row["incentive"], CELL_NAMES.get(row["cell"], row["cell"])]
         cells += [_share(row[n], row[f"{n}:ci"]) for n in names]
-        cells += [f"{row['drift']:+.2f} (max {row['drift:max']:.2f})", _p(row["p_holm"])]
+        cells += [f"{row['drift']:+.2f} (max {row['drift:max']:.2f})"]
+        cells += [f"{_share(row['lead_by'], row['lead_by:ci'])} ({row['lead']})"]
+        cells += [_p(row["p_holm"])]
         cells.append(row["words"])
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return lines
@@ -327,9 +341,9 @@ def report_lines(runs: pd.DataFrame) -> list[str]:
         f"{runs['seconds'].sum() / 60:.0f} min of compute in all.  Long-run share: the mean of "
         f"the last {max(2, epochs // 4)} epochs per run; mean ± 95 % CI over seeds.  Drift: the "
         "honest share's change over those epochs (least-squares line), mean over seeds (and the "
-        f"largest |drift| of a seed).  Verdicts: {tests} tests of the honest share against one "
-        "half, Holm-adjusted together; a verdict only where the adjusted p < 0.05, *open* "
-        "elsewhere.",
+        f"largest |drift| of a seed).  Verdicts: {tests} paired tests of the honest share "
+        "against the share of its leading alternative, Holm-adjusted together; a verdict only "
+        "where the adjusted p < 0.05, *open* elsewhere.",
         "",
         "## Verdicts and their robustness",
         "",

@@ -13,7 +13,7 @@ from scipy import stats
 from experiments import doc_blocks
 from experiments.incentive_compatibility import (
     _drift,
-    honest_p_value,
+    difference_p_value,
     main,
     read_runs,
     report_lines,
@@ -52,12 +52,14 @@ def fake_job(folder, seed, cell, builder_honest, validator_honest, consensus="yu
     ).to_parquet(folder / "metrics.parquet")
 
 
-def test_the_honest_shares_test_is_scipys_one_sample_t_test():
-    values = np.array([0.62, 0.71, 0.55, 0.8, 0.66])
-    assert honest_p_value(values) == pytest.approx(stats.ttest_1samp(values, 0.5).pvalue)
-    assert honest_p_value([1.0, 1.0, 1.0]) == 0.0  # every seed agrees: t is infinite
-    assert np.isnan(honest_p_value([0.5, 0.5]))
-    assert np.isnan(honest_p_value([0.9]))
+def test_the_verdicts_test_is_scipys_paired_t_test():
+    honest = np.array([0.62, 0.71, 0.55, 0.8, 0.66])
+    other = np.array([0.2, 0.1, 0.3, 0.05, 0.2])
+    expected = stats.ttest_rel(honest, other).pvalue
+    assert difference_p_value(honest - other) == pytest.approx(expected)
+    assert difference_p_value([0.5, 0.5, 0.5]) == 0.0  # every seed agrees: t is infinite
+    assert np.isnan(difference_p_value([0.0, 0.0]))
+    assert np.isnan(difference_p_value([0.9]))
 
 
 def test_drift_is_the_least_squares_change_over_the_span():
@@ -67,31 +69,39 @@ def test_drift_is_the_least_squares_change_over_the_span():
 
 
 def test_verdicts_need_the_holm_adjusted_test_and_robustness_lines_name_the_flips(tmp_path):
-    """Base cell: miners' honest shares 0.9 in every seed (p = 0: honesty pays), validators'
-    0.2, 0.3, 0.4 (mean 0.3, t = −3.46, p = 0.074: open).  The imitation cell: miners' honest
-    shares 0.1, 0.15, 0.2 (mean 0.15, t = −12.1, p = 0.0067; Holm over the three finite tests:
-    2 · 0.0067 = 0.013 < 0.05: cheating pays, led by the model copiers, 3/4 of the cheats)."""
+    """Base cell: miners' honest share 0.88 in every seed against the model copiers' 0.09
+    (p = 0: honesty pays); validators' 0.2, 0.3, 0.4 against the weight copiers' 0.8, 0.7, 0.6
+    (differences −0.6, −0.4, −0.2: t = −3.46, p = 0.074, open).  Imitation cell: miners'
+    0.1, 0.15, 0.2 against the model copiers' 0.675, 0.6375, 0.6 (t = −9.65, p = 0.011; Holm
+    over the four finite tests, second smallest: 3 · p = 0.032 < 0.05: cheating pays).  Its
+    validators: 0.3, 0.35, 0.4 against 0.7, 0.65, 0.6 (t = −5.20, p = 0.035 < 0.05 unadjusted,
+    but third smallest: 2 · p = 0.070, open)."""
     for seed in range(3):
-        fake_job(tmp_path / f"b{seed}", seed, "base", 0.9, [0.2, 0.3, 0.4][seed])
-        fake_job(tmp_path / f"i{seed}", seed, "imitation", [0.1, 0.15, 0.2][seed], 0.3 + seed / 10)
+        fake_job(tmp_path / f"b{seed}", seed, "base", 0.88, [0.2, 0.3, 0.4][seed])
+        fake_job(tmp_path / f"i{seed}", seed, "imitation", [0.1, 0.15, 0.2][seed], 0.3 + seed / 20)
     assert main([str(tmp_path)]) == 0
     text = (tmp_path / "incentive_compatibility.md").read_text()
     summary = pd.read_parquet(tmp_path / "incentive_compatibility.parquet").set_index(
         ["cell", "role"]
     )
-    t = stats.ttest_1samp([0.1, 0.15, 0.2], 0.5).pvalue
-    assert summary.loc[("imitation", "builder"), "p"] == pytest.approx(t)
-    finite = summary["p"].dropna()
-    assert len(finite) == 4  # the imitation validators' 0.3, 0.4, 0.5 too
+    honest, copiers = np.array([0.1, 0.15, 0.2]), 3 * (1 - np.array([0.1, 0.15, 0.2])) / 4
+    p = stats.ttest_rel(honest, copiers).pvalue
+    assert summary.loc[("imitation", "builder"), "p"] == pytest.approx(p)
+    assert summary.loc[("imitation", "builder"), "p_holm"] == pytest.approx(3 * p)
+    assert summary["p"].notna().sum() == 4
     assert summary.loc[("base", "builder"), "verdict"] == "honest"
     assert summary.loc[("base", "validator"), "verdict"] == "open"
     assert summary.loc[("imitation", "builder"), "verdict"] == "cheating"
-    # Free-rider shares 0.225, 0.2125, 0.2: the model copiers' 0.675, 0.6375, 0.6 lead.
+    assert summary.loc[("imitation", "builder"), "lead"] == "model_copier"
+    assert summary.loc[("imitation", "validator"), "p"] < 0.05
+    assert summary.loc[("imitation", "validator"), "verdict"] == "open"
     ci = stats.t.ppf(0.975, 2) * 0.0375 / np.sqrt(3)
-    assert f"cheating pays: model copiers 0.64 ± {ci:.2f} (honest 0.15 ± 0.12)" in text
-    assert "| yuma3 | bittensor_chain | honesty pays: honest 0.90 ± 0.00 | honest at base; " in text
-    assert "flips: imitation → cheating (cells not run: regret_matching" in text
-    assert "open: honest 0.30 ± 0.25 | open in every cell (learning rule)" in text
+    assert f"cheating pays: model copiers 0.64 ± {ci:.2f} vs honest 0.15 ± 0.12" in text
+    assert (
+        "| yuma3 | bittensor_chain | honesty pays: honest 0.88 ± 0.00 vs model copiers 0.09 ± "
+        "0.00 | honest at base; flips: imitation → cheating (cells not run: regret_matching"
+    ) in text
+    assert "open: honest 0.30 ± 0.25 vs weight copiers 0.70 ± 0.25 | open in every cell" in text
     assert (tmp_path / "figures" / "strategy_trajectories.png").is_file()
 
 
