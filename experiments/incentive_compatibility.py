@@ -254,6 +254,32 @@ def headline_lines(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
+def count_lines(summary: pd.DataFrame) -> list[str]:
+    """Per role: how many cells (of all, and of each robustness cell) have each verdict, and
+    the range of the leading alternative's mean share where cheating pays."""
+    cells = [c for c in CELL_NAMES if c in set(summary["cell"])]
+    lines = [
+        "| role | verdict | all cells | " + " | ".join(CELL_NAMES[c] for c in cells) + " |",
+        "|" + "---|" * (len(cells) + 3),
+    ]
+    for role in ROLES:
+        part = summary[summary["role"] == role]
+        if not len(part):
+            continue
+        for verdict in ("honest", "cheating", "open"):
+            counts = [int((part[part["cell"] == c]["verdict"] == verdict).sum()) for c in cells]
+            total = int((part["verdict"] == verdict).sum())
+            lines.append(
+                f"| {ROLE_NAMES[role]} | {verdict} | {total} of {len(part)} | "
+                + " | ".join(
+                    f"{n} of {int((part['cell'] == c).sum())}"
+                    for n, c in zip(counts, cells, strict=True)
+                )
+                + " |"
+            )
+    return lines
+
+
 def role_lines(summary: pd.DataFrame, role: str) -> list[str]:
     part = summary[summary["role"] == role]
     names = [n for n in part.columns if (n == "honest" or n in CHEATS) and part[n].notna().any()]
@@ -348,6 +374,11 @@ def report_lines(runs: pd.DataFrame) -> list[str]:
         "## Verdicts and their robustness",
         "",
         *headline_lines(summary),
+        "",
+        "Verdicts counted, per role, over every mechanism (honest: honesty pays; cheating: "
+        "cheating pays; open: no verdict):",
+        "",
+        *count_lines(summary),
         "",
     ]
     for role in ROLES:

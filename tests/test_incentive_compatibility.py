@@ -160,3 +160,52 @@ def test_one_job_of_the_study_reruns_to_its_row(tmp_path):
     row = runs[(runs[KEYS] == pd.Series(job)).all(axis=1) & (runs["seed"] == 0)].iloc[0]
     shares = [c for c in rerun.index if c.startswith(("share_", "drift_"))]
     np.testing.assert_allclose(rerun[shares].astype(float), row[shares].astype(float), rtol=1e-5)
+
+
+def test_the_docs_prose_quotes_its_tables():
+    """The numbers the prose after the generated block quotes, recomputed from the study's
+    per-run table: a rerun that moves them fails here until the prose is rewritten."""
+    summary = summarise(read_runs(LONG_RUN))
+    text = " ".join(DOC.read_text().split())  # the prose wraps lines
+
+    def span(values) -> str:
+        return f"{values.min():.2f}–{values.max():.2f}"
+
+    def cells(role, **where):
+        part = summary[summary["role"] == role]
+        for key, value in where.items():
+            part = part[part[key].isin(value if isinstance(value, list) else [value])]
+        return part
+
+    miners = cells("builder")
+    assert (miners["verdict"] == "honest").sum() == 0 and "honest play out-shares" in text
+    assert f"cheating pays in {(miners['verdict'] == 'cheating').sum()} and the other" in text
+    base_chain = cells("builder", cell="base", incentive="bittensor_chain")
+    base_proportional = cells("builder", cell="base", incentive="proportional")
+    assert (cells("builder", cell="base")["lead"] == "model_copier").all()
+    assert (
+        f"(its share {span(base_chain['model_copier'])} with the chain's emission, "
+        f"{span(base_proportional['model_copier'])} with proportional emission)"
+    ) in text
+    scored = cells("builder", cell=["absolute", "winner_take_all"], incentive="proportional")
+    assert (scored["lead"] == "free_rider").all()
+    assert f"emission is proportional ({span(scored['free_rider'])})" in text
+    wta = cells("builder", cell="winner_take_all", incentive="bittensor_chain")
+    assert f"copiers' share to {span(wta['model_copier'])}" in text
+    assert f"not to honest miners ({span(wta['honest'])})" in text
+    large = cells("builder", cell="uids256", incentive="bittensor_chain")
+    assert (large["verdict"] == "cheating").all()
+    assert f"(copiers {span(large['model_copier'])})" in text
+    assert f"stays at or below {np.ceil(miners['uid_hoarder'].max() * 100) / 100:.2f}" in text
+    hedge = ["base", "uids64", "uids256", "absolute", "winner_take_all"]
+    validators = cells("validator", cell=hedge)
+    assert (validators["verdict"] == "honest").all() and len(validators) == 40
+    assert f"honest share {span(validators['honest'])})" in text
+    assert f"weight copying the leading alternative ({span(validators['weight_copier'])})" in text
+    assert f"lazy scoring {span(validators['lazy_validator'])} and the cabal" in text
+    assert f"the cabal holds {span(validators['cabal'])} under Hedge" in text
+    loyal = cells("nominator", cell=hedge + ["imitation"])
+    assert (loyal["verdict"] == "honest").all()
+    assert f"loyal share {span(cells('nominator', cell=hedge)['honest'])}" in text
+    settled = int((summary["drift"].abs() <= 0.1).sum())
+    assert f"in {settled} of the {len(summary)} cell × role rows" in text
