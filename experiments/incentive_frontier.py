@@ -38,6 +38,8 @@ from experiments.incentive_compatibility import _share
 from experiments.report import overrides_of
 
 OBJECTIVES = ("honest_share@long_run", "honest_profit@long_run")
+MINERS = "share_builder_honest@long_run"
+CHECKED = (*OBJECTIVES, MINERS)  # what a check run records
 CHECK_SEED = 100  # check seeds start here, clear of the study's and the search's seed 0
 BLOCK = "frontier"
 
@@ -80,7 +82,8 @@ def most_honest(trials: pd.DataFrame) -> pd.DataFrame:
 
 def check_runs(best: pd.DataFrame, seeds: int, out: Path) -> pd.DataFrame:
     """Rerun each mechanism's most honest point and its shipped parameters on the check seeds
-    (one joblib sweep each); one row per run: mechanism, setting, seed and both objectives."""
+    (one joblib sweep each, kept: a check already run is read, not rerun); one row per run:
+    mechanism, setting, seed, both objectives and the miners' long-run honest share."""
     import json
 
     from sim.sweep import job_value
@@ -92,18 +95,17 @@ def check_runs(best: pd.DataFrame, seeds: int, out: Path) -> pd.DataFrame:
             folder = out / f"{point['consensus']}+{point['incentive']}" / setting
             chosen = [p for p in parameters(best) if pd.notna(point[p])]
             params = [f"{p}={point[p]:.6g}" for p in chosen] if setting == "fix" else []
-            print(
-                f"incentive_frontier: checking {setting} {mechanism} on {seeds} seeds", flush=True
-            )
-            subprocess.run(
-                [sys.executable, "-m", "sim", "-m", "experiment=incentive_compatibility",
-                 f"+consensus_variant={point['consensus']}", f"incentive={point['incentive']}",
-                 "+ic_variant=base", f"seed=range({CHECK_SEED},{CHECK_SEED + seeds})", *params,
-                 f"hydra.sweep.dir={folder}", "output.progress=false"],
-                check=True, capture_output=True,
-            )  # fmt: skip
+            if len(list(folder.glob("*/summary.json"))) < seeds:  # a finished check is kept
+                print(f"incentive_frontier: checking {setting} {mechanism}", flush=True)
+                subprocess.run(
+                    [sys.executable, "-m", "sim", "-m", "experiment=incentive_compatibility",
+                     f"+consensus_variant={point['consensus']}", f"incentive={point['incentive']}",
+                     "+ic_variant=base", f"seed=range({CHECK_SEED},{CHECK_SEED + seeds})",
+                     *params, f"hydra.sweep.dir={folder}", "output.progress=false"],
+                    check=True, capture_output=True,
+                )  # fmt: skip
             for summary in sorted(folder.glob("*/summary.json")):
-                values = {n: job_value(summary.parent, n, "bittensor_subnet") for n in OBJECTIVES}
+                values = {n: job_value(summary.parent, n, "bittensor_subnet") for n in CHECKED}
                 seed = int(json.loads(summary.read_text())["seed"])
                 rows.append({**mechanism, "setting": setting, "seed": seed, **values})
     return pd.DataFrame(rows)
@@ -118,8 +120,9 @@ def report_lines(trials: pd.DataFrame, checks: pd.DataFrame) -> list[str]:
     lines = [
         "| consensus | incentive | trials | front | most honest point of the front | honest share "
         "(one seed) | honest share, shipped (check seeds) | honest share, that point (check "
-        "seeds) | honest profit, shipped → that point | cheating stops paying |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "seeds) | honest miners, shipped → that point | honest profit, shipped → that point "
+        "| cheating stops paying |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (consensus, incentive), group in trials.groupby(["consensus", "incentive"], sort=False):
         best = most_honest(group).iloc[0]
@@ -132,15 +135,17 @@ def report_lines(trials: pd.DataFrame, checks: pd.DataFrame) -> list[str]:
             share_shipped = mean_ci(shipped[OBJECTIVES[0]])
             share_fix = mean_ci(fix[OBJECTIVES[0]])
             profit = (shipped[OBJECTIVES[1]].mean(), fix[OBJECTIVES[1]].mean())
+            miners = (mean_ci(shipped[MINERS]), mean_ci(fix[MINERS]))
             stops = np.isfinite(share_fix[1]) and share_fix[0] - share_fix[1] > 0.5
             cells += [
                 f"{_share(*share_shipped)} ({len(shipped)} seeds)",
                 f"{_share(*share_fix)} ({len(fix)} seeds)",
+                f"{_share(*miners[0])} → {_share(*miners[1])}",
                 f"{profit[0]:.2f} → {profit[1]:.2f}",
                 "yes" if stops else "no: the interval does not clear one half",
             ]
         else:
-            cells += ["not checked"] * 3 + ["—"]
+            cells += ["not checked"] * 4 + ["—"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -179,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = (
         check_runs(most_honest(trials), args.check_seeds, args.out / "checks")
         if args.check_seeds
-        else pd.DataFrame(columns=["consensus", "incentive", "setting", "seed", *OBJECTIVES])
+        else pd.DataFrame(columns=["consensus", "incentive", "setting", "seed", *CHECKED])
     )
     lines = report_lines(trials, checks)
     (args.out / "incentive_frontier.md").write_text("\n".join(lines) + "\n")
