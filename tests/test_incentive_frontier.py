@@ -82,3 +82,24 @@ def test_the_docs_frontier_is_what_the_report_makes_of_its_tables():
     checks = pd.read_csv(folder / "frontier_checks.csv")
     block = doc_blocks.block(DOC, "frontier").strip()
     assert block == "\n".join(report_lines(trials, checks)).strip()
+
+
+def test_the_docs_frontier_prose_quotes_its_tables():
+    from experiments.comparison import mean_ci
+    from experiments.incentive_frontier import MINERS
+
+    folder = DOC.parent / DOC.stem
+    trials = pd.read_csv(folder / "frontier.csv")
+    checks = pd.read_csv(folder / "frontier_checks.csv")
+    text = " ".join(DOC.read_text().split())
+    assert f"(up to {trials[OBJECTIVES[0]].max():.2f}, classic Yuma" in text
+    fix = checks[checks["setting"] == "fix"].groupby(["consensus", "incentive"])
+    shares = fix[OBJECTIVES[0]].apply(lambda v: mean_ci(v))
+    assert all(mean - ci <= 0.5 for mean, ci in shares)  # no interval clears one half
+    means = fix[OBJECTIVES[0]].mean()
+    assert f"is {means.min():.2f}–{means.max():.2f}, no interval" in text
+    miners = fix[MINERS].mean()
+    chain = miners.xs("bittensor_chain", level="incentive")
+    proportional = miners.xs("proportional", level="incentive")
+    assert f"stays at {chain.min():.2f}–{chain.max():.2f} under the chain's" in text
+    assert f"raises it to {proportional.min():.2f}–{proportional.max():.2f}," in text
