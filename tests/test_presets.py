@@ -10,7 +10,12 @@ from omegaconf import OmegaConf
 from sim.cli import CONFIG_DIR, SCENARIO_OWN_KEYS, first_job, preflight
 from sim.composition import load_option
 
-REPLICA_PRESETS = ("subnets", "incentive_compatibility", "incentive_compatibility_quick")
+REPLICA_PRESETS = (
+    "subnets",
+    "incentive_compatibility",
+    "incentive_compatibility_quick",
+    "incentive_frontier",
+)
 PRESETS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
 
 
