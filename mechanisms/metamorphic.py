@@ -14,7 +14,9 @@ A mechanism declares where a symmetry does not apply to it:
 - consensus: ``fixed_positions`` leading evaluators hold a role by position (the platform's
   coordinator is evaluator 0) and keep it when the others are relabelled;
 - incentive: ``monotone`` names the Contributions fields in which more never earns the
-  contributor less.
+  contributor less;
+- adaptation: ``tolerance`` is how closely a rule computed in single precision (JAX's default
+  float32) keeps a symmetry (1e-12, double precision, unless it says otherwise).
 """
 
 from __future__ import annotations
@@ -434,8 +436,9 @@ def check_adaptation_symmetries(rule) -> None:
             renamed = None if counterfactual is None else counterfactual[:, inverse]
             state = rule.step(state, chosen, payoffs, np.random.default_rng(step), counterfactual)
             moved = rule.step(moved, order[chosen], payoffs, np.random.default_rng(step), renamed)
+            tolerance = getattr(rule, "tolerance", 1e-12)
             require(
-                _close(rule.policy(moved), np.asarray(rule.policy(state))[:, inverse], 1e-12),
+                _close(rule.policy(moved), np.asarray(rule.policy(state))[:, inverse], tolerance),
                 "relabelling the strategies did not relabel the policy",
             )
 
