@@ -1,6 +1,7 @@
 """Policy gradients against closed forms: a learning monopolist reaches the monopoly price, two
-learning Cournot competitors the Cournot quantities, a learning newsvendor the critical-fractile
-order; the categorical adaptation member finds the better arm.  Each runs with REINFORCE and with
+learning Cournot competitors the Cournot quantities, learning first-price bidders bid half their
+value, a learning newsvendor the critical-fractile order; the categorical adaptation member
+finds the better arm.  Each runs with REINFORCE and with
 PPO; flipping the gradient's sign makes each fail."""
 
 import jax
@@ -58,6 +59,30 @@ def test_two_learning_competitors_reach_the_cournot_quantities(algorithm):
 
     quantities = learn(learner, n=2, batch=128, steps=800, reward=profit, mean=1.0)
     np.testing.assert_allclose(quantities, 3.0, rtol=0.05)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_learning_bidders_in_a_first_price_auction_bid_half_their_value(algorithm):
+    """Two bidders, private values uniform on [0, 1], the higher bid wins and pays itself: the
+    symmetric equilibrium bids (n − 1)/n · v = v/2 (Vickrey 1961).  Each bidder learns its own
+    bid, linear in its value (observed centred, v − 1/2), from 256 auctions a round; the bid the
+    policy means at each value ends within 0.04 of v/2."""
+    learner = GaussianLearner(Objective(algorithm, learning_rate=0.01), min_std=0.02)
+    state = learner.init(2, 1, 1, mean=0.3, std=0.2)
+    key = jax.random.PRNGKey(0)
+    slopes, intercepts = [], []
+    for _ in range(4000):
+        key, value_key, draw_key = jax.random.split(key, 3)
+        centred = jax.random.uniform(value_key, (2, 256, 1)) - 0.5
+        bids, log_probs = learner.sample(state, centred, draw_key)
+        bid, value = bids[..., 0], centred[..., 0] + 0.5
+        surplus = jnp.where(bid >= bid[::-1], value - bid, 0.0)
+        state = learner.update(state, centred, bids, surplus, log_probs)
+        slopes.append(np.asarray(state["params"]["w"]).reshape(-1))
+        intercepts.append(np.asarray(state["params"]["b"]).reshape(-1))
+    slope, intercept = np.mean(slopes[-1000:], axis=0), np.mean(intercepts[-1000:], axis=0)
+    for value in np.linspace(0.2, 1.0, 5):
+        np.testing.assert_allclose(slope * (value - 0.5) + intercept, value / 2, atol=0.04)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
