@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from mechanisms.adaptation import policy_gradient
-from mechanisms.adaptation.base import draw
 from mechanisms.adaptation.policy_gradient import GaussianLearner, Objective, PolicyGradient
+from tests.mechanisms.bandits import better_arm_share
 
 ALGORITHMS = ["reinforce", "ppo"]
 
@@ -107,14 +107,8 @@ def test_the_adaptation_member_finds_the_better_arm(algorithm, shared):
     """Bernoulli arms paying 0.3 and 0.7, bandit feedback only: 200 learners end up on the
     0.7 arm."""
     rule = PolicyGradient(algorithm=algorithm, learning_rate=0.05, shared=shared)
-    rng = np.random.default_rng(0)
-    state = rule.init(np.full((200, 2), 0.5))
-    means = np.array([0.3, 0.7])
-    for _ in range(300):
-        chosen = draw(rule.policy(state), rng)
-        payoffs = (rng.random(200) < means[chosen]).astype(float)
-        state = rule.step(state, chosen, payoffs, rng)
-    assert rule.policy(state)[:, 1].mean() >= 0.95
+    share, state = better_arm_share(rule, rounds=300)
+    assert share >= 0.95
     if shared:
         assert np.ptp(state.logits, axis=0).max() < 1e-9  # one policy for the role
 
@@ -142,14 +136,8 @@ def test_flipping_the_gradient_sign_breaks_learning(monkeypatch, fresh_compilati
 
     prices = learn(learner, n=4, batch=32, steps=200, reward=profit, mean=3.0)
     assert np.all(np.abs(prices - 6.0) > 1.0)
-    rule = PolicyGradient(learning_rate=0.05)
-    rng = np.random.default_rng(0)
-    state = rule.init(np.full((200, 2), 0.5))
-    for _ in range(300):
-        chosen = draw(rule.policy(state), rng)
-        payoffs = (rng.random(200) < np.array([0.3, 0.7])[chosen]).astype(float)
-        state = rule.step(state, chosen, payoffs, rng)
-    assert rule.policy(state)[:, 1].mean() < 0.5
+    share, _ = better_arm_share(PolicyGradient(learning_rate=0.05), rounds=300)
+    assert share < 0.5
 
 
 def test_bad_parameters_are_named():
