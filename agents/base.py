@@ -8,6 +8,8 @@ decides for a thousand agents in one NumPy expression.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import mesa
 import numpy as np
 
@@ -19,6 +21,12 @@ class Participant(mesa.Agent):
     """A mesa agent bound to one account slot of the model's arrays."""
 
     role: Role = Role.PROTOCOL
+    kind: ClassVar[str] = ""  # "" is honest play; a registered strategy names its kind
+    adaptive: ClassVar[bool] = True  # a strategy an adapting member of the role may switch to
+
+    @classmethod
+    def assign(cls, population, group: np.ndarray) -> None:
+        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     def __init__(self, model: mesa.Model, slot: int, owner: int | None = None):
         super().__init__(model)

@@ -15,13 +15,7 @@ class ComputeProvider(Participant):
     of agents.adversary."""
 
     role = Role.COMPUTE_PROVIDER
-    kind: ClassVar[str] = ""
-    adaptive: ClassVar[bool] = True
     markup: ClassVar[float] = 0.0
-
-    @classmethod
-    def assign(cls, population, group: np.ndarray) -> None:
-        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @property
     def capacity(self) -> float:
@@ -38,13 +32,7 @@ class DataProvider(Participant):
     (``licenses``; a withholding provider keeps it to itself)."""
 
     role = Role.DATA_PROVIDER
-    kind: ClassVar[str] = ""
-    adaptive: ClassVar[bool] = True
     licenses: ClassVar[bool] = True
-
-    @classmethod
-    def assign(cls, population, group: np.ndarray) -> None:
-        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @property
     def shard(self) -> np.ndarray:
@@ -61,13 +49,7 @@ class ModelBuilder(Participant):
     (agents.adversary); each acts on all members of a kind at once."""
 
     role = Role.BUILDER
-    kind: ClassVar[str] = ""  # "" is honest play; adversaries name their kind
     flips_labels: ClassVar[bool] = False
-    adaptive: ClassVar[bool] = True  # a strategy an adapting builder may switch to
-
-    @classmethod
-    def assign(cls, population, group: np.ndarray) -> None:
-        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @classmethod
     def buys_compute(cls, population, slots: np.ndarray) -> np.ndarray:
@@ -113,13 +95,7 @@ class Validator(Participant):
     mechanisms/scoring); its stake is its balance."""
 
     role = Role.VALIDATOR
-    kind: ClassVar[str] = ""
-    adaptive: ClassVar[bool] = True  # a strategy an adapting validator may switch to
     evaluates: ClassVar[bool] = True  # scores submissions (and pays economy.evaluation_cost)
-
-    @classmethod
-    def assign(cls, population, group: np.ndarray) -> None:
-        """Set up the slots drawn to play this kind (honest play needs nothing)."""
 
     @classmethod
     def scored_count(cls, received: int, params) -> float:
@@ -148,13 +124,7 @@ class Nominator(Participant):
     validator's yield pays for the move (a Bittensor nominator; sim/epoch/delegation.py)."""
 
     role = Role.NOMINATOR
-    kind: ClassVar[str] = ""  # "" is loyal play; a yield chaser names its kind
-    adaptive: ClassVar[bool] = True  # a strategy an adapting nominator may switch to
     always_reviews: ClassVar[bool] = False  # reviews with delegation.review_probability
-
-    @classmethod
-    def assign(cls, population, group: np.ndarray) -> None:
-        """Set up the slots drawn to play this kind (a strategy needs nothing)."""
 
     @staticmethod
     def moves(

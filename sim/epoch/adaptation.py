@@ -123,9 +123,7 @@ def strategy_shares(world) -> dict[str, float]:
     this epoch of the active honest builders and validators (``honest_profit``, tokens; NaN
     without any)."""
     p, shares = world.population, {}
-    honest = active = 0
-    cheating = [p.members(role) for role in CHEATING_ROLES]
-    members = np.concatenate(cheating) if cheating else np.zeros(0, dtype=np.int64)
+    members = np.concatenate([p.members(role) for role in CHEATING_ROLES])
     playing_honestly = members[p.adversary[members] == ""]
     for role, strategies in world.strategies.items():
         slots = p.members(role)
@@ -134,10 +132,7 @@ def strategy_shares(world) -> dict[str, float]:
         for cls, strategy in zip(strategies.classes, strategies.names, strict=True):
             count = int((kinds == cls.kind).sum())
             shares[f"share_{name}_{strategy}"] = count / len(slots) if len(slots) else float("nan")
-        if role in CHEATING_ROLES:
-            honest += int((kinds == "").sum())
-            active += len(slots)
-    shares["honest_share"] = honest / active if active else float("nan")
+    shares["honest_share"] = len(playing_honestly) / len(members) if len(members) else float("nan")
     shares["honest_profit"] = (
         float(p.profit[playing_honestly].mean()) if len(playing_honestly) else float("nan")
     )

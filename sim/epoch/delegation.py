@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.adversary import behaviours_of
 from mechanisms.subnet.delegation import MAX_TAKE, split_dividends
 from sim.epoch.results import Delegation
 from sim.roles import Role
@@ -78,11 +77,6 @@ def pass_dividends(world, paid_units: np.ndarray) -> int:
     return passed
 
 
-def chasing_kinds() -> list[str]:
-    """The nominator strategies that review every epoch (agents.adversary.YieldChaser)."""
-    return [cls.kind for cls in behaviours_of(Role.NOMINATOR) if cls.always_reviews]
-
-
 def move_stake(world, yields: np.ndarray) -> tuple[int, int]:
     """Reviewing nominators move to the best active validator when the move pays; returns
     (nominators moved, units burned as switching costs)."""
@@ -95,7 +89,7 @@ def move_stake(world, yields: np.ndarray) -> tuple[int, int]:
     # A validator that left no longer holds stake: its nominators must choose again.
     orphaned = ~p.active[np.maximum(p.delegate[nominators], 0)] | (p.delegate[nominators] < 0)
     reviewing = orphaned | (world.rng.random(len(nominators)) < cfg.delegation.review_probability)
-    reviewing |= np.isin(p.adversary[nominators], chasing_kinds())
+    reviewing |= world.roles[Role.NOMINATOR].trait(nominators, "always_reviews")
     best = int(validators[live][np.argmax(yields[live])])
     position = p.delegate[nominators] - validators[0]
     current = np.where(orphaned, -np.inf, yields[np.clip(position, 0, len(validators) - 1)])

@@ -45,10 +45,14 @@ def hold_uids(world) -> None:
     hoarders = builders[p.adversary[builders] == UidHoarder.kind]
     if not len(hoarders):
         return
-    held = np.bincount(owners[keeping], minlength=len(p.role))
-    extra = int(world.cfg.adversaries.hoard_uids) - 1
-    for hoarder in hoarders.tolist():
-        for _ in range(extra - int(held[hoarder])):
+    missing = (
+        int(world.cfg.adversaries.hoard_uids)
+        - 1
+        - np.bincount(owners[keeping], minlength=len(p.role))
+    )
+    # Registrations are one at a time, as on the chain: each may prune a UID and move the price.
+    for hoarder in hoarders[missing[hoarders] > 0].tolist():
+        for _ in range(int(missing[hoarder])):
             if not register_identity(world, hoarder):
                 break
 
