@@ -35,7 +35,7 @@ from pettingzoo import ParallelEnv
 
 from sim.epoch.adaptation import identities_profit
 from sim.roles import Role
-from sim.strategies import ADAPTING_ROLES, strategy_classes
+from sim.strategies import ADAPTING_ROLES, RoleStrategies, strategy_classes
 from sim.units import UNITS_PER_TOKEN
 
 OBSERVATION_FIELDS = (
@@ -69,11 +69,16 @@ class EconomyEnv(ParallelEnv):
         self.model = self._build(self._seed)
         world = self.model.world
         self._classes = {role: strategy_classes(world.roles[role]) for role in ADAPTING_ROLES}
-        self._slots = {}
-        for role in ADAPTING_ROLES:
-            for slot in world.population.block(role).tolist():
-                self._slots[agent_name(role, slot)] = (role, slot)
-        self.possible_agents = list(self._slots)
+        blocks = [world.population.block(role) for role in ADAPTING_ROLES]
+        self._agent_slots = np.concatenate(blocks)
+        roles = [role for role, block in zip(ADAPTING_ROLES, blocks, strict=True) for _ in block]
+        pairs = list(zip(roles, self._agent_slots.tolist(), strict=True))
+        self.possible_agents = [agent_name(role, slot) for role, slot in pairs]
+        self._slots = dict(zip(self.possible_agents, pairs, strict=True))
+        self._index = {agent: i for i, agent in enumerate(self.possible_agents)}
+        self._known = np.array(
+            sorted({c.kind for classes in self._classes.values() for c in classes}), dtype=object
+        )
         self.agents = []
 
     def _build(self, seed: int):
@@ -103,12 +108,12 @@ class EconomyEnv(ParallelEnv):
     def step(self, actions):
         world = self.model.world
         p = world.population
+        live = set(self.agents)
         for agent, action in actions.items():
-            if agent not in self.agents:
-                continue
             role, slot = self._slots[agent]
             cls = self._classes[role][int(action)]
-            if p.adversary[slot] != cls.kind:
+            # Only the agents that switch change class (mesa registers agents by class).
+            if agent in live and p.adversary[slot] != cls.kind:
                 p.adversary[slot] = cls.kind
                 world.recast(slot, cls)
         before = list(self.agents)
@@ -116,7 +121,8 @@ class EconomyEnv(ParallelEnv):
         active = self._active()
         present = set(active)
         # Every agent live before the step or after it (a newcomer) gets an entry.
-        reported = before + [a for a in active if a not in set(before)]
+        known = set(before)
+        reported = before + [a for a in active if a not in known]
         profit = p.profit + identities_profit(p)
         rewards = {a: float(profit[self._slots[a][1]]) if a in before else 0.0 for a in reported}
         truncated = world.epoch >= self.max_epochs
@@ -131,36 +137,31 @@ class EconomyEnv(ParallelEnv):
         self.model.finish()
 
     def _active(self) -> list[str]:
+        """The agents whose participant is active and plays a strategy (not a Sybil identity),
+        from one mask over all slots."""
         p = self.model.world.population
-        known = {kind for classes in self._classes.values() for kind in (c.kind for c in classes)}
-        return [
-            agent
-            for agent, (_, slot) in self._slots.items()
-            if p.active[slot] and p.adversary[slot] in known
-        ]
+        slots = self._agent_slots
+        live = p.active[slots] & np.isin(p.adversary[slots], self._known)
+        return [self.possible_agents[i] for i in np.flatnonzero(live)]
 
     def _observations(self, agents) -> dict[str, np.ndarray]:
+        """One (agents, fields) matrix computed per role, then a row per agent."""
         world = self.model.world
         p, state = world.population, world.state
-        balances = world.ledger.balances / UNITS_PER_TOKEN
-        shares = {}
-        for role in ADAPTING_ROLES:
+        rows = np.array([self._index[a] for a in agents], dtype=np.int64)
+        slots = self._agent_slots[rows]
+        table = np.zeros((len(rows), len(OBSERVATION_FIELDS)), dtype=np.float32)
+        table[:, 0] = world.ledger.balances[slots] / UNITS_PER_TOKEN
+        table[:, 1], table[:, 2] = p.capital[slots], p.profit[slots]
+        table[:, 4] = state.market_price
+        table[:, 5] = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
+        for role, classes in self._classes.items():
+            mine = p.role[slots] == role
             members = p.members(role)
-            shares[role] = float((p.adversary[members] == "").mean()) if len(members) else 0.0
-        observations = {}
-        for agent in agents:
-            role, slot = self._slots[agent]
-            kinds = [c.kind for c in self._classes[role]]
-            strategy = kinds.index(p.adversary[slot]) if p.adversary[slot] in kinds else 0
-            accuracy = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
-            observations[agent] = np.array(
-                [
-                    balances[slot], p.capital[slot], p.profit[slot], strategy,
-                    state.market_price, accuracy, shares[role],
-                ],
-                dtype=np.float32,
-            )  # fmt: skip
-        return observations
+            table[mine, 3] = RoleStrategies(classes, None, None).index_of(p.adversary[slots[mine]])
+            honest = float((p.adversary[members] == "").mean()) if len(members) else 0.0
+            table[mine, 6] = honest
+        return dict(zip(agents, table, strict=True))
 
 
 class SingleAgentEnv(gymnasium.Env):
