@@ -14,7 +14,8 @@ on honest participants).  A trial's objectives come from one seed, so the front 
 where to look, not a finding: with ``--check-seeds N`` the most honest point of each front is
 rerun on seeds 100 … 100 + N − 1 beside the mechanism's shipped parameters on the same seeds,
 and the report gives both honest shares as mean ± 95 % CI and whether cheating stops paying
-there: the fix's interval lies above one half.
+there: the interval of the fix's honest share lies above one half for miners and validators
+together and for each role alone (a validators' majority must not hide cheating miners).
 
 With ``--doc`` the report replaces the doc's block ``name=frontier`` and keeps its tables beside
 the doc (``<doc stem>/frontier.csv``: every trial; ``<doc stem>/frontier_checks.csv``: every
@@ -39,7 +40,8 @@ from experiments.report import overrides_of
 
 OBJECTIVES = ("honest_share@long_run", "honest_profit@long_run")
 MINERS = "share_builder_honest@long_run"
-CHECKED = (*OBJECTIVES, MINERS)  # what a check run records
+VALIDATORS = "share_validator_honest@long_run"
+CHECKED = (*OBJECTIVES, MINERS, VALIDATORS)  # what a check run records
 CHECK_SEED = 100  # check seeds start here, clear of the study's and the search's seed 0
 BLOCK = "frontier"
 
@@ -136,18 +138,25 @@ def report_lines(trials: pd.DataFrame, checks: pd.DataFrame) -> list[str]:
             share_fix = mean_ci(fix[OBJECTIVES[0]])
             profit = (shipped[OBJECTIVES[1]].mean(), fix[OBJECTIVES[1]].mean())
             miners = (mean_ci(shipped[MINERS]), mean_ci(fix[MINERS]))
-            stops = np.isfinite(share_fix[1]) and share_fix[0] - share_fix[1] > 0.5
+            shares = {"together": OBJECTIVES[0], "miners": MINERS, "validators": VALIDATORS}
+            short = [who for who, column in shares.items() if not clears_half(fix[column])]
             cells += [
                 f"{_share(*share_shipped)} ({len(shipped)} seeds)",
                 f"{_share(*share_fix)} ({len(fix)} seeds)",
                 f"{_share(*miners[0])} → {_share(*miners[1])}",
                 f"{profit[0]:.2f} → {profit[1]:.2f}",
-                "yes" if stops else "no: the interval does not clear one half",
+                "yes" if not short else f"no: {', '.join(short)} below one half",
             ]
         else:
             cells += ["not checked"] * 4 + ["—"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def clears_half(values) -> bool:
+    """Whether the 95 % interval of the mean of ``values`` lies above one half."""
+    mean, ci = mean_ci(values)
+    return bool(np.isfinite(ci) and mean - ci > 0.5)
 
 
 def draw(trials: pd.DataFrame, path: Path) -> None:

@@ -9,7 +9,14 @@ import pandas as pd
 from scipy import stats
 
 from experiments import doc_blocks
-from experiments.incentive_frontier import MINERS, OBJECTIVES, main, most_honest, report_lines
+from experiments.incentive_frontier import (
+    MINERS,
+    OBJECTIVES,
+    VALIDATORS,
+    main,
+    most_honest,
+    report_lines,
+)
 
 DOC = Path(__file__).parents[1] / "docs" / "incentive_compatibility.md"
 
@@ -52,17 +59,20 @@ def test_the_most_honest_point_of_each_front_is_reported_with_its_check(tmp_path
             "seed": [100, 101, 102] * 2,
             OBJECTIVES[0]: [0.2, 0.3, 0.4, 0.8, 0.9, 0.85],
             OBJECTIVES[1]: [2.0, 2.0, 2.0, 1.0, 1.5, 2.0],
-            MINERS: [0.1, 0.1, 0.1, 0.6, 0.7, 0.8],
+            MINERS: [0.1, 0.1, 0.1, 0.8, 0.85, 0.9],
+            VALIDATORS: [0.9, 0.9, 0.9, 0.9, 0.9, 0.9],
         }
     )
     lines = report_lines(trials, checks)
     ci = stats.t.ppf(0.975, 2) * 0.05 / np.sqrt(3)
     assert (
         f"| yuma3 | bittensor_chain | 3 | 2 | kappa 0.5 | 0.90 | 0.30 ± 0.25 (3 seeds) | "
-        f"0.85 ± {ci:.2f} (3 seeds) | 0.10 ± 0.00 → 0.70 ± {2 * ci:.2f} | 2.00 → 1.50 | yes |"
-        in lines
+        f"0.85 ± {ci:.2f} (3 seeds) | 0.10 ± 0.00 → 0.85 ± {ci:.2f} | 2.00 → 1.50 | yes |" in lines
     )
     assert "| yuma | bittensor_chain | 2 | 1 | kappa 0.7 | 0.30 | not checked" in lines[-1]
+    # Miners and validators together clear one half, the miners alone do not: no fix.
+    checks.loc[checks["setting"] == "fix", MINERS] = [0.3, 0.4, 0.5]
+    assert report_lines(trials, checks)[2].endswith("| no: miners below one half |")
 
 
 def test_the_doc_gets_the_frontier_block_and_its_tables(tmp_path):
