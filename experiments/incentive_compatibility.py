@@ -177,11 +177,21 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
             row["drift"], row["drift:ci"] = mean_ci(group[f"drift_{role}"])
             row["drift:max"] = float(np.nanmax(np.abs(group[f"drift_{role}"])))
             row["p"] = difference_p_value(lead_by)
+            # A run whose role emptied has no share: it is left out of the means, and said so.
+            row["empty"] = int(honest.isna().sum())
             rows.append(row)
     summary = pd.DataFrame(rows)
     summary["p_holm"] = holm(summary["p"])
     summary["verdict"] = [verdict_class(r.lead_by, r.p_holm) for r in summary.itertuples()]
-    summary["words"] = [verdict_words(r) for _, r in summary.iterrows()]
+    summary["words"] = [
+        verdict_words(r)
+        + (
+            f" ({r['empty']} of {r['seeds']} runs had no active {ROLE_NAMES[r['role']]})"
+            if r["empty"]
+            else ""
+        )
+        for _, r in summary.iterrows()
+    ]
     return summary
 
 

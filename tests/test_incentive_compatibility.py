@@ -209,3 +209,13 @@ def test_the_docs_prose_quotes_its_tables():
     assert f"loyal share {span(cells('nominator', cell=hedge)['honest'])}" in text
     settled = int((summary["drift"].abs() <= 0.1).sum())
     assert f"in {settled} of the {len(summary)} cell × role rows" in text
+
+
+def test_a_run_whose_role_emptied_is_named_not_dropped_silently(tmp_path):
+    """Three seeds; in one the validators are all gone over the last quarter (no share): the
+    verdict rests on the other two and says that one run had no active validators."""
+    for seed in range(3):
+        fake_job(tmp_path / f"b{seed}", seed, "base", 0.88, [0.8, 0.8, np.nan][seed])
+    assert main([str(tmp_path)]) == 0
+    text = (tmp_path / "incentive_compatibility.md").read_text()
+    assert "(1 of 3 runs had no active validators)" in text
