@@ -55,14 +55,15 @@ def block(doc: Path, name: str | None = None) -> str:
     return text[begin:end]
 
 
-def figure_canvas(columns: int = 1, size: tuple[float, float] = (6.5, 3.6)):
-    """(figure, axes) for a study's figure, drawn off-screen; ``save_figure`` writes it."""
+def figure_canvas(columns: int = 1, size: tuple[float, float] = (6.5, 3.6), rows: int = 1, **grid):
+    """(figure, axes) for a study's figure, drawn off-screen; ``save_figure`` writes it.
+    ``grid`` goes to matplotlib's ``subplots`` (sharex, sharey, squeeze)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt.subplots(1, columns, figsize=size, layout="constrained")
+    return plt.subplots(rows, columns, figsize=size, layout="constrained", **grid)
 
 
 def save_figure(fig, path: Path) -> None:

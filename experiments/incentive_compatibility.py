@@ -410,9 +410,9 @@ def draw(table: pd.DataFrame, path: Path) -> None:
     """The honest share per epoch (mean over seeds) of miners and validators, one panel per
     robustness cell, one line per mechanism."""
     cells = [c for c in CELL_NAMES if c in set(table["cell"])]
-    fig, axes = doc_blocks.figure_canvas(1, size=(3.2 * len(cells), 6.0))
-    fig.clear()
-    axes = fig.subplots(2, len(cells), sharex=True, sharey=True, squeeze=False)
+    fig, axes = doc_blocks.figure_canvas(
+        len(cells), size=(3.2 * len(cells), 6.0), rows=2, sharex=True, sharey=True, squeeze=False
+    )
     for col, cell in enumerate(cells):
         part = table[table["cell"] == cell]
         for row, role in enumerate(("builder", "validator")):
