@@ -207,6 +207,12 @@ def test_the_docs_prose_quotes_its_tables():
     loyal = cells("nominator", cell=hedge + ["imitation"])
     assert (loyal["verdict"] == "honest").all()
     assert f"loyal share {span(cells('nominator', cell=hedge)['honest'])}" in text
+    runs = read_runs(LONG_RUN)
+    size = runs["cell"].map({"uids64": 64, "uids256": 256}).fillna(32)
+    factorial = runs.groupby(size)["seconds"].mean().sum() * 720 / 2  # 72 cells × 10 seeds each
+    hours, minutes = divmod(round(factorial / 60), 60)
+    assert f"about {hours} h {minutes} min of running on 2 cores" in text
+    assert f"the jobs' own times add up to {runs['seconds'].sum() / 60:.0f} min" in text
     settled = int((summary["drift"].abs() <= 0.1).sum())
     assert f"in {settled} of the {len(summary)} cell × role rows" in text
 
