@@ -26,6 +26,7 @@ from agents.roles import (
     Nominator,
     Validator,
 )
+from sim.decisions import decided, overrides
 from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN
 
@@ -100,10 +101,11 @@ class Builders(RoleSet):
         return buys
 
     def demand(self, slots: np.ndarray, wanted: float, price: float, pays: bool) -> np.ndarray:
-        """Compute units each member asks for (ModelBuilder.compute_demand, 0 if it buys none)."""
-        demand = ModelBuilder.compute_demand(wanted, self.tokens(slots), price, pays)
-        demand[~self.buy_compute(slots)] = 0.0
-        return demand
+        """Compute units each member asks for (ModelBuilder.compute_demand, 0 if it buys none),
+        or that times its ``compute_share`` decision (sim.decisions) where it set one."""
+        full = ModelBuilder.compute_demand(wanted, self.tokens(slots), price, pays)
+        rule = np.where(self.buy_compute(slots), 1.0, 0.0)
+        return full * overrides(decided(self.population, slots, self.role, "compute_share"), rule)
 
     def local_steps(self, units, steps_per_unit: float, max_steps: int) -> np.ndarray:
         return ModelBuilder.local_steps(units, steps_per_unit, max_steps)
@@ -123,7 +125,8 @@ class Builders(RoleSet):
         )
         for cls in behaviours_of(self.role):
             cls.submit(round, present & self.kind_mask(cls))
-        return round.thetas, round.submitted
+        withheld = decided(p, slots, self.role, "submit") < 0.5  # NaN (the rule) is not
+        return round.thetas, round.submitted & ~withheld
 
 
 class Validators(RoleSet):
@@ -136,15 +139,44 @@ class Validators(RoleSet):
         round = WeightingRound(honest, submitted, last_consensus, friend, params, rng)
         for cls in behaviours_of(self.role):
             cls.set_member_weights(round, online & self.kind_mask(cls))
-        return round.weights
+        return self.decided_weights(round.weights, online, submitted, rng)
+
+    def decided_weights(self, weights, online, submitted, rng) -> np.ndarray:
+        """Rows of members that set decisions (sim.decisions): an ``effort`` e keeps a random
+        ⌈e·n⌉ of the n submissions (the rest 0), as a lazy validator does; a ``sharpness`` s
+        maps the row w ↦ wˢ · Σw / Σwˢ."""
+        block = self.population.blocks[self.role]
+        effort = decided(self.population, block, self.role, "effort")
+        sharpness = decided(self.population, block, self.role, "sharpness")
+        positions = np.flatnonzero(submitted)
+        partial = np.flatnonzero(online & (effort < 1.0))
+        if len(partial) and len(positions):
+            keys = rng.random((len(partial), len(positions)))
+            k = np.ceil(effort[partial] * len(positions)).astype(int)
+            rank = np.argsort(np.argsort(keys, axis=1), axis=1)
+            kept = np.zeros((len(partial), weights.shape[1]), dtype=bool)
+            kept[:, positions] = rank < k[:, None]
+            weights[partial] = np.where(kept, weights[partial], 0.0)
+        sharp = np.flatnonzero(online & np.isfinite(sharpness))
+        if len(sharp):
+            rows = np.clip(weights[sharp], 0.0, None)
+            powered = rows ** sharpness[sharp, None]
+            scale = np.divide(
+                rows.sum(axis=1), powered.sum(axis=1), out=np.zeros(len(sharp)),
+                where=powered.sum(axis=1) > 0,
+            )  # fmt: skip
+            weights[sharp] = powered * scale[:, None]
+        return weights
 
     def scored(self, slots: np.ndarray, received: int, params) -> np.ndarray:
-        """Submissions each member of ``slots`` scores itself (and pays for)."""
+        """Submissions each member of ``slots`` scores itself (and pays for): its strategy's
+        count, or ⌈effort · received⌉ where it set an ``effort`` decision."""
         counts = np.zeros(len(slots))
         kinds = self.population.adversary[slots]
         for cls in self.strategies():
             counts[kinds == cls.kind] = cls.scored_count(received, params)
-        return counts
+        effort = decided(self.population, slots, self.role, "effort")
+        return overrides(np.ceil(effort * received), counts)
 
 
 class Consumers(RoleSet):
@@ -159,8 +191,11 @@ class ComputeProviders(RoleSet):
     role = Role.COMPUTE_PROVIDER
 
     def asks(self, slots: np.ndarray) -> np.ndarray:
-        """Each member's ask per unit: its cost times (1 + its strategy's markup)."""
-        return self.population.unit_cost[slots] * (1.0 + self.trait(slots, "markup"))
+        """Each member's ask per unit: its cost times (1 + markup), the markup its ``markup``
+        decision (sim.decisions) or else its strategy's."""
+        decision = decided(self.population, slots, self.role, "markup")
+        markup = overrides(decision, self.trait(slots, "markup"))
+        return self.population.unit_cost[slots] * (1.0 + markup)
 
 
 class DataProviders(RoleSet):

@@ -10,10 +10,19 @@ and a Gymnasium single-agent wrapper.
 
 An agent is one slot of an adapting role (compute provider, data provider, builder, validator,
 nominator: ``"<role>_<slot>"``), present while its participant is active: newcomers join and
-leavers are terminated as the population changes.  Its action is the strategy it plays this
-epoch, an index into its role's strategy set (``Discrete(k)``: 0 is honest play, then every
-registered alternative of the role, sim/strategies.py); an agent that sends no action keeps its
-current strategy.  Its observation (``Box``, float32) is ``OBSERVATION_FIELDS``: its balance,
+leavers are terminated as the population changes.  Its action (``actions=``) is
+
+- ``"strategy"`` (the default): the strategy it plays this epoch, an index into its role's
+  strategy set (``Discrete(k)``: 0 is honest play, then every registered alternative of the
+  role, sim/strategies.py);
+- ``"decisions"``: its role's decisions (sim.decisions: a provider's markup, a builder's compute
+  share and whether it submits, a validator's effort and weight sharpness, …) as a
+  ``Box(−1, 1, (fields,))`` in normalised units, mapped onto each field's bounds; a value set
+  stays until the agent sends another (``default_action`` is the honest rule's);
+- ``"both"``: ``Dict(strategy=…, decisions=…)``.
+
+An agent that sends no action keeps its current strategy and decisions (at the start, the
+fixed rules: every decision is the rule's until set).  Its observation (``Box``, float32) is ``OBSERVATION_FIELDS``: its balance,
 capital, last profit and strategy, the market's compute price, the network model's test
 accuracy and its role's honest share; its reward is its profit this epoch (tokens; a builder's
 includes its hoarded UIDs').  The economy runs with ``adaptation=fixed`` underneath: the agents'
@@ -33,20 +42,13 @@ import gymnasium
 import numpy as np
 from pettingzoo import ParallelEnv
 
+from sim.decisions import DECISIONS, set_decisions, to_units, to_values
 from sim.epoch.adaptation import identities_profit
+from sim.observations import OBSERVATION_FIELDS, observation_table
 from sim.roles import Role
-from sim.strategies import ADAPTING_ROLES, RoleStrategies, strategy_classes
-from sim.units import UNITS_PER_TOKEN
+from sim.strategies import ADAPTING_ROLES, strategy_classes
 
-OBSERVATION_FIELDS = (
-    "balance",
-    "capital",
-    "last_profit",
-    "strategy",
-    "compute_price",
-    "test_accuracy",
-    "role_honest_share",
-)
+ACTION_KINDS = ("strategy", "decisions", "both")
 
 
 def agent_name(role: Role, slot: int) -> str:
@@ -58,9 +60,12 @@ class EconomyEnv(ParallelEnv):
 
     metadata = {"name": "deai_sim_economy_v0", "render_modes": []}
 
-    def __init__(self, overrides=(), max_epochs: int = 30, seed: int = 0):
+    def __init__(self, overrides=(), max_epochs: int = 30, seed: int = 0, actions="strategy"):
         from sim.composition import compose
 
+        if actions not in ACTION_KINDS:
+            raise ValueError(f"actions={actions!r}: must be one of {', '.join(ACTION_KINDS)}")
+        self.actions = actions
         self.overrides = [*overrides, "adaptation=fixed", "baseline=null"]
         self.max_epochs = int(max_epochs)
         self._seed = int(seed)
@@ -95,7 +100,33 @@ class EconomyEnv(ParallelEnv):
     @functools.cache  # noqa: B019
     def action_space(self, agent):
         role, _ = self._slots[agent]
-        return gymnasium.spaces.Discrete(len(self._classes[role]))
+        strategy = gymnasium.spaces.Discrete(len(self._classes[role]))
+        decisions = gymnasium.spaces.Box(-1.0, 1.0, (len(DECISIONS[role]),), np.float32)
+        if self.actions == "strategy":
+            return strategy
+        if self.actions == "decisions":
+            return decisions
+        return gymnasium.spaces.Dict({"strategy": strategy, "decisions": decisions})
+
+    def decision_names(self, agent) -> tuple[str, ...]:
+        """The fields of the agent's decisions action, in order (sim.decisions)."""
+        role, _ = self._slots[agent]
+        return tuple(d.name for d in DECISIONS[role])
+
+    def default_action(self, agent):
+        """The action that amounts to the honest fixed rule, in this env's action space, where
+        the rule is a constant (a field whose rule depends on state, such as a nominator's
+        move, gets the middle of its range: send no action to leave every field to the rule)."""
+        role, _ = self._slots[agent]
+        units = np.array(
+            [to_units(role, d.name, d.honest) if np.isfinite(d.honest) else 0.0
+             for d in DECISIONS[role]], dtype=np.float32,
+        )  # fmt: skip
+        if self.actions == "strategy":
+            return 0
+        if self.actions == "decisions":
+            return units
+        return {"strategy": 0, "decisions": units}
 
     def reset(self, seed=None, options=None):
         if seed is not None:
@@ -110,10 +141,19 @@ class EconomyEnv(ParallelEnv):
         p = world.population
         live = set(self.agents)
         for agent, action in actions.items():
+            if agent not in live:
+                continue
             role, slot = self._slots[agent]
-            cls = self._classes[role][int(action)]
+            strategy, decisions = self._split(action)
+            if decisions is not None:
+                units = np.asarray(decisions, dtype=np.float64).reshape(-1)
+                for j, d in enumerate(DECISIONS[role]):
+                    set_decisions(p, [slot], role, d.name, to_values(role, d.name, units[j]))
+            if strategy is None:
+                continue
+            cls = self._classes[role][int(strategy)]
             # Only the agents that switch change class (mesa registers agents by class).
-            if agent in live and p.adversary[slot] != cls.kind:
+            if p.adversary[slot] != cls.kind:
                 p.adversary[slot] = cls.kind
                 world.recast(slot, cls)
         before = list(self.agents)
@@ -136,6 +176,14 @@ class EconomyEnv(ParallelEnv):
     def close(self):
         self.model.finish()
 
+    def _split(self, action):
+        """(strategy index or None, normalised decisions or None) of one agent's action."""
+        if self.actions == "strategy":
+            return action, None
+        if self.actions == "decisions":
+            return None, action
+        return action.get("strategy"), action.get("decisions")
+
     def _active(self) -> list[str]:
         """The agents whose participant is active and plays a strategy (not a Sybil identity),
         from one mask over all slots."""
@@ -145,22 +193,9 @@ class EconomyEnv(ParallelEnv):
         return [self.possible_agents[i] for i in np.flatnonzero(live)]
 
     def _observations(self, agents) -> dict[str, np.ndarray]:
-        """One (agents, fields) matrix computed per role, then a row per agent."""
-        world = self.model.world
-        p, state = world.population, world.state
+        """One (agents, fields) matrix, then a row per agent."""
         rows = np.array([self._index[a] for a in agents], dtype=np.int64)
-        slots = self._agent_slots[rows]
-        table = np.zeros((len(rows), len(OBSERVATION_FIELDS)), dtype=np.float32)
-        table[:, 0] = world.ledger.balances[slots] / UNITS_PER_TOKEN
-        table[:, 1], table[:, 2] = p.capital[slots], p.profit[slots]
-        table[:, 4] = state.market_price
-        table[:, 5] = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
-        for role, classes in self._classes.items():
-            mine = p.role[slots] == role
-            members = p.members(role)
-            table[mine, 3] = RoleStrategies(classes, None, None).index_of(p.adversary[slots[mine]])
-            honest = float((p.adversary[members] == "").mean()) if len(members) else 0.0
-            table[mine, 6] = honest
+        table = observation_table(self.model.world, self._agent_slots[rows], self._classes)
         return dict(zip(agents, table, strict=True))
 
 
@@ -188,7 +223,7 @@ class SingleAgentEnv(gymnasium.Env):
         return observations.get(self.agent, blank), infos.get(self.agent, {})
 
     def step(self, action):
-        actions = {self.agent: int(action)}
+        actions = {self.agent: action}
         if self.others is not None:
             actions |= {a: self.others(self._last[a]) for a in self.env.agents if a != self.agent}
         observations, rewards, terminations, truncations, infos = self.env.step(actions)

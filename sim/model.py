@@ -125,6 +125,7 @@ class EconomyModel(mesa.Model):
         arrivals = phases.churn_and_access(w)
         faults = phases.apply_faults(w)
         phases.choose_strategies(w)
+        phases.choose_decisions(w)
         phases.hold_uids(w)
         start_balances = w.ledger.balances.copy()
         market = phases.resource_market(w, faults)
@@ -137,6 +138,7 @@ class EconomyModel(mesa.Model):
         vote = phases.govern(w, payments)
         phases.account_profits(w, start_balances, market, evaluation, faults)
         phases.learn_strategies(w)
+        phases.learn_decisions(w)
         record = EpochRecord(
             w.epoch, arrivals, faults, market, data, submissions, evaluation, decision, update,
             payments, vote,

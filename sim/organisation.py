@@ -20,6 +20,7 @@ import numpy as np
 
 from agents.roles import Coordinator
 from mechanisms.subnet.permits import validator_permits
+from sim.decisions import decided, overrides
 from sim.population import ESCROW, TREASURY
 from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN, checked_units, split_units, to_units
@@ -98,11 +99,19 @@ class Organisation:
     def training_records(self, world, positions, training, table) -> int:
         """Fill ``table`` rows ``training`` with the records each builder may train on; returns
         the raw bytes that left their owners this epoch.  A builder licenses
-        ``learning.licenses_per_builder`` providers' shards at random and trains where they lie."""
+        ``learning.licenses_per_builder`` providers' shards, the cheapest first (ties at random;
+        every licence is free unless providers set a ``licence_price`` decision, sim.decisions),
+        pays each its price (pro rata to what its balance covers) and trains where they lie."""
         if len(positions) and len(training):
             engine, width = world.engine, table.shape[1]
             k = min(world.cfg.learning.licenses_per_builder, len(positions))
-            picks = np.argsort(world.rng.random((len(training), len(positions))), axis=1)[:, :k]
+            keys = world.rng.random((len(training), len(positions)))
+            providers = world.population.blocks[Role.DATA_PROVIDER][positions]
+            price = overrides(decided(world.population, providers, Role.DATA_PROVIDER,
+                                      "licence_price"), 0.0)  # fmt: skip
+            picks = np.lexsort((keys, np.broadcast_to(price, keys.shape)), axis=1)[:, :k]
+            if (price > 0).any():
+                pay_licences(world, training, providers[picks], price[picks])
             rows = engine.shard_table[positions[picks]].reshape(len(training), -1)
             rows = -np.sort(-rows, axis=1)[:, :width]  # real records first, padding last
             table[training, : rows.shape[1]] = rows
@@ -150,6 +159,22 @@ class Organisation:
     def owner_votes(self, world, votes: np.ndarray, proposed: float) -> np.ndarray:
         """Mark (and cast) the owner's vote; a network has no owner."""
         return np.zeros(world.population.size, dtype=bool)
+
+
+def pay_licences(world, training, providers, prices) -> None:
+    """Builders at positions ``training`` pay the (B, k) ``providers`` their licence ``prices``
+    (tokens), scaled down pro rata where a builder's balance does not cover its total."""
+    ledger = world.ledger
+    builders = world.population.blocks[Role.BUILDER][training]
+    owed = np.floor(prices * UNITS_PER_TOKEN)
+    total = owed.sum(axis=1)
+    covered = np.divide(
+        np.maximum(ledger.balances[builders], 0), total, out=np.ones(len(builders)),
+        where=total > 0,
+    )  # fmt: skip
+    amounts = np.floor(owed * np.minimum(covered, 1.0)[:, None]).astype(np.int64)
+    payers = np.repeat(builders, prices.shape[1])
+    ledger.transfer(payers, providers.reshape(-1), amounts.reshape(-1), "licence")
 
 
 class Network(Organisation):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.decisions import DECISION_WIDTH
 from sim.roles import Role
 
 TREASURY = 0
@@ -50,6 +51,7 @@ class Population:
     bonded: np.ndarray = field(init=False)  # units of entry bond held in the BONDS account
     adversary: np.ndarray = field(init=False)  # "" for honest, else an agents.adversary kind
     owner: np.ndarray = field(init=False)  # who controls the account (Sybils share one owner)
+    decision: np.ndarray = field(init=False)  # (n, DECISION_WIDTH) sim.decisions; NaN: the rule
 
     def __post_init__(self):
         n = self.size
@@ -69,6 +71,7 @@ class Population:
         self.bonded = np.zeros(n, dtype=np.int64)
         self.adversary = np.full(n, "", dtype=object)
         self.owner = np.arange(n, dtype=np.int64)
+        self.decision = np.full((n, DECISION_WIDTH), np.nan)
 
     @classmethod
     def layout(cls, initial: dict[Role, int], newcomer_slots: int) -> Population:

@@ -21,6 +21,7 @@ from agents.score_memory import ScoreMemory
 from agents.sets import ROLE_SETS
 from mechanisms import FAMILIES
 from mechanisms.aggregation.base import AggregationState, stateful
+from sim.decision_learning import init_decision_learning
 from sim.learning.engine import make_engine
 from sim.ledger import Ledger
 from sim.network import FIXED_BY_TOPOLOGY, build_graph
@@ -220,6 +221,7 @@ class World:
         # Strategy draws have a stream of their own, so that fixed behaviour draws nothing.
         self.strategy_rng = np.random.default_rng(strategy_seed)
         self.strategies = init_strategies(self, adaptation, cfg.population.strategy_exploration)
+        self.decision_learning = init_decision_learning(self.population, adaptation)
         # Evaluators' samples too, so that scoring every submission draws nothing.
         self.sampling_rng = np.random.default_rng(sampling_seed)
         if cfg.validation.sample_size is not None:

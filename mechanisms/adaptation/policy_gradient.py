@@ -36,6 +36,7 @@ import optax
 
 from mechanisms.adaptation.base import AdaptationRule, check_play, check_probabilities
 from mechanisms.parameters import ParameterError, positive, within
+from sim.decisions import parse
 
 ALGORITHMS = ("reinforce", "ppo")
 
@@ -79,6 +80,14 @@ def normalised(advantage, axis=None):
     return advantage / (jnp.std(advantage, axis=axis, keepdims=True) + 1e-8)
 
 
+def masked_normalised(advantage, mask):
+    """Â·m / (std of Â over the masked samples + ε); unmasked samples get 0."""
+    count = jnp.maximum(mask.sum(), 1.0)
+    mean = (advantage * mask).sum() / count
+    spread = jnp.sqrt((mask * (advantage - mean) ** 2).sum() / count)
+    return advantage * mask / (spread + 1e-8)
+
+
 # ---------------------------------------------------------------------- Gaussian (continuous)
 def gaussian(params, obs):
     """The policy of one agent (or of the shared parameters) at observations obs (B, d)."""
@@ -100,7 +109,7 @@ class GaussianLearner:
     def init(self, n_agents, obs_dim, act_dim, mean=0.0, std=1.0):
         params = {
             "w": jnp.zeros((obs_dim, act_dim)),
-            "b": jnp.full((act_dim,), mean, dtype=jnp.float32),
+            "b": jnp.broadcast_to(jnp.asarray(mean, dtype=jnp.float32), (act_dim,)),
             "log_std": jnp.full((act_dim,), jnp.log(std), dtype=jnp.float32),
         }
         if not self.shared:
@@ -126,9 +135,19 @@ class GaussianLearner:
         return jax.vmap(one)(params, obs, keys)
 
     @partial(jax.jit, static_argnums=0)
-    def update(self, state, obs, actions, rewards, old_log_probs):
+    def update(self, state, obs, actions, rewards, old_log_probs, baseline=None, mask=None):
+        """One learning step; the advantage is the reward less ``baseline`` (n, B) where given
+        (one sample per agent a round needs one: a moving average of its rewards), else less
+        the agent's batch mean.  With ``mask`` (n, B) only its samples count (an agent with
+        none keeps its parameters and optimiser moments): fixed shapes while agents come and
+        go, so the step compiles once."""
         objective = self.objective
-        advantage = normalised(rewards - rewards.mean(axis=-1, keepdims=True))
+        if baseline is None:
+            baseline = rewards.mean(axis=-1, keepdims=True)
+        if mask is None:
+            advantage = normalised(rewards - baseline)
+        else:
+            advantage = masked_normalised(rewards - baseline, mask)
 
         def loss(params, o, a, adv, old):
             log_prob = gaussian(self._with_floor(params), o).log_prob(a)
@@ -148,8 +167,17 @@ class GaussianLearner:
             updates, opt_state = objective.optimizer.update(grads, opt_state, params)
             return {"params": optax.apply_updates(params, updates), "opt_state": opt_state}, None
 
-        state, _ = jax.lax.scan(one_pass, state, None, length=objective.passes)
-        return state
+        new, _ = jax.lax.scan(one_pass, state, None, length=objective.passes)
+        if mask is None or self.shared:
+            return new
+        acted = mask.any(axis=-1)
+
+        def keep(fresh, old):
+            if fresh.ndim == 0:  # Adam's step count, shared by the call
+                return fresh
+            return jnp.where(acted.reshape(-1, *([1] * (fresh.ndim - 1))), fresh, old)
+
+        return jax.tree.map(keep, new, state)
 
 
 # ------------------------------------------------------------------- categorical (strategies)
@@ -181,10 +209,33 @@ class PolicyGradient(AdaptationRule):
         ppo_epochs: int = 4,
         baseline_rate: float = 0.1,
         shared: bool = False,
+        learn_strategies: bool = True,
+        decisions: tuple = (),
+        decision_std: float = 0.3,
     ):
         self.objective = Objective(algorithm, learning_rate, clip, ppo_epochs)
         within("baseline_rate", baseline_rate, 0, 1)
+        positive("decision_std", decision_std)
         self.baseline_rate, self.shared = baseline_rate, bool(shared)
+        # Strategies learnt by the categorical head unless switched off (then only decisions).
+        self.adapts = bool(learn_strategies)
+        self.decisions = tuple(str(name) for name in decisions)
+        for name in self.decisions:
+            try:
+                role, field = parse(name)
+            except ValueError as error:
+                raise ParameterError("decisions", str(error)) from None
+            if field == "register_below":
+                raise ParameterError(
+                    "decisions",
+                    f"{name} is a candidate's decision (made before it holds a slot, so its "
+                    "profit says nothing about it): set it through sim.env instead",
+                )
+        self.decision_std = float(decision_std)
+
+    def decision_learner(self) -> GaussianLearner:
+        """The Gaussian head that learns the role's ``decisions`` (sim/epoch/decide.py)."""
+        return GaussianLearner(self.objective, shared=self.shared, min_std=0.02)
 
     def init(self, probabilities) -> PolicyGradientState:
         p = check_probabilities(probabilities)

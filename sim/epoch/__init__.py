@@ -10,6 +10,7 @@ from sim.epoch.adaptation import choose_strategies, learn_strategies
 from sim.epoch.bookkeeping import account_profits
 from sim.epoch.consensus import reach_consensus
 from sim.epoch.data import obtain_data
+from sim.epoch.decide import choose_decisions, learn_decisions
 from sim.epoch.evaluation import evaluate
 from sim.epoch.faults import apply_faults
 from sim.epoch.governance import govern
@@ -22,11 +23,13 @@ from sim.epoch.update import update_model
 __all__ = [
     "account_profits",
     "apply_faults",
+    "choose_decisions",
     "choose_strategies",
     "churn_and_access",
     "evaluate",
     "govern",
     "hold_uids",
+    "learn_decisions",
     "learn_strategies",
     "obtain_data",
     "pay",

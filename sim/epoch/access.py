@@ -14,6 +14,7 @@ import numpy as np
 
 from agents.base import Participant
 from mechanisms.subnet.registration import MIN_NON_IMMUNE_UIDS_2025, neuron_to_prune
+from sim.decisions import decided
 from sim.epoch.results import Arrivals
 from sim.network import attach
 from sim.population import BONDS
@@ -63,6 +64,9 @@ def arrivals(world, role: Role) -> tuple[int, int, float, int] | None:
         expected = np.full(n_candidates, p.profit[members].mean() if len(members) else 0.0)
     probe = access.admit(world.endowment[candidates], len(free), len(members))
     applying = Participant.enters(expected, probe.entry_cost, cfg.population.entry_horizon)
+    if role in UID_ROLES:  # a candidate's ``register_below`` decision replaces the rule
+        bound = decided(p, candidates, role, "register_below")
+        applying = np.where(np.isfinite(bound), probe.entry_cost <= bound, applying)
     candidates = candidates[applying]
     if len(candidates) == 0:
         return None

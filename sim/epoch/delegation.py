@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from mechanisms.subnet.delegation import MAX_TAKE, split_dividends
+from sim.decisions import decided
 from sim.epoch.results import Delegation
 from sim.roles import Role
 
@@ -100,6 +101,10 @@ def move_stake(world, yields: np.ndarray) -> tuple[int, int]:
         cfg.delegation.switching_cost,
         cfg.population.entry_horizon,
     )
+    # A nominator's ``move`` decision (sim.decisions) replaces the review and the yield test.
+    move = decided(p, nominators, Role.NOMINATOR, "move")
+    chosen = orphaned | ((move >= 0.5) & (p.delegate[nominators] != best))
+    moving = np.where(np.isfinite(move), chosen, moving)
     movers = nominators[moving]
     if not len(movers):
         return 0, 0
