@@ -109,7 +109,9 @@ def study_command(
         if figure is not None:
             folder = args.doc.with_suffix("")
             folder.mkdir(exist_ok=True)
-            shutil.copyfile(args.out / f"{name}.png", folder / f"{name}.png")
+            drawn, linked = args.out / f"{name}.png", folder / f"{name}.png"
+            if drawn.resolve() != linked.resolve():  # ``--out`` may be the doc's folder
+                shutil.copyfile(drawn, linked)
         replace_block(args.doc, lines, name)
     print("\n".join(lines))
     return 0

@@ -24,10 +24,12 @@ def test_the_single_agent_env_passes_gymnasiums_check():
 
 
 def play(env, seed, choose):
+    """Rewards per step; ``choose(agent)`` returning None sends that agent no action."""
     observations, _ = env.reset(seed=seed)
     trace = []
     while env.agents:
         actions = {agent: choose(agent) for agent in env.agents}
+        actions = {agent: action for agent, action in actions.items() if action is not None}
         observations, rewards, *_ = env.step(actions)
         trace.append(sorted(rewards.items()))
     return trace
@@ -66,3 +68,39 @@ def test_rewards_are_the_agents_profits():
     )
     assert np.isfinite(list(rewards.values())).all() and np.ptp(list(rewards.values())) > 0
     env.close()
+
+
+def test_decisions_and_mixed_actions_pass_both_api_checks():
+    for actions in ("decisions", "both"):
+        env = EconomyEnv(SMALL, max_epochs=3, actions=actions)
+        parallel_api_test(env, num_cycles=3)
+        env.close()
+        single = SingleAgentEnv(overrides=SMALL, max_epochs=3, actions=actions)
+        check_env(single, skip_render_check=True)
+        single.close()
+
+
+def test_a_decision_action_sets_the_decision_and_the_default_action_is_the_rule():
+    """A compute provider's action +1 is the top markup, 4: it asks 5 × its cost.  Every
+    provider and data provider sending the default action (markup 0, licence price 0: their
+    rules are constants) plays the same episode as sending nothing."""
+    env = EconomyEnv(SMALL, max_epochs=3, actions="decisions")
+    providers = [a for a in env.possible_agents if a.startswith(("compute", "data"))]
+    assert env.decision_names(providers[0]) == ("markup",)
+    silent = play(env, 3, lambda agent: None)
+    default = play(env, 3, lambda agent: env.default_action(agent) if agent in providers else None)
+    assert default == silent
+    env.reset(seed=3)
+    first = next(a for a in env.agents if a.startswith("compute"))
+    env.step({first: np.array([1.0], dtype=np.float32)})
+    world, slot = env.model.world, int(first.rsplit("_", 1)[1])
+    asks = world.roles[Role.COMPUTE_PROVIDER].asks(np.array([slot]))
+    np.testing.assert_allclose(asks, 5.0 * world.population.unit_cost[slot])
+    env.close()
+
+
+def test_an_unknown_action_kind_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="actions='prices': must be one of strategy"):
+        EconomyEnv(SMALL, actions="prices")
