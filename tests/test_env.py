@@ -70,14 +70,14 @@ def test_rewards_are_the_agents_profits():
     env.close()
 
 
-def test_decisions_and_mixed_actions_pass_both_api_checks():
-    for actions in ("decisions", "both"):
-        env = EconomyEnv(SMALL, max_epochs=3, actions=actions)
-        parallel_api_test(env, num_cycles=3)
-        env.close()
-        single = SingleAgentEnv(overrides=SMALL, max_epochs=3, actions=actions)
-        check_env(single, skip_render_check=True)
-        single.close()
+def test_mixed_actions_pass_both_api_checks():
+    """``actions="both"``: a Dict of the strategy (Discrete) and the decisions (Box)."""
+    env = EconomyEnv(SMALL, max_epochs=3, actions="both")
+    parallel_api_test(env, num_cycles=3)
+    env.close()
+    single = SingleAgentEnv(overrides=SMALL, max_epochs=3, actions="both")
+    check_env(single, skip_render_check=True)
+    single.close()
 
 
 def test_a_decision_action_sets_the_decision_and_the_default_action_is_the_rule():
