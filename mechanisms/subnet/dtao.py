@@ -186,18 +186,21 @@ class Injection:
     root: np.ndarray
 
 
-def coinbase(pools: Pools, shares, emission: float, root_tao: float = 0.0):
-    """One block's emission of ``emission`` τ split by ``shares``; returns (pools, Injection).
-    Flow and moving price are updated by the caller (``step_block``)."""
+def coinbase(pools: Pools, shares, emission: float, root_tao: float = 0.0, blocks: int = 1):
+    """The emission of ``blocks`` blocks of ``emission`` τ each, split by ``shares``, in one
+    step (``blocks`` > 1 is a coarser clock: prices move within a tempo only through the
+    subsidy's buys); returns (pools, Injection).  Flow and moving price are updated by the
+    caller (``step_block``)."""
     shares = np.asarray(shares, dtype=np.float64)
     price = pools.price
-    tao_emission = emission * shares
-    subsidised = price < tao_emission / emission if emission > 0 else np.zeros_like(shares, bool)
-    tao_in = np.where(subsidised, price * emission, tao_emission)
-    alpha_in = np.where(subsidised, emission, np.divide(
+    total = emission * blocks
+    tao_emission = total * shares
+    subsidised = (price < shares) & (total > 0)  # P < T_i / E
+    tao_in = np.where(subsidised, price * total, tao_emission)
+    alpha_in = np.where(subsidised, total, np.divide(
         tao_emission, price, out=np.zeros_like(price), where=price > 0))  # fmt: skip
     chain_buy = np.where(subsidised, tao_emission - tao_in, 0.0)
-    alpha_out = block_emission(pools.alpha_issued)
+    alpha_out = block_emission(pools.alpha_issued) * blocks
     pools = replace(pools, tao=pools.tao + tao_in, alpha_in=pools.alpha_in + alpha_in)
     if chain_buy.any():
         pools, bought = buy_alpha(pools, chain_buy)

@@ -1,0 +1,327 @@
+"""Emission by price or by flow: subnets' alpha pools under dynamic TAO, with stakers who
+chase yield, investors who follow model quality and miners who sell what they earn.
+
+    python -m experiments.dtao [--subnets 32] [--days 150] [--seeds 4] \\
+        [--out docs/dtao --doc docs/dtao.md]
+
+The market (mechanisms/subnet/dtao.py for every pool and emission formula): K subnets with a
+model quality q_k ~ logN(0, 0.5) each, started as after a long run (every price 1/K, the
+steady state of the price rule; each pool's TAO its 1,000 τ lock plus its stakers' TAO).  A
+tempo (360 blocks, 20 a day) runs the coinbase once with the tempo's 360 blocks of emission,
+shares from moving prices (the February 2025 rule) or from net-flow EMAs (the November 2025
+rule), both EMAs compounded over the 360 blocks.  Each tempo:
+
+- investors bring ``inflow`` τ a day split ∝ q_k, buying alpha they hold (the model's
+  attraction);
+- the coinbase pays the tempo's 360 blocks of TAO (halved from ``halving_day``; the alpha
+  emission, which halves with each subnet's own alpha issuance, does not);
+- miners sell the alpha they were paid (their half of α_out after the owner's cut): sell
+  pressure, an outflow under the flow rule;
+- the validators' half is paid to the stakers of the subnet pro rata to their alpha (stakers
+  delegate to validators; the take is left out), and ``stakers`` stakers each holding one
+  subnet review once a day on average, compare their subnet's dividend yield (alpha per alpha
+  staked, the public figure) with three subnets drawn at random, and move to the best when 30
+  days of the extra yield pay the two swap fees of the move.
+
+Interventions: subnet 0's model quality triples on day ``improve_day`` (how fast does its
+emission follow?); subnet 1's owner buys ``buy`` τ of its own alpha on day ``buy_day`` and sells
+it ``hold_days`` (30) later (can a subnet buy its way up?).
+
+Reported per rule (mean ± 95 % CI over seeds): the concentration of TAO emission over the last
+30 days (Herfindahl index and the top decile's share); the days until subnet 0's emission share
+has gone half the way from its level before the improvement to its level at the end; for the
+buy, the TAO emission subnet 1's pool gains over the 60 days from the buy (against the same seed
+without it) per TAO spent, and the net return (that gain plus what the sale recovers, less the
+spend: an upper bound on what the owner earns, since the emission reaches it only through its
+alpha's price and its 18 % cut); and the small-minus-big premium: the mean daily log return of
+the alpha price of the third of subnets with the smallest pools (τ) minus the largest third's,
+from day 30 (a burn-in) until a halving of the block emission on day ``halving_day``, and after.
+
+Compared with the real market: Maymin, "Common Risk Factors in Decentralized AI Subnets",
+arXiv 2603.29751: a small-minus-big factor of 1.01 % a day over 128 subnets, falling from 1.17 %
+to 0.51 % with the December 2025 halving.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from experiments import doc_blocks
+from experiments.comparison import mean_ci
+from mechanisms.subnet import dtao
+
+TEMPO = 360
+TEMPOS_PER_DAY = 20
+LOCK = 1_000.0
+HORIZON_DAYS = 30
+CHOICES = 3  # subnets a reviewing staker compares (besides its own)
+
+
+@dataclass
+class Settings:
+    subnets: int = 32
+    days: int = 150
+    stakers: int = 2_000
+    stake_per_staker: float = 1_000.0  # τ: 2 M τ staked in all, 0.36 % a day of emission
+    inflow: float = 5_000.0  # τ a day from investors, ∝ quality
+    miner_sell: float = 1.0  # share of their alpha miners sell each tempo
+    improve_day: int = 60
+    buy_day: int = 60
+    buy: float = 5_000.0  # τ
+    hold_days: int = 30  # the owner sells what it bought this many days later
+    halving_day: int = 105
+    rule: str = "price"
+    seed: int = 0
+
+
+@dataclass
+class Market:
+    pools: dtao.Pools
+    quality: np.ndarray
+    holding: np.ndarray  # (S,) the subnet each staker stakes in
+    alpha: np.ndarray  # (S,) its alpha
+    block: int = 0
+    emission_scale: float = 1.0
+    emitted: list = field(default_factory=list)  # per tempo, (K,) TAO emission
+    prices: list = field(default_factory=list)  # per day, (K,) pool prices
+    yields: list = field(default_factory=list)  # per tempo, (K,) dividend per alpha staked
+    reserves: list = field(default_factory=list)  # per day, (K,) pool TAO
+
+
+def open_market(s: Settings, rng) -> Market:
+    """Pools as after a long run at the price rule's steady state: every subnet's price 1/K
+    (where a price equals its emission share), its TAO reserve the lock plus its stakers' TAO,
+    and each staker holding the alpha its TAO bought at that price."""
+    price = 1.0 / s.subnets
+    quality = rng.lognormal(0.0, 0.5, s.subnets)
+    holding = rng.integers(0, s.subnets, s.stakers)
+    stake = np.bincount(holding, minlength=s.subnets) * s.stake_per_staker
+    pools = dtao.Pools.open(LOCK + stake, started=1)
+    alpha = np.full(s.stakers, s.stake_per_staker / price)
+    pools = replace(pools, alpha_in=pools.tao / price,
+                    alpha_out=np.bincount(holding, weights=alpha, minlength=s.subnets),
+                    moving_price=np.full(s.subnets, price))  # fmt: skip
+    return Market(pools, quality, holding, alpha)
+
+
+def compound(pools: dtao.Pools, block: int, blocks: int) -> dtao.Pools:
+    """The moving price and the flow EMA over ``blocks`` blocks at this tempo's price and flow
+    (the flow arrives in the tempo's first block)."""
+    since = np.maximum(block - (pools.started - 1), 0).astype(float)
+    a = dtao.MOVING_ALPHA * since / (since + dtao.PRICE_HALVING_BLOCKS)
+    keep_price = (1 - a) ** blocks
+    moving = keep_price * pools.moving_price + (1 - keep_price) * np.minimum(pools.price, 1.0)
+    c = dtao.FLOW_SMOOTHING
+    ema = (1 - c) ** blocks * pools.ema_flow + c * (1 - c) ** (blocks - 1) * pools.flow
+    return replace(pools, moving_price=moving, ema_flow=ema, flow=np.zeros_like(pools.flow))
+
+
+def tempo(m: Market, s: Settings, rng) -> None:
+    k = s.subnets
+    invest = s.inflow / TEMPOS_PER_DAY * m.quality / m.quality.sum()
+    m.pools, _ = dtao.buy_alpha(m.pools, invest)  # investors hold what they buy
+    m.pools = compound(m.pools, m.block, TEMPO)
+    m.block += TEMPO
+    shares = (dtao.shares_by_price(m.pools.moving_price) if s.rule == "price"
+              else dtao.shares_by_flow(m.pools.ema_flow))  # fmt: skip
+    emission = float(dtao.block_emission(0.0)) * m.emission_scale
+    before = m.pools.tao.copy()
+    m.pools, paid = dtao.coinbase(m.pools, shares, emission, blocks=TEMPO)
+    m.emitted.append(m.pools.tao - before)
+    m.pools, _ = dtao.sell_alpha(m.pools, s.miner_sell * paid.miners)
+    staked = np.bincount(m.holding, weights=m.alpha, minlength=k)
+    dividend = np.divide(paid.validators, staked, out=np.zeros(k), where=staked > 0)
+    m.alpha = m.alpha * (1.0 + dividend[m.holding])
+    m.yields.append(dividend)
+    review(m, dividend, rng)
+
+
+def review(m: Market, dividend: np.ndarray, rng) -> None:
+    """Each reviewing staker looks at ``CHOICES`` subnets drawn at random and moves to the one
+    with the best dividend yield when 30 days of the gain pay the fees of selling and buying."""
+    k = len(dividend)
+    reviewing = np.flatnonzero(rng.random(len(m.holding)) < 1.0 / TEMPOS_PER_DAY)
+    if not len(reviewing):
+        return
+    looked = rng.integers(0, k, (len(reviewing), CHOICES))
+    best = looked[np.arange(len(reviewing)), np.argmax(dividend[looked], axis=1)]
+    gain = (dividend[best] - dividend[m.holding[reviewing]]) * TEMPOS_PER_DAY * HORIZON_DAYS
+    go = gain > 2 * dtao.FEE_RATE
+    movers, to = reviewing[go], best[go]
+    if not len(movers):
+        return
+    sold = np.bincount(m.holding[movers], weights=m.alpha[movers], minlength=k)
+    m.pools, tao = dtao.sell_alpha(m.pools, sold)
+    received = tao[m.holding[movers]] * np.divide(m.alpha[movers], sold[m.holding[movers]])
+    buy = np.bincount(to, weights=received, minlength=k)
+    m.pools, alpha = dtao.buy_alpha(m.pools, buy)
+    m.holding[movers] = to
+    m.alpha[movers] = alpha[to] * np.divide(received, buy[to])
+
+
+def run(s: Settings, owner_buys: bool = True) -> dict:
+    rng = np.random.default_rng(s.seed)
+    m = open_market(s, rng)
+    owned, recovered = np.zeros(s.subnets), 0.0
+    for day in range(s.days):
+        if day == s.improve_day:
+            m.quality[0] *= 3.0
+        if day == s.buy_day and owner_buys:
+            m.pools, owned = dtao.buy_alpha(m.pools, np.eye(s.subnets)[1] * s.buy)
+        if day == s.buy_day + s.hold_days and owner_buys:
+            m.pools, tao = dtao.sell_alpha(m.pools, owned)
+            recovered = float(tao.sum())
+        if day == s.halving_day:
+            m.emission_scale = 0.5
+        for _ in range(TEMPOS_PER_DAY):
+            tempo(m, s, rng)
+        m.prices.append(m.pools.price.copy())
+        m.reserves.append(m.pools.tao.copy())
+    emitted = np.array(m.emitted).reshape(s.days, TEMPOS_PER_DAY, s.subnets).sum(axis=1)
+    growth = np.prod(1.0 + np.array(m.yields).reshape(s.days, TEMPOS_PER_DAY, s.subnets), axis=1)
+    return {"emitted": emitted, "prices": np.array(m.prices), "reserves": np.array(m.reserves),
+            "dividends": growth - 1.0, "recovered": recovered}  # fmt: skip
+
+
+def concentration(emitted: np.ndarray) -> tuple[float, float]:
+    """(Herfindahl index, top decile's share) of the TAO emission summed over the rows."""
+    total = emitted.sum(axis=0)
+    share = total / total.sum()
+    top = max(1, int(round(0.1 * len(share))))
+    return float((share**2).sum()), float(np.sort(share)[::-1][:top].sum())
+
+
+def daily_shares(emitted: np.ndarray) -> np.ndarray:
+    """Each subnet's share of each day's TAO emission (0 on a day without any)."""
+    total = emitted.sum(axis=1, keepdims=True)
+    return np.divide(emitted, total, out=np.zeros_like(emitted), where=total > 0)
+
+
+def follow_days(emitted: np.ndarray, day: int) -> float:
+    """Days after ``day`` until subnet 0's daily emission share has gone half the way from its
+    mean over the 10 days before to its mean over the last 10 days (NaN if it never does)."""
+    share = daily_shares(emitted)[:, 0]
+    old, new = share[day - 10 : day].mean(), share[-10:].mean()
+    halfway = old + 0.5 * (new - old)
+    after = share[day:]
+    crossed = np.flatnonzero(after >= halfway) if new >= old else np.flatnonzero(after <= halfway)
+    return float(crossed[0]) if len(crossed) else float("nan")
+
+
+def small_minus_big(result: dict, days: slice) -> float:
+    """Mean daily log return (%) of the alpha price of the smallest third of pools (by τ the
+    day before) minus the largest third's (a factor on token prices, as Maymin's; log returns,
+    so that a pool whose price collapses cannot dominate the mean)."""
+    prices, reserves = result["prices"], result["reserves"]
+    returns = np.log(prices[1:] / prices[:-1])
+    size = reserves[:-1]
+    third = size.shape[1] // 3
+    order = np.argsort(size, axis=1)
+    rows = np.arange(len(size))[:, None]
+    small = returns[rows, order[:, :third]].mean(axis=1)
+    big = returns[rows, order[:, -third:]].mean(axis=1)
+    return float(100 * (small - big)[days].mean())
+
+
+def summarise(s: Settings) -> dict:
+    bought, plain = run(s), run(s, owner_buys=False)
+    gained = (bought["emitted"][s.buy_day : s.buy_day + 60, 1]
+              - plain["emitted"][s.buy_day : s.buy_day + 60, 1]).sum()  # fmt: skip
+    hhi, top = concentration(bought["emitted"][-30:])
+    return {
+        "hhi": hhi,
+        "top_decile": top,
+        "follow_days": follow_days(plain["emitted"], s.improve_day),
+        "buy_gain": float(gained / s.buy),
+        "buy_net": float((gained + bought["recovered"] - s.buy) / s.buy),
+        "smb_before": small_minus_big(plain, slice(30, s.halving_day - 1)),
+        "smb_after": small_minus_big(plain, slice(s.halving_day, None)),
+        "daily_shares": np.column_stack(
+            [daily_shares(plain["emitted"])[:, :2], daily_shares(bought["emitted"])[:, 1]]
+        )
+        .round(5)
+        .tolist(),
+    }
+
+
+def study(seeds: int, settings: Settings) -> dict:
+    runs = {}
+    for rule in dtao.RULES:
+        runs[rule] = []
+        for seed in range(seeds):
+            print(f"dtao: {rule} seed {seed}", file=sys.stderr, flush=True)
+            runs[rule].append(summarise(replace(settings, rule=rule, seed=seed)))
+    return {"seeds": seeds, "settings": vars(settings), "runs": runs}
+
+
+COLUMNS = (
+    ("hhi", "HHI of emission", "{:.3f}"),
+    ("top_decile", "top decile's share", "{:.2f}"),
+    ("follow_days", "days to follow a better model", "{:.0f}"),
+    ("buy_gain", "buy: emission gained / TAO spent", "{:.2f}"),
+    ("buy_net", "buy: net return after selling", "{:+.2f}"),
+    ("smb_before", "SMB % a day", "{:.2f}"),
+    ("smb_after", "SMB % a day after halving", "{:.2f}"),
+)
+
+
+def report_lines(result: dict) -> list[str]:
+    s = result["settings"]
+    lines = [
+        f"{s['subnets']} subnets, {s['stakers']:,} stakers, {s['days']} days, "
+        f"{result['seeds']} seeds (mean ± 95 % CI); model improves and owner buys "
+        f"{s['buy']:,.0f} τ on day {s['buy_day']}, emission halves on day {s['halving_day']}.",
+        "",
+        "| emission by | " + " | ".join(title for _, title, _ in COLUMNS) + " |",
+        "|---|" + "---|" * len(COLUMNS),
+    ]
+    for rule, runs in result["runs"].items():
+        cells = []
+        for key, _, fmt in COLUMNS:
+            mean, half = mean_ci([r[key] for r in runs])
+            cells.append(f"{fmt.format(mean)} ± {fmt.format(half)}")
+        lines.append(f"| {rule} | " + " | ".join(cells) + " |")
+    lines += ["", "![Emission shares of the improved subnet and the buyer](dtao/dtao.png)"]
+    return lines
+
+
+def figure(result: dict, path: Path) -> None:
+    fig, axes = doc_blocks.figure_canvas(2, (10, 3.4), sharey=False)
+    s = result["settings"]
+    for (rule, runs), colour in zip(result["runs"].items(), ("C0", "C1"), strict=True):
+        shares = np.mean([r["daily_shares"] for r in runs], axis=0)
+        days = np.arange(len(shares))
+        axes[0].plot(days, shares[:, 0], colour, label=f"by {rule}")
+        axes[1].plot(days, shares[:, 1], colour, ls=":", label=f"by {rule}, no buy")
+        axes[1].plot(days, shares[:, 2], colour, label=f"by {rule}, owner buys")
+    axes[0].axvline(s["improve_day"], color="0.6", ls=":")
+    axes[1].axvspan(s["buy_day"], s["buy_day"] + s["hold_days"], color="0.9")
+    axes[0].set(
+        title="subnet 0 (model ×3 on the dotted day)", xlabel="day", ylabel="emission share"
+    )
+    axes[1].set(title="subnet 1 (its owner holds its buy in the band)", xlabel="day")
+    axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=7)
+    doc_blocks.save_figure(fig, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    def options(parser):
+        parser.add_argument("--seeds", type=int, default=4)
+        parser.add_argument("--subnets", type=int, default=32)
+        parser.add_argument("--days", type=int, default=150)
+
+    def run_study(args):
+        return study(args.seeds, Settings(subnets=args.subnets, days=args.days))
+
+    return doc_blocks.study_command(
+        "dtao", __doc__.splitlines()[0], options, run_study, report_lines, argv, figure
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
