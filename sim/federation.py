@@ -1,0 +1,220 @@
+"""Several organisations competing for one population: a platform and networks (each an
+``EconomyModel`` with its own mechanisms, ledger and model) stepped side by side, with
+participants who move to the organisation that pays them most.
+
+    from sim.federation import Federation
+    federation = Federation.from_overrides(["epochs=40"], mobility=Mobility(review=0.2))
+    federation.run()
+    federation.shares()        # per epoch, organisation and role: its share of the members
+
+After every epoch each active member of a mobile role (``Mobility.roles``: compute providers,
+data providers and builders by default; consumers choose separately) reviews with probability
+``review`` and compares what its role earned per member in every organisation last epoch (a
+public figure on a network, and what a platform's posted wages show) with its own profit; it
+moves to the best when ``horizon`` epochs of the difference pay the destination's entry cost
+(its access mechanism's burn or bond for a newcomer with the mover's balance) and the
+destination admits it into a free slot.  A consumer moves to the organisation whose model gives
+it the most value for the price (value × accuracy − price), when that beats its current one.
+
+A move takes the participant's whole balance along: its account in the source is deactivated
+(bonds returned, then its balance burned as ``emigration``), a free slot of the same role in the
+destination takes up its traits (capacity, unit cost, operating cost, a consumer's value), is
+minted the balance as ``immigration`` and pays the entry cost.  A data provider brings a shard
+of the same size (the destination slot's own: the engines' shard tables are fixed at build).
+Tokens across organisations are conserved: every epoch, what the ledgers emigrated equals what
+they immigrated.  With ``Mobility(review=0)`` nobody moves and every organisation runs exactly
+as it runs alone (tests/test_federation.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.epoch.access import take_up
+from sim.population import BONDS
+from sim.roles import Role
+from sim.units import UNITS_PER_TOKEN
+
+MOBILE_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER)
+TRAITS = ("capacity", "unit_cost", "operating_cost", "value")
+
+
+@dataclass(frozen=True)
+class Mobility:
+    """Who may move and how readily: ``roles`` (suppliers), ``consumers`` (whether they
+    choose), the chance ``review`` a member reviews each epoch, and the ``horizon`` in epochs
+    over which a gain must pay the entry cost."""
+
+    roles: tuple = MOBILE_ROLES
+    consumers: bool = True
+    review: float = 0.1
+    horizon: int = 10
+
+    def __post_init__(self):
+        if not 0.0 <= self.review <= 1.0:
+            raise ValueError(f"mobility review={self.review}: must lie in [0, 1]")
+        if self.horizon < 1:
+            raise ValueError(f"mobility horizon={self.horizon}: must be ≥ 1")
+
+
+@dataclass(frozen=True)
+class Move:
+    epoch: int
+    role: Role
+    source: str
+    destination: str
+    balance_units: int
+    entry_cost_units: int
+
+
+class Federation:
+    """Named organisations (EconomyModels) and the moves between them."""
+
+    def __init__(self, models: dict, mobility: Mobility = Mobility(), seed: int = 0):
+        if len(models) < 2:
+            raise ValueError("a federation needs at least two organisations")
+        self.models = dict(models)
+        self.mobility = mobility
+        self.rng = np.random.default_rng([seed, 7919])  # moves draw from their own stream
+        self.moves: list[Move] = []
+        self.history: list[dict] = []
+        self.refused = 0
+
+    @classmethod
+    def from_overrides(cls, overrides=(), mobility: Mobility = Mobility(), names=None):
+        """The organisations of one composed comparison (``sim.compose``: the scenario and its
+        baseline), or the scenarios ``names`` of it."""
+        from sim.composition import compose
+        from sim.model import EconomyModel
+
+        configs = compose(list(overrides))
+        chosen = names or list(configs)
+        models = {name: EconomyModel.from_config(configs[name]) for name in chosen}
+        seed = int(next(iter(configs.values())).seed)
+        return cls(models, mobility, seed)
+
+    def run(self, epochs: int | None = None) -> None:
+        epochs = epochs or min(int(m.cfg.epochs) for m in self.models.values())
+        for _ in range(epochs):
+            self.step()
+
+    def step(self) -> None:
+        for model in self.models.values():
+            model.step()
+        if self.mobility.review > 0:
+            for role in self.mobility.roles:
+                self.move_suppliers(role)
+            if self.mobility.consumers:
+                self.move_consumers()
+        self.history.append(self.census())
+
+    def finish(self) -> None:
+        for model in self.models.values():
+            model.finish()
+
+    # ------------------------------------------------------------------ who moves where
+    def role_profit(self, role: Role) -> dict[str, float]:
+        """Each organisation's mean profit per active member of the role last epoch (NaN
+        without members)."""
+        result = {}
+        for name, model in self.models.items():
+            members = model.population.members(role)
+            result[name] = (
+                float(model.population.profit[members].mean()) if len(members) else np.nan
+            )
+        return result
+
+    def move_suppliers(self, role: Role) -> None:
+        profits = self.role_profit(role)
+        known = {name: v for name, v in profits.items() if np.isfinite(v)}
+        if len(known) < 1:
+            return
+        for name, model in self.models.items():
+            p = model.population
+            members = p.members(role)
+            reviewing = members[self.rng.random(len(members)) < self.mobility.review]
+            for slot in reviewing.tolist():
+                options = {d: v for d, v in known.items() if d != name}
+                if not options:
+                    continue
+                destination = max(options, key=options.get)
+                gain = options[destination] - float(p.profit[slot])
+                self.try_move(name, destination, role, slot, gain)
+
+    def move_consumers(self) -> None:
+        surplus = {}
+        for name, model in self.models.items():
+            state = model.world.state
+            accuracy = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
+            surplus[name] = (accuracy, state.consumer_price)
+        for name, model in self.models.items():
+            p = model.population
+            consumers = p.members(Role.CONSUMER)
+            reviewing = consumers[self.rng.random(len(consumers)) < self.mobility.review]
+            for slot in reviewing.tolist():
+                value = float(p.value[slot])
+                worth = {d: value * a - price for d, (a, price) in surplus.items()}
+                destination = max(worth, key=worth.get)
+                if destination != name:
+                    self.try_move(name, destination, Role.CONSUMER, slot, worth[destination]
+                                  - worth[name])  # fmt: skip
+
+    def try_move(self, source: str, destination: str, role: Role, slot: int, gain: float):
+        """Move the participant at ``slot`` of ``source`` to ``destination`` when the gain over
+        the horizon pays the entry cost and a slot is free and admitted; returns the Move."""
+        src, dst = self.models[source].world, self.models[destination].world
+        free = dst.population.free_slots(role)
+        if not len(free) or gain <= 0:
+            self.refused += bool(gain > 0)
+            return None
+        balance = int(src.ledger.balances[slot])
+        members = len(dst.population.members(role))
+        admission = dst.mechanisms.access.admit(np.array([balance / UNITS_PER_TOKEN]),
+                                                len(free), members)  # fmt: skip
+        entry = int(admission.burn[0]) + (
+            int(admission.bond[0]) if admission.bond is not None else 0
+        )
+        if not admission.admitted[0] or gain * self.mobility.horizon <= entry / UNITS_PER_TOKEN:
+            self.refused += 1
+            return None
+        src.deactivate([slot])
+        balance = int(src.ledger.balances[slot])  # bonds came back on the way out
+        src.ledger.burn([slot], [balance], "emigration", destination=destination)
+        arrival = int(free[0])
+        for trait in TRAITS:
+            getattr(dst.population, trait)[arrival] = getattr(src.population, trait)[slot]
+        dst.endowment[arrival] = balance / UNITS_PER_TOKEN  # what it came with
+        take_up(dst, arrival)
+        dst.ledger.mint([arrival], [balance], "immigration", newcomers=True, source=source)
+        dst.ledger.burn([arrival], [int(admission.burn[0])], "registration")
+        if admission.bond is not None and admission.bond[0] > 0:
+            dst.ledger.transfer([arrival], [BONDS], [int(admission.bond[0])], "bond")
+            dst.population.bonded[arrival] += int(admission.bond[0])
+        move = Move(src.epoch, role, source, destination, balance, entry)
+        self.moves.append(move)
+        return move
+
+    # ------------------------------------------------------------------ what it reports
+    def census(self) -> dict:
+        """This epoch's members per organisation and role, and the moves so far."""
+        counts = {
+            name: {role.name.lower(): int(len(m.population.members(role))) for role in
+                   (*MOBILE_ROLES, Role.CONSUMER)}
+            for name, m in self.models.items()
+        }  # fmt: skip
+        return {"epoch": len(self.history), "members": counts, "moves": len(self.moves)}
+
+    def shares(self) -> list[dict]:
+        """Per epoch: each organisation's share of each role's members across organisations."""
+        rows = []
+        for entry in self.history:
+            row = {"epoch": entry["epoch"]}
+            for role in (*MOBILE_ROLES, Role.CONSUMER):
+                key = role.name.lower()
+                total = sum(counts[key] for counts in entry["members"].values())
+                for name, counts in entry["members"].items():
+                    row[f"{name}/{key}"] = counts[key] / total if total else float("nan")
+            rows.append(row)
+        return rows
