@@ -80,7 +80,8 @@ class Federation:
         self.rng = np.random.default_rng([seed, 7919])  # moves draw from their own stream
         self.moves: list[Move] = []
         self.history: list[dict] = []
-        self.refused = 0
+        # Moves that would have paid but did not happen, by why.
+        self.refused = {"no free slot": 0, "not admitted": 0, "entry cost": 0}
 
     @classmethod
     def from_overrides(cls, overrides=(), mobility: Mobility = Mobility(), names=None):
@@ -166,8 +167,10 @@ class Federation:
         the horizon pays the entry cost and a slot is free and admitted; returns the Move."""
         src, dst = self.models[source].world, self.models[destination].world
         free = dst.population.free_slots(role)
-        if not len(free) or gain <= 0:
-            self.refused += bool(gain > 0)
+        if gain <= 0:
+            return None
+        if not len(free):
+            self.refused["no free slot"] += 1
             return None
         balance = int(src.ledger.balances[slot])
         members = len(dst.population.members(role))
@@ -176,8 +179,11 @@ class Federation:
         entry = int(admission.burn[0]) + (
             int(admission.bond[0]) if admission.bond is not None else 0
         )
-        if not admission.admitted[0] or gain * self.mobility.horizon <= entry / UNITS_PER_TOKEN:
-            self.refused += 1
+        if not admission.admitted[0]:
+            self.refused["not admitted"] += 1
+            return None
+        if gain * self.mobility.horizon <= entry / UNITS_PER_TOKEN:
+            self.refused["entry cost"] += 1
             return None
         src.deactivate([slot])
         balance = int(src.ledger.balances[slot])  # bonds came back on the way out
