@@ -212,6 +212,14 @@ class Federation:
         }  # fmt: skip
         return {"epoch": len(self.history), "members": counts, "moves": len(self.moves)}
 
+    def scorecards(self) -> dict[str, list[dict]]:
+        """Each organisation's scorecard (sim.metrics: the 16 aspects' metrics) of its run so
+        far, as ``deai-sim`` scores a scenario."""
+        from sim.metrics.scorecard import score
+
+        return {name: [m.as_dict() for m in score(model.run_record())]
+                for name, model in self.models.items()}  # fmt: skip
+
     def shares(self) -> list[dict]:
         """Per epoch: each organisation's share of each role's members across organisations."""
         rows = []

@@ -27,6 +27,9 @@ def test_a_federation_where_nobody_moves_runs_each_organisation_as_alone():
         np.testing.assert_equal(model.record, alone.record)  # NaN where a role is empty
         alone.finish()
     assert federation.moves == [] and len(federation.history) == 4
+    cards = federation.scorecards()
+    assert set(cards) == {"decentralized", "centralized"}
+    assert {m["name"] for m in cards["decentralized"]} == {m["name"] for m in cards["centralized"]}
     federation.finish()
 
 
