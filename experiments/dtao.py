@@ -108,26 +108,13 @@ def open_market(s: Settings, rng) -> Market:
     return Market(pools, quality, holding, alpha)
 
 
-def compound(pools: dtao.Pools, block: int, blocks: int) -> dtao.Pools:
-    """The moving price and the flow EMA over ``blocks`` blocks at this tempo's price and flow
-    (the flow arrives in the tempo's first block)."""
-    since = np.maximum(block - (pools.started - 1), 0).astype(float)
-    a = dtao.MOVING_ALPHA * since / (since + dtao.PRICE_HALVING_BLOCKS)
-    keep_price = (1 - a) ** blocks
-    moving = keep_price * pools.moving_price + (1 - keep_price) * np.minimum(pools.price, 1.0)
-    c = dtao.FLOW_SMOOTHING
-    ema = (1 - c) ** blocks * pools.ema_flow + c * (1 - c) ** (blocks - 1) * pools.flow
-    return replace(pools, moving_price=moving, ema_flow=ema, flow=np.zeros_like(pools.flow))
-
-
 def tempo(m: Market, s: Settings, rng) -> None:
     k = s.subnets
     invest = s.inflow / TEMPOS_PER_DAY * m.quality / m.quality.sum()
     m.pools, _ = dtao.buy_alpha(m.pools, invest)  # investors hold what they buy
-    m.pools = compound(m.pools, m.block, TEMPO)
+    m.pools = dtao.advance(m.pools, m.block, TEMPO)
     m.block += TEMPO
-    shares = (dtao.shares_by_price(m.pools.moving_price) if s.rule == "price"
-              else dtao.shares_by_flow(m.pools.ema_flow))  # fmt: skip
+    shares = dtao.shares(m.pools, s.rule)
     emission = float(dtao.block_emission(0.0)) * m.emission_scale
     before = m.pools.tao.copy()
     m.pools, paid = dtao.coinbase(m.pools, shares, emission, blocks=TEMPO)

@@ -67,16 +67,21 @@ class Move:
     destination: str
     balance_units: int
     entry_cost_units: int
+    arrived_units: int  # the balance in the destination's token (after the pools' trades)
 
 
 class Federation:
     """Named organisations (EconomyModels) and the moves between them."""
 
-    def __init__(self, models: dict, mobility: Mobility = Mobility(), seed: int = 0):
+    def __init__(self, models: dict, mobility: Mobility = Mobility(), seed: int = 0,
+                 exchange=None):  # fmt: skip
         if len(models) < 2:
             raise ValueError("a federation needs at least two organisations")
         self.models = dict(models)
         self.mobility = mobility
+        # With a SubnetExchange (sim/exchange.py) the networks it names are subnets: their
+        # tokens are priced in TAO through pools, and a move trades through them.
+        self.exchange = exchange
         self.rng = np.random.default_rng([seed, 7919])  # moves draw from their own stream
         self.moves: list[Move] = []
         self.history: list[dict] = []
@@ -104,6 +109,8 @@ class Federation:
     def step(self) -> None:
         for model in self.models.values():
             model.step()
+        if self.exchange is not None:
+            self.exchange.settle(self.models)
         if self.mobility.review > 0:
             for role in self.mobility.roles:
                 self.move_suppliers(role)
@@ -116,15 +123,18 @@ class Federation:
             model.finish()
 
     # ------------------------------------------------------------------ who moves where
+    def price(self, name: str) -> float:
+        """TAO per unit of the organisation's token (1 without an exchange)."""
+        return 1.0 if self.exchange is None else self.exchange.price(name)
+
     def role_profit(self, role: Role) -> dict[str, float]:
-        """Each organisation's mean profit per active member of the role last epoch (NaN
-        without members)."""
+        """Each organisation's mean profit per active member of the role last epoch, in TAO
+        (NaN without members)."""
         result = {}
         for name, model in self.models.items():
             members = model.population.members(role)
-            result[name] = (
-                float(model.population.profit[members].mean()) if len(members) else np.nan
-            )
+            mean = float(model.population.profit[members].mean()) if len(members) else np.nan
+            result[name] = mean * self.price(name)
         return result
 
     def move_suppliers(self, role: Role) -> None:
@@ -141,7 +151,7 @@ class Federation:
                 if not options:
                     continue
                 destination = max(options, key=options.get)
-                gain = options[destination] - float(p.profit[slot])
+                gain = options[destination] - float(p.profit[slot]) * self.price(name)
                 self.try_move(name, destination, role, slot, gain)
 
     def move_consumers(self) -> None:
@@ -149,7 +159,7 @@ class Federation:
         for name, model in self.models.items():
             state = model.world.state
             accuracy = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
-            surplus[name] = (accuracy, state.consumer_price)
+            surplus[name] = (accuracy, state.consumer_price * self.price(name))
         for name, model in self.models.items():
             p = model.population
             consumers = p.members(Role.CONSUMER)
@@ -174,31 +184,34 @@ class Federation:
             return None
         balance = int(src.ledger.balances[slot])
         members = len(dst.population.members(role))
-        admission = dst.mechanisms.access.admit(np.array([balance / UNITS_PER_TOKEN]),
-                                                len(free), members)  # fmt: skip
+        budget = balance / UNITS_PER_TOKEN * self.price(source) / self.price(destination)
+        admission = dst.mechanisms.access.admit(np.array([budget]), len(free), members)
         entry = int(admission.burn[0]) + (
             int(admission.bond[0]) if admission.bond is not None else 0
         )
         if not admission.admitted[0]:
             self.refused["not admitted"] += 1
             return None
-        if gain * self.mobility.horizon <= entry / UNITS_PER_TOKEN:
+        if gain * self.mobility.horizon <= entry / UNITS_PER_TOKEN * self.price(destination):
             self.refused["entry cost"] += 1
             return None
         src.deactivate([slot])
         balance = int(src.ledger.balances[slot])  # bonds came back on the way out
         src.ledger.burn([slot], [balance], "emigration", destination=destination)
+        carried = balance
+        if self.exchange is not None:  # sold for TAO in the source's pool, bought in the other
+            carried = self.exchange.convert(source, destination, balance)
         arrival = int(free[0])
         for trait in TRAITS:
             getattr(dst.population, trait)[arrival] = getattr(src.population, trait)[slot]
-        dst.endowment[arrival] = balance / UNITS_PER_TOKEN  # what it came with
+        dst.endowment[arrival] = carried / UNITS_PER_TOKEN  # what it came with
         take_up(dst, arrival)
-        dst.ledger.mint([arrival], [balance], "immigration", newcomers=True, source=source)
+        dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
         dst.ledger.burn([arrival], [int(admission.burn[0])], "registration")
         if admission.bond is not None and admission.bond[0] > 0:
             dst.ledger.transfer([arrival], [BONDS], [int(admission.bond[0])], "bond")
             dst.population.bonded[arrival] += int(admission.bond[0])
-        move = Move(src.epoch, role, source, destination, balance, entry)
+        move = Move(src.epoch, role, source, destination, balance, entry, carried)
         self.moves.append(move)
         return move
 

@@ -4,6 +4,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from experiments import doc_blocks
 from experiments.platform_vs_networks import report_lines
 
@@ -17,6 +19,8 @@ def test_the_doc_runs_as_written():
         exec(compile(block, "docs/organisations.md", "exec"), namespace)  # noqa: S102
     shares = namespace["shares"]
     assert len(shares) == 20 and 0 < shares[-1]["decentralized/builder"] < 1
+    history = namespace["exchange"].history
+    assert len(history) == 10 and sum(history[-1]["shares"]) in (0.0, pytest.approx(1.0))
 
 
 def test_the_study_block_is_what_the_study_recorded():

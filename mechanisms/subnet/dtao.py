@@ -149,6 +149,27 @@ def update_flow(pools: Pools) -> Pools:
     return replace(pools, ema_flow=ema, flow=np.zeros_like(pools.flow))
 
 
+def advance(pools: Pools, block: int, blocks: int) -> Pools:
+    """The moving price and the flow EMA over ``blocks`` blocks at once, at the current price
+    and with the flow arriving in the first of them (the per-block updates compounded:
+    (1 − a)ⁿ and (1 − c)ⁿ, with a held at its value for ``block``); the flow starts again."""
+    since = np.maximum(block - (pools.started - 1), 0).astype(np.float64)
+    a = MOVING_ALPHA * since / (since + PRICE_HALVING_BLOCKS)
+    keep = (1 - a) ** blocks
+    moving = keep * pools.moving_price + (1 - keep) * np.minimum(pools.price, 1.0)
+    c = FLOW_SMOOTHING
+    ema = (1 - c) ** blocks * pools.ema_flow + c * (1 - c) ** (blocks - 1) * pools.flow
+    return replace(pools, moving_price=moving, ema_flow=ema, flow=np.zeros_like(pools.flow))
+
+
+def shares(pools: Pools, rule: str) -> np.ndarray:
+    """This block's emission shares by ``rule`` (``price`` or ``flow``)."""
+    if rule not in RULES:
+        raise ValueError(f"rule={rule!r}: must be one of {', '.join(RULES)}")
+    return shares_by_price(pools.moving_price) if rule == "price" else shares_by_flow(
+        pools.ema_flow)  # fmt: skip
+
+
 def shares_by_price(moving_price) -> np.ndarray:
     moving_price = np.asarray(moving_price, dtype=np.float64)
     total = moving_price.sum()
@@ -217,14 +238,11 @@ def coinbase(pools: Pools, shares, emission: float, root_tao: float = 0.0, block
 def step_block(pools: Pools, block: int, issuance: float, rule: str = "price", root_tao=0.0):
     """One block: moving prices and flow EMAs advance, shares by ``rule``, the coinbase.
     Returns (pools, Injection, TAO emitted)."""
-    if rule not in RULES:
-        raise ValueError(f"rule={rule!r}: must be one of {', '.join(RULES)}")
     pools = update_flow(update_moving_price(pools, block))
-    shares = shares_by_price(pools.moving_price) if rule == "price" else shares_by_flow(
-        pools.ema_flow)  # fmt: skip
+    split = shares(pools, rule)
     emission = float(block_emission(issuance))
-    pools, injection = coinbase(pools, shares, emission, root_tao)
-    return pools, injection, emission * float(shares.sum())
+    pools, injection = coinbase(pools, split, emission, root_tao)
+    return pools, injection, emission * float(split.sum())
 
 
 def lock_cost(last_lock: float, blocks_since: int, first: bool = False) -> float:
