@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from experiments import doc_blocks
@@ -21,6 +22,19 @@ def test_the_doc_runs_as_written():
     assert len(shares) == 20 and 0 < shares[-1]["decentralized/builder"] < 1
     history = namespace["exchange"].history
     assert len(history) == 10 and sum(history[-1]["shares"]) in (0.0, pytest.approx(1.0))
+
+
+def test_the_subnet_study_block_is_what_the_study_recorded():
+    from experiments import subnets_compete
+
+    result = json.loads((DOC.with_suffix("") / "subnets_compete.json").read_text())
+    expected = "\n".join(subnets_compete.report_lines(result)).strip()
+    assert doc_blocks.block(DOC, "subnets_compete").strip() == expected
+    price = result["runs"]["price"]
+    for run in price:  # 60 tempos barely move a moving price: equal shares of the TAO
+        assert all(abs(run[name]["emission"] - 0.25) < 0.01 for name in subnets_compete.SUBNETS)
+    unpaid = np.mean([r["bittensor"]["data_providers"] for r in price])
+    assert unpaid < np.mean([r["proportional"]["data_providers"] for r in price]) / 4
 
 
 def test_the_study_block_is_what_the_study_recorded():
