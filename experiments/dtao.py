@@ -296,6 +296,32 @@ def figure(result: dict, path: Path) -> None:
     doc_blocks.save_figure(fig, path)
 
 
+def run_experiment(cfg, overrides: list[str], run_dir: Path, progress: bool) -> dict:
+    """``deai-sim experiment=dtao``: the study over ``experiment.seeds`` seeds with its own
+    market settings (``Settings``; the economy's keys do not apply to it).  Writes dtao.md,
+    .json and .png and a summary.json of the table's means to the run folder."""
+    import json
+
+    from sim.outputs import write_summary
+
+    result = study(cfg.experiment.seeds, Settings())
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "dtao.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = [line.replace("dtao/dtao.png", "dtao.png") for line in report_lines(result)]
+    (run_dir / "dtao.md").write_text("\n".join(lines) + "\n")
+    figure(result, run_dir / "dtao.png")
+    summary = {
+        "experiment": "dtao",
+        "overrides": overrides,
+        "seeds": result["seeds"],
+        **{f"{rule}/{key}": float(np.nanmean([r[key] for r in runs]))
+           for rule, runs in result["runs"].items() for key, _, _ in COLUMNS},
+    }  # fmt: skip
+    write_summary(run_dir, summary)
+    print("\n".join(lines))
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     def options(parser):
         parser.add_argument("--seeds", type=int, default=4)

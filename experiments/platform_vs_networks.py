@@ -46,16 +46,21 @@ CELLS = {
 
 
 def run_cell(overrides, seed: int, epochs: int) -> dict:
-    """One federation: per epoch, the network's share of each role."""
+    """One federation of the shipped platform and the network ``overrides`` make."""
     from sim.composition import compose
-    from sim.model import EconomyModel
 
     platform = compose([*COMMON, f"epochs={epochs}", f"seed={seed}"])["centralized"]
     network = compose([*COMMON, *overrides, f"epochs={epochs}", f"seed={seed}", "baseline=null"])
+    return run_federation(platform, network["decentralized"], seed, epochs)
+
+
+def run_federation(platform_cfg, network_cfg, seed: int, epochs: int) -> dict:
+    """Per epoch, the network's share of each role; the end shares and the moves."""
+    from sim.model import EconomyModel
 
     models = {
-        "platform": EconomyModel.from_config(platform),
-        "network": EconomyModel.from_config(network["decentralized"]),
+        "platform": EconomyModel.from_config(platform_cfg),
+        "network": EconomyModel.from_config(network_cfg),
     }
     federation = Federation(models, Mobility(review=0.1), seed=seed)
     start = {role.name.lower(): share(federation, role) for role in ROLES}
@@ -75,6 +80,46 @@ def run_cell(overrides, seed: int, epochs: int) -> dict:
     }
     federation.finish()
     return result
+
+
+def run_experiment(cfg, overrides: list[str], run_dir: Path, progress: bool) -> dict:
+    """``deai-sim experiment=platform_vs_networks [overrides]``: the scenario and its
+    centralized baseline as the overrides compose them (configs/experiment/
+    platform_vs_networks.yaml sets the slots, patience and epochs), run as one federation over
+    ``experiment.seeds`` seeds from ``seed`` on.  Writes platform_vs_networks.md, .json and
+    .png and a summary.json of the network's mean end shares to the run folder."""
+    import json
+
+    from sim.composition import compose
+    from sim.outputs import write_summary
+
+    runs = []
+    for seed in range(cfg.seed, cfg.seed + cfg.experiment.seeds):
+        if progress:
+            print(f"platform_vs_networks: seed {seed}", file=sys.stderr, flush=True)
+        configs = compose([*overrides, f"seed={seed}"])
+        runs.append(run_federation(configs["centralized"], configs["decentralized"], seed,
+                                   cfg.epochs))  # fmt: skip
+    result = {"seeds": len(runs), "epochs": int(cfg.epochs), "runs": {"this network": runs}}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "platform_vs_networks.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = [line.replace("organisations/", "") for line in report_lines(result)]
+    (run_dir / "platform_vs_networks.md").write_text("\n".join(lines) + "\n")
+    figure(result, run_dir / "platform_vs_networks.png")
+    summary = {
+        "experiment": "platform_vs_networks",
+        "overrides": overrides,
+        "seeds": len(runs),
+        "network_share": {
+            role.name.lower(): float(np.mean([r["end"][role.name.lower()] for r in runs]))
+            for role in ROLES
+        },
+        "moves_to_network": float(np.mean([r["to_network"] for r in runs])),
+        "moves_to_platform": float(np.mean([r["to_platform"] for r in runs])),
+    }
+    write_summary(run_dir, summary)
+    print("\n".join(lines))
+    return summary
 
 
 def share(federation: Federation, role: Role) -> float:
