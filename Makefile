@@ -46,7 +46,7 @@ format: $(STAMP)
 
 # Results go to benchmarks/local/ (untracked); bench-record replaces the recorded ones in
 # benchmarks/results/ for this machine.
-BENCHMARKS := learning yuma model sweep mnist1d_reference subnet_replica adaptation env
+BENCHMARKS := learning yuma model sweep mnist1d_reference subnet_replica adaptation env federation
 
 bench: $(STAMP)
 	for b in $(BENCHMARKS); do $(BIN)/python benchmarks/$$b.py || exit 1; done

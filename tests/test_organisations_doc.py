@@ -46,3 +46,18 @@ def test_the_study_block_is_what_the_study_recorded():
     }
     assert all(share == 0.5 for share in ends["bittensor incentive"])  # unpaid: nobody moves
     assert min(ends["as shipped (proportional, 5-token burn)"]) > 0.6
+
+
+def test_the_benchmark_block_is_the_recorded_benchmark():
+    import importlib.util
+
+    root = DOC.parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "fed_bench", root / "benchmarks" / "federation.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    recorded = sorted((root / "benchmarks" / "results").glob("federation-*.json"))
+    assert recorded, "no recorded federation benchmark"
+    tables = {"\n".join(bench.table_lines(json.loads(p.read_text()))).strip() for p in recorded}
+    assert doc_blocks.block(DOC, bench.BLOCK).strip() in tables
