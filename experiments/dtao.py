@@ -37,6 +37,12 @@ alpha's price and its 18 % cut); and the small-minus-big premium: the mean daily
 the alpha price of the third of subnets with the smallest pools (τ) minus the largest third's,
 from day 30 (a burn-in) until a halving of the block emission on day ``halving_day``, and after.
 
+Two more cells register a new subnet every 10 days into the full set (``register_subnet``: the
+lock cost doubles and decays as on the chain, the non-immune subnet with the lowest moving
+price is dissolved and its stakers refunded the pool's TAO pro rata, the new pool opens at
+price 1), reporting besides the mean lock paid and how many of the dissolved subnets were in
+the lowest third by model quality.
+
 Compared with the real market: Maymin, "Common Risk Factors in Decentralized AI Subnets",
 arXiv 2603.29751: a small-minus-big factor of 1.01 % a day over 128 subnets, falling from 1.17 %
 to 0.51 % with the December 2025 halving.
@@ -74,6 +80,7 @@ class Settings:
     buy: float = 5_000.0  # τ
     hold_days: int = 30  # the owner sells what it bought this many days later
     halving_day: int = 105
+    registration_days: int = 0  # a new subnet registers every this many days (0: never)
     rule: str = "price"
     seed: int = 0
 
@@ -90,6 +97,10 @@ class Market:
     prices: list = field(default_factory=list)  # per day, (K,) pool prices
     yields: list = field(default_factory=list)  # per tempo, (K,) dividend per alpha staked
     reserves: list = field(default_factory=list)  # per day, (K,) pool TAO
+    registered_at: np.ndarray | None = None  # (K,) block each subnet registered
+    last_lock: float = LOCK
+    last_lock_block: int = 0
+    registrations: list = field(default_factory=list)  # per registration: what it cost, whom
 
 
 def open_market(s: Settings, rng) -> Market:
@@ -105,7 +116,55 @@ def open_market(s: Settings, rng) -> Market:
     pools = replace(pools, alpha_in=pools.tao / price,
                     alpha_out=np.bincount(holding, weights=alpha, minlength=s.subnets),
                     moving_price=np.full(s.subnets, price))  # fmt: skip
-    return Market(pools, quality, holding, alpha)
+    # The subnets registered long before the run: none is immune from dissolution.
+    registered = np.full(s.subnets, -10 * dtao.NETWORK_IMMUNITY_BLOCKS)
+    return Market(pools, quality, holding, alpha, registered_at=registered)
+
+
+def register_subnet(m: Market, rng) -> None:
+    """A new subnet registers at the lock cost (2·last − last/100,800 per block since, at least
+    1,000 τ).  The subnet limit is reached, so the non-immune subnet with the lowest moving
+    price is dissolved first (subnets 0 and 1, the study's subjects, are kept): its stakers get
+    the pool's TAO pro rata to their alpha and restake it in subnets drawn at random, and its
+    slot reopens as the new subnet with a pool of τ = α_in = lock (price 1, the chain's
+    ``do_register_network``) and a fresh model quality."""
+    k = len(m.quality)
+    protected = m.pools.moving_price.copy()
+    protected[:2] = np.inf
+    victim = dtao.subnet_to_prune(protected, m.registered_at, m.block)
+    if victim is None:
+        return
+    cost = dtao.lock_cost(m.last_lock, m.block - m.last_lock_block)
+    members = np.flatnonzero(m.holding == victim)
+    outstanding = m.pools.alpha_out[victim]
+    refund = m.pools.tao[victim] * m.alpha[members] / outstanding if outstanding > 0 else 0.0
+    quality_rank = int((m.quality < m.quality[victim]).sum())
+    fields = {
+        name: getattr(m.pools, name).copy()
+        for name in ("tao", "alpha_in", "alpha_out", "moving_price", "ema_flow", "flow", "started")
+    }
+    for name, value in (
+        ("tao", cost),
+        ("alpha_in", cost),
+        ("alpha_out", 0.0),
+        ("moving_price", 0.0),
+        ("ema_flow", 0.0),
+        ("flow", 0.0),
+        ("started", m.block),
+    ):
+        fields[name][victim] = value  # fmt: skip
+    m.pools = dtao.Pools(**fields)
+    m.quality[victim] = rng.lognormal(0.0, 0.5)
+    m.registered_at[victim] = m.block
+    m.last_lock, m.last_lock_block = cost, m.block
+    if len(members):
+        others = np.setdiff1d(np.arange(k), [victim])
+        to = rng.choice(others, len(members))
+        buy = np.bincount(to, weights=refund, minlength=k)
+        m.pools, alpha = dtao.buy_alpha(m.pools, buy)
+        m.holding[members] = to
+        m.alpha[members] = alpha[to] * np.divide(refund, buy[to])
+    m.registrations.append({"block": m.block, "lock": cost, "quality_rank": quality_rank})
 
 
 def tempo(m: Market, s: Settings, rng) -> None:
@@ -164,6 +223,8 @@ def run(s: Settings, owner_buys: bool = True) -> dict:
             recovered = float(tao.sum())
         if day == s.halving_day:
             m.emission_scale = 0.5
+        if s.registration_days and day and day % s.registration_days == 0:
+            register_subnet(m, rng)
         for _ in range(TEMPOS_PER_DAY):
             tempo(m, s, rng)
         m.prices.append(m.pools.price.copy())
@@ -171,7 +232,8 @@ def run(s: Settings, owner_buys: bool = True) -> dict:
     emitted = np.array(m.emitted).reshape(s.days, TEMPOS_PER_DAY, s.subnets).sum(axis=1)
     growth = np.prod(1.0 + np.array(m.yields).reshape(s.days, TEMPOS_PER_DAY, s.subnets), axis=1)
     return {"emitted": emitted, "prices": np.array(m.prices), "reserves": np.array(m.reserves),
-            "dividends": growth - 1.0, "recovered": recovered}  # fmt: skip
+            "dividends": growth - 1.0, "recovered": recovered,
+            "registrations": m.registrations}  # fmt: skip
 
 
 def concentration(emitted: np.ndarray) -> tuple[float, float]:
@@ -227,6 +289,15 @@ def summarise(s: Settings) -> dict:
         "buy_net": float((gained + bought["recovered"] - s.buy) / s.buy),
         "smb_before": small_minus_big(plain, slice(30, s.halving_day - 1)),
         "smb_after": small_minus_big(plain, slice(s.halving_day, None)),
+        "dissolved": len(plain["registrations"]),
+        "lock_paid": float(np.mean([r["lock"] for r in plain["registrations"]]))
+        if plain["registrations"]
+        else float("nan"),
+        "dissolved_low_quality": float(
+            np.mean([r["quality_rank"] < s.subnets // 3 for r in plain["registrations"]])
+        )
+        if plain["registrations"]
+        else float("nan"),
         "daily_shares": np.column_stack(
             [daily_shares(plain["emitted"])[:, :2], daily_shares(bought["emitted"])[:, 1]]
         )
@@ -235,13 +306,23 @@ def summarise(s: Settings) -> dict:
     }
 
 
+REGISTERING = 10  # the registration cells: a new subnet every this many days
+
+
 def study(seeds: int, settings: Settings) -> dict:
+    """Each rule without registrations, then with a new subnet every ``REGISTERING`` days."""
     runs = {}
-    for rule in dtao.RULES:
-        runs[rule] = []
-        for seed in range(seeds):
-            print(f"dtao: {rule} seed {seed}", file=sys.stderr, flush=True)
-            runs[rule].append(summarise(replace(settings, rule=rule, seed=seed)))
+    for every in (0, REGISTERING):
+        for rule in dtao.RULES:
+            cell = rule if not every else f"{rule}, a new subnet every {every} days"
+            runs[cell] = []
+            for seed in range(seeds):
+                print(f"dtao: {cell} seed {seed}", file=sys.stderr, flush=True)
+                chosen = replace(settings, rule=rule, seed=seed, registration_days=every)
+                summary = summarise(chosen)
+                if every:  # the figure draws the cells without registrations
+                    summary.pop("daily_shares")
+                runs[cell].append(summary)
     return {"seeds": seeds, "settings": vars(settings), "runs": runs}
 
 
@@ -253,6 +334,8 @@ COLUMNS = (
     ("buy_net", "buy: net return after selling", "{:+.2f}"),
     ("smb_before", "SMB % a day", "{:.2f}"),
     ("smb_after", "SMB % a day after halving", "{:.2f}"),
+    ("lock_paid", "mean lock paid (τ)", "{:,.0f}"),
+    ("dissolved_low_quality", "dissolved from the lowest-quality third", "{:.2f}"),
 )
 
 
@@ -270,7 +353,7 @@ def report_lines(result: dict) -> list[str]:
         cells = []
         for key, _, fmt in COLUMNS:
             mean, half = mean_ci([r[key] for r in runs])
-            cells.append(f"{fmt.format(mean)} ± {fmt.format(half)}")
+            cells.append("—" if np.isnan(mean) else f"{fmt.format(mean)} ± {fmt.format(half)}")
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
     lines += ["", "![Emission shares of the improved subnet and the buyer](dtao/dtao.png)"]
     return lines
@@ -279,7 +362,8 @@ def report_lines(result: dict) -> list[str]:
 def figure(result: dict, path: Path) -> None:
     fig, axes = doc_blocks.figure_canvas(2, (10, 3.4), sharey=False)
     s = result["settings"]
-    for (rule, runs), colour in zip(result["runs"].items(), ("C0", "C1"), strict=True):
+    plain = [(rule, result["runs"][rule]) for rule in dtao.RULES]
+    for (rule, runs), colour in zip(plain, ("C0", "C1"), strict=True):
         shares = np.mean([r["daily_shares"] for r in runs], axis=0)
         days = np.arange(len(shares))
         axes[0].plot(days, shares[:, 0], colour, label=f"by {rule}")

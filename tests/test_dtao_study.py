@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from experiments import doc_blocks
 from experiments.dtao import Settings, daily_shares, report_lines, run, summarise
@@ -39,3 +40,31 @@ def test_buying_in_counts_as_inflow_under_the_flow_rule_only_through_the_price_o
 def test_a_seed_gives_the_same_market():
     first, again = run(SMALL), run(SMALL)
     np.testing.assert_array_equal(first["prices"], again["prices"])
+
+
+def test_a_registration_dissolves_the_lowest_moving_price_and_refunds_its_stakers():
+    """Subnets 0 and 1 are kept; of the rest, the one with the lowest moving price goes: its
+    stakers get the pool's TAO pro rata and hold alpha elsewhere, its slot reopens at price 1
+    with the lock as its TAO, and the lock cost is 2·1,000 − 1,000/100,800 · 72,000."""
+    from experiments.dtao import open_market, register_subnet
+    from mechanisms.subnet import dtao
+
+    rng = np.random.default_rng(0)
+    market = open_market(SMALL, rng)
+    moving = np.linspace(0.5, 0.1, SMALL.subnets)
+    moving[0] = moving[1] = 0.0  # the lowest, but protected
+    market.pools = replace(market.pools, moving_price=moving)
+    market.block = 72_000
+    victim = SMALL.subnets - 1
+    stakers = np.flatnonzero(market.holding == victim)
+    refund = market.pools.tao[victim] * market.alpha[stakers] / market.pools.alpha_out[victim]
+    others_before = market.pools.tao.sum() - market.pools.tao[victim]
+    register_subnet(market, rng)
+    others_after = market.pools.tao.sum() - market.pools.tao[victim]
+    assert others_after - others_before == pytest.approx(refund.sum())  # restaked elsewhere
+    cost = 2 * 1_000 - 1_000 / 100_800 * 72_000
+    assert market.registrations[0]["lock"] == pytest.approx(cost)
+    assert market.pools.tao[victim] == pytest.approx(cost)
+    assert market.pools.price[victim] == pytest.approx(1.0) and market.pools.alpha_out[victim] == 0
+    assert len(stakers) and (market.holding[stakers] != victim).all()
+    assert refund.sum() > 0 and dtao.NETWORK_IMMUNITY_BLOCKS == 1_296_000

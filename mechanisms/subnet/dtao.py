@@ -57,6 +57,7 @@ FLOW_SMOOTHING = 29_597_889_189_277 / 2**63
 MIN_LOCK = 1_000.0  # τ
 LOCK_REDUCTION_BLOCKS = 14 * 7_200
 SUBNET_LIMIT = 128
+NETWORK_IMMUNITY_BLOCKS = 1_296_000  # 180 days
 RULES = ("price", "flow")
 
 
@@ -252,7 +253,7 @@ def lock_cost(last_lock: float, blocks_since: int, first: bool = False) -> float
     return max(cost, MIN_LOCK)
 
 
-def subnet_to_prune(moving_price, registered_at, block: int, immunity: int = 1_296_000):
+def subnet_to_prune(moving_price, registered_at, block: int, immunity=NETWORK_IMMUNITY_BLOCKS):
     """The non-immune subnet with the lowest moving price, ties to the earliest registered;
     None when every subnet is immune."""
     moving_price = np.asarray(moving_price, dtype=np.float64)
