@@ -157,16 +157,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--agents", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument("--doc", type=Path, help="write the doc's block env_benchmark")
-    parser.add_argument("--from-json", type=Path, help="a recorded result to tabulate")
+    doc_blocks.table_arguments(parser, BLOCK)
     args = parser.parse_args()
-    if args.doc is not None:
-        doc_blocks.check_block(args.doc, BLOCK)
-    record = json.loads(args.from_json.read_text()) if args.from_json else measure(args)
-    lines = table_lines(record)
-    print("\n".join(lines))
-    if args.doc is not None:
-        doc_blocks.replace_block(args.doc, lines, BLOCK)
+    doc_blocks.benchmark_table(args, BLOCK, measure, table_lines)
 
 
 if __name__ == "__main__":

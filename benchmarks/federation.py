@@ -123,21 +123,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subnets", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--doc", type=Path, help="write the doc's block federation_benchmark")
-    parser.add_argument("--from-json", type=Path, help="a recorded result to tabulate")
+    doc_blocks.table_arguments(parser, BLOCK)
     parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # kind k epochs, in a child
     args = parser.parse_args()
     if args.one:
         kind, k, epochs = args.one[0], int(args.one[1]), int(args.one[2])
         print(json.dumps(measure(kind, k, epochs)))
         return
-    if args.doc is not None:
-        doc_blocks.check_block(args.doc, BLOCK)
-    record = json.loads(args.from_json.read_text()) if args.from_json else measure_all(args)
-    lines = table_lines(record)
-    print("\n".join(lines))
-    if args.doc is not None:
-        doc_blocks.replace_block(args.doc, lines, BLOCK)
+    doc_blocks.benchmark_table(args, BLOCK, measure_all, table_lines)
 
 
 if __name__ == "__main__":

@@ -115,3 +115,37 @@ def study_command(
         replace_block(args.doc, lines, name)
     print("\n".join(lines))
     return 0
+
+
+def write_study(run_dir: Path, name: str, result: dict, lines: list[str], figure) -> None:
+    """A study's report in a run folder (``deai-sim experiment=NAME``): NAME.json, NAME.md
+    (the doc's figure link pointed at the figure beside it) and NAME.png."""
+    import json
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    beside = [line.split("](")[0] + f"]({name}.png)" if line.startswith("![") else line
+              for line in lines]  # fmt: skip
+    (run_dir / f"{name}.md").write_text("\n".join(beside) + "\n")
+    figure(result, run_dir / f"{name}.png")
+
+
+def table_arguments(parser, block: str) -> None:
+    """``--doc`` and ``--from-json`` for a benchmark whose table a doc quotes."""
+    parser.add_argument("--doc", type=Path, help=f"write the doc's block {block}")
+    parser.add_argument("--from-json", type=Path, help="a recorded result to tabulate")
+
+
+def benchmark_table(args, block: str, measure, table_lines) -> list[str]:
+    """Measure (or read ``--from-json``), print the table and, with ``--doc``, write it into
+    the doc's block (checked before anything is measured)."""
+    import json
+
+    if args.doc is not None:
+        check_block(args.doc, block)
+    record = json.loads(args.from_json.read_text()) if args.from_json else measure(args)
+    lines = table_lines(record)
+    print("\n".join(lines))
+    if args.doc is not None:
+        replace_block(args.doc, lines, block)
+    return lines

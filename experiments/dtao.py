@@ -384,16 +384,11 @@ def run_experiment(cfg, overrides: list[str], run_dir: Path, progress: bool) -> 
     """``deai-sim experiment=dtao``: the study over ``experiment.seeds`` seeds with its own
     market settings (``Settings``; the economy's keys do not apply to it).  Writes dtao.md,
     .json and .png and a summary.json of the table's means to the run folder."""
-    import json
-
     from sim.outputs import write_summary
 
     result = study(cfg.experiment.seeds, Settings())
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "dtao.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = [line.replace("dtao/dtao.png", "dtao.png") for line in report_lines(result)]
-    (run_dir / "dtao.md").write_text("\n".join(lines) + "\n")
-    figure(result, run_dir / "dtao.png")
+    lines = report_lines(result)
+    doc_blocks.write_study(run_dir, "dtao", result, lines, figure)
     summary = {
         "experiment": "dtao",
         "overrides": overrides,

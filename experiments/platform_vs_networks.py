@@ -88,8 +88,6 @@ def run_experiment(cfg, overrides: list[str], run_dir: Path, progress: bool) -> 
     platform_vs_networks.yaml sets the slots, patience and epochs), run as one federation over
     ``experiment.seeds`` seeds from ``seed`` on.  Writes platform_vs_networks.md, .json and
     .png and a summary.json of the network's mean end shares to the run folder."""
-    import json
-
     from sim.composition import compose
     from sim.outputs import write_summary
 
@@ -101,11 +99,8 @@ def run_experiment(cfg, overrides: list[str], run_dir: Path, progress: bool) -> 
         runs.append(run_federation(configs["centralized"], configs["decentralized"], seed,
                                    cfg.epochs))  # fmt: skip
     result = {"seeds": len(runs), "epochs": int(cfg.epochs), "runs": {"this network": runs}}
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "platform_vs_networks.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = [line.replace("organisations/", "") for line in report_lines(result)]
-    (run_dir / "platform_vs_networks.md").write_text("\n".join(lines) + "\n")
-    figure(result, run_dir / "platform_vs_networks.png")
+    lines = report_lines(result)
+    doc_blocks.write_study(run_dir, "platform_vs_networks", result, lines, figure)
     summary = {
         "experiment": "platform_vs_networks",
         "overrides": overrides,
