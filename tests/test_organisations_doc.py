@@ -9,6 +9,7 @@ import pytest
 
 from experiments import doc_blocks
 from experiments.platform_vs_networks import report_lines
+from tests.benchmark_docs import assert_block_is_recorded
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "organisations.md"
 
@@ -49,15 +50,4 @@ def test_the_study_block_is_what_the_study_recorded():
 
 
 def test_the_benchmark_block_is_the_recorded_benchmark():
-    import importlib.util
-
-    root = DOC.parent.parent
-    spec = importlib.util.spec_from_file_location(
-        "fed_bench", root / "benchmarks" / "federation.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    recorded = sorted((root / "benchmarks" / "results").glob("federation-*.json"))
-    assert recorded, "no recorded federation benchmark"
-    tables = {"\n".join(bench.table_lines(json.loads(p.read_text()))).strip() for p in recorded}
-    assert doc_blocks.block(DOC, bench.BLOCK).strip() in tables
+    assert_block_is_recorded(DOC, "federation")

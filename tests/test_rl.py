@@ -13,6 +13,7 @@ from experiments import doc_blocks
 from sim.composition import compose
 from sim.model import EconomyModel
 from sim.roles import Role
+from tests.benchmark_docs import assert_block_is_recorded
 from tests.conftest import SMALL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,13 +81,7 @@ def test_each_block_of_the_doc_is_what_its_study_recorded(name):
 
 
 def test_the_benchmark_block_is_the_recorded_benchmark():
-    spec = importlib.util.spec_from_file_location("env_bench", ROOT / "benchmarks" / "env.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    recorded = sorted((ROOT / "benchmarks" / "results").glob("env-*.json"))
-    assert recorded, "no recorded env benchmark"
-    tables = {"\n".join(bench.table_lines(json.loads(p.read_text()))).strip() for p in recorded}
-    assert doc_blocks.block(DOC, bench.BLOCK).strip() in tables
+    assert_block_is_recorded(DOC, "env")
 
 
 def test_the_studies_say_what_their_records_hold():
