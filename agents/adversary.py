@@ -186,6 +186,17 @@ class WeightCopier(Validator):
         return np.where(submitted, last_consensus, 0.0)
 
 
+def sampled(rng, rows: int, positions: np.ndarray, k, width: int) -> np.ndarray:
+    """(rows, width) mask: each row keeps ``k`` (a number, or one per row) of ``positions``
+    drawn without replacement, from one draw for all rows (each row's k smallest random keys
+    are its sample)."""
+    keys = rng.random((rows, len(positions)))
+    rank = np.argsort(np.argsort(keys, axis=1), axis=1)
+    kept = np.zeros((rows, width), dtype=bool)
+    kept[:, positions] = rank < np.reshape(k, (-1, 1))
+    return kept
+
+
 @adversary("lazy_validators")
 class LazyValidator(Validator):
     """Scores only a random sample of the submissions (``adversaries.lazy_sample`` of them, at
@@ -205,11 +216,7 @@ class LazyValidator(Validator):
             return
         rows = np.flatnonzero(members)
         k = int(cls.scored_count(len(positions), round.params))
-        # One draw for all lazy members: each row's k smallest random keys are its sample.
-        keys = round.rng.random((len(rows), len(positions)))
-        picked = np.argpartition(keys, k - 1, axis=1)[:, :k]
-        kept = np.zeros((len(rows), round.weights.shape[1]), dtype=bool)
-        kept[np.arange(len(rows))[:, None], positions[picked]] = True
+        kept = sampled(round.rng, len(rows), positions, k, round.weights.shape[1])
         round.weights[rows] = cls.sampled_weights(round.weights[rows], kept)
 
     @staticmethod

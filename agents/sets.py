@@ -15,7 +15,13 @@ from typing import ClassVar
 import numpy as np
 from mesa.agent import AgentSet
 
-from agents.adversary import SubmissionRound, WeightingRound, behaviours_of
+from agents.adversary import (
+    LazyValidator,
+    SubmissionRound,
+    WeightingRound,
+    behaviours_of,
+    sampled,
+)
 from agents.base import Participant
 from agents.roles import (
     ComputeProvider,
@@ -151,12 +157,9 @@ class Validators(RoleSet):
         positions = np.flatnonzero(submitted)
         partial = np.flatnonzero(online & (effort < 1.0))
         if len(partial) and len(positions):
-            keys = rng.random((len(partial), len(positions)))
             k = np.ceil(effort[partial] * len(positions)).astype(int)
-            rank = np.argsort(np.argsort(keys, axis=1), axis=1)
-            kept = np.zeros((len(partial), weights.shape[1]), dtype=bool)
-            kept[:, positions] = rank < k[:, None]
-            weights[partial] = np.where(kept, weights[partial], 0.0)
+            kept = sampled(rng, len(partial), positions, k, weights.shape[1])
+            weights[partial] = LazyValidator.sampled_weights(weights[partial], kept)
         sharp = np.flatnonzero(online & np.isfinite(sharpness))
         if len(sharp):
             rows = np.clip(weights[sharp], 0.0, None)
