@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.decisions import DECISIONS, parse, to_units
+from sim.decisions import honest_units, parse
 from sim.observations import OBSERVATION_FIELDS
 from sim.roles import Role
 
@@ -38,10 +38,7 @@ def init_decision_learning(population, rules: dict) -> dict[Role, DecisionLearni
         fields = tuple(f for r, f in names if r == role)
         if not fields:
             continue
-        honest = {d.name: d.honest for d in DECISIONS[role]}
-        start = np.array(
-            [to_units(role, f, honest[f]) if np.isfinite(honest[f]) else 0.0 for f in fields]
-        )
+        start = honest_units(role, fields)
         learner = rule.decision_learner()
         n = len(population.blocks[role])
         state = learner.init(

@@ -110,6 +110,17 @@ def to_units(role: Role, name: str, values) -> np.ndarray:
     return 2.0 * (np.asarray(values, dtype=np.float64) - d.low) / (d.high - d.low) - 1.0
 
 
+def honest_units(role: Role, names=None) -> np.ndarray:
+    """The normalised action of the honest rule for ``names`` (all the role's fields by
+    default): each field's constant honest value, or the middle of the range (0) for a field
+    whose rule depends on state."""
+    fields = {d.name: d for d in DECISIONS[role]}
+    chosen = [fields[n] for n in (names or fields)]
+    return np.array(
+        [to_units(role, d.name, d.honest) if np.isfinite(d.honest) else 0.0 for d in chosen]
+    )
+
+
 def overrides(values: np.ndarray, rule: np.ndarray) -> np.ndarray:
     """Where a decision is set, it; elsewhere the rule's value."""
     return np.where(np.isfinite(values), values, rule)

@@ -42,7 +42,7 @@ import gymnasium
 import numpy as np
 from pettingzoo import ParallelEnv
 
-from sim.decisions import DECISIONS, set_decisions, to_units, to_values
+from sim.decisions import DECISIONS, honest_units, set_decisions, to_values
 from sim.epoch.adaptation import identities_profit
 from sim.observations import OBSERVATION_FIELDS, observation_table
 from sim.roles import Role
@@ -118,10 +118,7 @@ class EconomyEnv(ParallelEnv):
         the rule is a constant (a field whose rule depends on state, such as a nominator's
         move, gets the middle of its range: send no action to leave every field to the rule)."""
         role, _ = self._slots[agent]
-        units = np.array(
-            [to_units(role, d.name, d.honest) if np.isfinite(d.honest) else 0.0
-             for d in DECISIONS[role]], dtype=np.float32,
-        )  # fmt: skip
+        units = honest_units(role).astype(np.float32)
         if self.actions == "strategy":
             return 0
         if self.actions == "decisions":
@@ -140,15 +137,16 @@ class EconomyEnv(ParallelEnv):
         world = self.model.world
         p = world.population
         live = set(self.agents)
+        decided: dict[Role, tuple[list, list]] = {}
         for agent, action in actions.items():
             if agent not in live:
                 continue
             role, slot = self._slots[agent]
             strategy, decisions = self._split(action)
             if decisions is not None:
-                units = np.asarray(decisions, dtype=np.float64).reshape(-1)
-                for j, d in enumerate(DECISIONS[role]):
-                    set_decisions(p, [slot], role, d.name, to_values(role, d.name, units[j]))
+                slots, rows = decided.setdefault(role, ([], []))
+                slots.append(slot)
+                rows.append(decisions)
             if strategy is None:
                 continue
             cls = self._classes[role][int(strategy)]
@@ -156,6 +154,12 @@ class EconomyEnv(ParallelEnv):
             if p.adversary[slot] != cls.kind:
                 p.adversary[slot] = cls.kind
                 world.recast(slot, cls)
+        # One write per role and field, not per agent.
+        for role, (slots, rows) in decided.items():
+            units = np.asarray(rows, dtype=np.float64).reshape(len(slots), -1)
+            for j, d in enumerate(DECISIONS[role]):
+                set_decisions(p, np.asarray(slots), role, d.name,
+                              to_values(role, d.name, units[:, j]))  # fmt: skip
         before = list(self.agents)
         self.model.step()
         active = self._active()

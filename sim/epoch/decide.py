@@ -35,7 +35,7 @@ def deciding(world):
         )
 
 
-def observations(world, role, block: np.ndarray) -> np.ndarray:
+def observations(world, block: np.ndarray) -> np.ndarray:
     """(block, 1, fields + 1): standardised observations and a constant."""
     classes = {r: s.classes for r, s in world.strategies.items()}
     table = standardised(observation_table(world, block, classes))
@@ -49,7 +49,7 @@ def choose_decisions(world) -> None:
             learning.pending = {}
             continue
         block = p.blocks[role]
-        obs = observations(world, role, block)
+        obs = observations(world, block)
         key = jax.random.PRNGKey(int(world.strategy_rng.integers(2**31)))
         actions, log_probs = learning.learner.sample(learning.state, jnp.asarray(obs), key)
         units = np.asarray(actions)[:, 0, :]
