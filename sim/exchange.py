@@ -35,7 +35,8 @@ class SubnetExchange:
         self.names = list(subnets)
         if not self.names:
             raise ValueError("an exchange needs at least one subnet")
-        dtao.shares(dtao.Pools.open([lock]), rule)  # refuses an unknown rule now
+        if rule not in dtao.RULES:
+            raise ValueError(f"rule={rule!r}: must be one of {', '.join(dtao.RULES)}")
         self.rule = rule
         pools = dtao.Pools.open(np.full(len(self.names), lock), started=1)
         self.pools = replace(pools, alpha_in=pools.tao / price,

@@ -75,13 +75,10 @@ class Objective:
         return self.ppo_epochs if self.algorithm == "ppo" else 1
 
 
-def normalised(advantage, axis=None):
-    """Â / (std(Â) + ε): the step no longer depends on the payoff's units."""
-    return advantage / (jnp.std(advantage, axis=axis, keepdims=True) + 1e-8)
-
-
-def masked_normalised(advantage, mask):
-    """Â·m / (std of Â over the masked samples + ε); unmasked samples get 0."""
+def normalised(advantage, mask=None):
+    """Â·m / (std of Â over the samples with m = 1 + ε), m = 1 everywhere by default: the step
+    no longer depends on the payoff's units, and a masked-out sample counts for nothing."""
+    mask = jnp.ones_like(advantage) if mask is None else mask
     count = jnp.maximum(mask.sum(), 1.0)
     mean = (advantage * mask).sum() / count
     spread = jnp.sqrt((mask * (advantage - mean) ** 2).sum() / count)
@@ -144,10 +141,7 @@ class GaussianLearner:
         objective = self.objective
         if baseline is None:
             baseline = rewards.mean(axis=-1, keepdims=True)
-        if mask is None:
-            advantage = normalised(rewards - baseline)
-        else:
-            advantage = masked_normalised(rewards - baseline, mask)
+        advantage = normalised(rewards - baseline, mask)
 
         def loss(params, o, a, adv, old):
             log_prob = gaussian(self._with_floor(params), o).log_prob(a)

@@ -56,7 +56,6 @@ PRICE_HALVING_BLOCKS = 201_600
 FLOW_SMOOTHING = 29_597_889_189_277 / 2**63
 MIN_LOCK = 1_000.0  # τ
 LOCK_REDUCTION_BLOCKS = 14 * 7_200
-SUBNET_LIMIT = 128
 NETWORK_IMMUNITY_BLOCKS = 1_296_000  # 180 days
 RULES = ("price", "flow")
 
@@ -135,25 +134,13 @@ def sell_alpha(pools: Pools, alpha_in) -> tuple[Pools, np.ndarray]:
     ), tao
 
 
-def update_moving_price(pools: Pools, block: int) -> Pools:
-    """P̄ ← a·min(P, 1) + (1 − a)·P̄ with a = 3·10⁻⁶ · b/(b + 201,600), b = blocks since the
-    subnet's start call (the block before its first emission)."""
-    since = np.maximum(block - (pools.started - 1), 0).astype(np.float64)
-    a = MOVING_ALPHA * since / (since + PRICE_HALVING_BLOCKS)
-    moving = a * np.minimum(pools.price, 1.0) + (1.0 - a) * pools.moving_price
-    return replace(pools, moving_price=moving)
-
-
-def update_flow(pools: Pools) -> Pools:
-    """F̄ ← (1 − c)·F̄ + c·F, and the block's flow F starts again at 0."""
-    ema = (1.0 - FLOW_SMOOTHING) * pools.ema_flow + FLOW_SMOOTHING * pools.flow
-    return replace(pools, ema_flow=ema, flow=np.zeros_like(pools.flow))
-
-
-def advance(pools: Pools, block: int, blocks: int) -> Pools:
-    """The moving price and the flow EMA over ``blocks`` blocks at once, at the current price
-    and with the flow arriving in the first of them (the per-block updates compounded:
-    (1 − a)ⁿ and (1 − c)ⁿ, with a held at its value for ``block``); the flow starts again."""
+def advance(pools: Pools, block: int, blocks: int = 1) -> Pools:
+    """The moving price and the flow EMA over ``blocks`` blocks.  One block is the chain's
+    update: P̄ ← a·min(P, 1) + (1 − a)·P̄ with a = 3·10⁻⁶ · b/(b + 201,600), b blocks since the
+    subnet's start call (the block before its first emission), and F̄ ← (1 − c)·F̄ + c·F; the
+    block's flow F then starts again at 0.  Several blocks compound them at the current price,
+    with the flow arriving in the first: (1 − a)ⁿ and (1 − c)ⁿ, a held at its value for
+    ``block``."""
     since = np.maximum(block - (pools.started - 1), 0).astype(np.float64)
     a = MOVING_ALPHA * since / (since + PRICE_HALVING_BLOCKS)
     keep = (1 - a) ** blocks
@@ -239,7 +226,7 @@ def coinbase(pools: Pools, shares, emission: float, root_tao: float = 0.0, block
 def step_block(pools: Pools, block: int, issuance: float, rule: str = "price", root_tao=0.0):
     """One block: moving prices and flow EMAs advance, shares by ``rule``, the coinbase.
     Returns (pools, Injection, TAO emitted)."""
-    pools = update_flow(update_moving_price(pools, block))
+    pools = advance(pools, block)
     split = shares(pools, rule)
     emission = float(block_emission(issuance))
     pools, injection = coinbase(pools, split, emission, root_tao)

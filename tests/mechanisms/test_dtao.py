@@ -10,6 +10,7 @@ from mechanisms.subnet.dtao import (
     FEE_RATE,
     OWNER_CUT,
     Pools,
+    advance,
     block_emission,
     buy_alpha,
     coinbase,
@@ -19,7 +20,6 @@ from mechanisms.subnet.dtao import (
     shares_by_price,
     step_block,
     subnet_to_prune,
-    update_moving_price,
 )
 
 
@@ -100,9 +100,23 @@ def test_the_moving_price_follows_the_chains_schedule():
     pools = Pools.open([10.0], started=1)
     pools = Pools(pools.tao * 4, pools.alpha_in, pools.alpha_out, np.array([0.5]),
                   pools.ema_flow, pools.flow, pools.started)  # fmt: skip
-    moved = update_moving_price(pools, block=201_600)
+    moved = advance(pools, block=201_600)
     a = 0.000003 * 201_600 / (201_600 + 201_600)
     assert moved.moving_price[0] == pytest.approx(a * 1.0 + (1 - a) * 0.5)
+
+
+def test_the_flow_ema_takes_the_chains_smoothing_factor():
+    """c = 29,597,889,189,277 / 2⁶³ ≈ 3.2090·10⁻⁶ a block (``FlowEmaSmoothingFactor``, a
+    month's half-life): one block of 1 τ net flow into an EMA of 0 gives c, and the block's
+    flow starts again; n blocks compound to (1 − c)ⁿ⁻¹·c."""
+    pools = Pools.open([10.0])
+    pools = Pools(pools.tao, pools.alpha_in, pools.alpha_out, pools.moving_price,
+                  pools.ema_flow, np.array([1.0]), pools.started)  # fmt: skip
+    c = 29_597_889_189_277 / 2**63
+    assert c == pytest.approx(3.20903e-6, rel=1e-5)
+    once = advance(pools, block=1)
+    assert once.ema_flow[0] == pytest.approx(c, rel=1e-12) and once.flow[0] == 0.0
+    assert advance(pools, block=1, blocks=360).ema_flow[0] == pytest.approx((1 - c) ** 359 * c)
 
 
 def test_lock_cost_doubles_and_decays_and_pruning_takes_the_cheapest_old_subnet():
