@@ -138,39 +138,46 @@ class Federation:
         return result
 
     def move_suppliers(self, role: Role) -> None:
+        """Reviewing members compare their own profit (in TAO) with the best other
+        organisation's mean for the role; only those with a gain are tried (one at a time:
+        each move takes a slot and may move a price)."""
+        names = list(self.models)
         profits = self.role_profit(role)
-        known = {name: v for name, v in profits.items() if np.isfinite(v)}
-        if len(known) < 1:
-            return
-        for name, model in self.models.items():
+        means = np.array([profits[n] for n in names])
+        for i, (name, model) in enumerate(self.models.items()):
             p = model.population
             members = p.members(role)
             reviewing = members[self.rng.random(len(members)) < self.mobility.review]
-            for slot in reviewing.tolist():
-                options = {d: v for d, v in known.items() if d != name}
-                if not options:
-                    continue
-                destination = max(options, key=options.get)
-                gain = options[destination] - float(p.profit[slot]) * self.price(name)
-                self.try_move(name, destination, role, slot, gain)
+            others = np.where(np.arange(len(names)) == i, np.nan, means)
+            if not np.isfinite(others).any():
+                continue
+            best = int(np.nanargmax(others))
+            gains = others[best] - p.profit[reviewing] * self.price(name)
+            gaining = gains > 0
+            for slot, gain in zip(
+                reviewing[gaining].tolist(), gains[gaining].tolist(), strict=True
+            ):
+                self.try_move(name, names[best], role, slot, gain)
 
     def move_consumers(self) -> None:
-        surplus = {}
-        for name, model in self.models.items():
+        """A reviewing consumer moves to the organisation whose model is worth most to it for
+        the price (value × accuracy − price, in TAO), when that is not its own."""
+        names = list(self.models)
+        accuracy, price = np.zeros(len(names)), np.zeros(len(names))
+        for j, (name, model) in enumerate(self.models.items()):
             state = model.world.state
-            accuracy = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
-            surplus[name] = (accuracy, state.consumer_price * self.price(name))
-        for name, model in self.models.items():
+            accuracy[j] = state.test_accuracy if np.isfinite(state.test_accuracy) else 0.0
+            price[j] = state.consumer_price * self.price(name)
+        for i, (name, model) in enumerate(self.models.items()):
             p = model.population
             consumers = p.members(Role.CONSUMER)
             reviewing = consumers[self.rng.random(len(consumers)) < self.mobility.review]
-            for slot in reviewing.tolist():
-                value = float(p.value[slot])
-                worth = {d: value * a - price for d, (a, price) in surplus.items()}
-                destination = max(worth, key=worth.get)
-                if destination != name:
-                    self.try_move(name, destination, Role.CONSUMER, slot, worth[destination]
-                                  - worth[name])  # fmt: skip
+            worth = p.value[reviewing, None] * accuracy[None, :] - price[None, :]
+            best = np.argmax(worth, axis=1)
+            gains = worth[np.arange(len(reviewing)), best] - worth[:, i]
+            movers = np.flatnonzero(best != i)
+            for k in movers.tolist():
+                self.try_move(name, names[best[k]], Role.CONSUMER, int(reviewing[k]), gains[k])
 
     def try_move(self, source: str, destination: str, role: Role, slot: int, gain: float):
         """Move the participant at ``slot`` of ``source`` to ``destination`` when the gain over
