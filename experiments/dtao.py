@@ -339,6 +339,15 @@ COLUMNS = (
 )
 
 
+def seeds_without(values, key: str) -> str:
+    """ " (k of n)" when only k of the n seeds have a value (a better model that was never
+    followed half way), so that the mean does not pass for all of them."""
+    finite = sum(bool(np.isfinite(v)) for v in values)
+    if key != "follow_days" or finite in (0, len(values)):
+        return ""
+    return f" ({finite} of {len(values)})"
+
+
 def report_lines(result: dict) -> list[str]:
     s = result["settings"]
     lines = [
@@ -352,8 +361,10 @@ def report_lines(result: dict) -> list[str]:
     for rule, runs in result["runs"].items():
         cells = []
         for key, _, fmt in COLUMNS:
-            mean, half = mean_ci([r[key] for r in runs])
-            cells.append("—" if np.isnan(mean) else f"{fmt.format(mean)} ± {fmt.format(half)}")
+            values = [r[key] for r in runs]
+            mean, half = mean_ci(values)
+            cells.append("—" if np.isnan(mean) else f"{fmt.format(mean)} ± {fmt.format(half)}"
+                         + seeds_without(values, key))  # fmt: skip
         lines.append(f"| {rule} | " + " | ".join(cells) + " |")
     lines += ["", "![Emission shares of the improved subnet and the buyer](dtao/dtao.png)"]
     return lines

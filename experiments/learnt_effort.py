@@ -108,8 +108,12 @@ def report_lines(result: dict) -> list[str]:
     for cell, runs in result["runs"].items():
         effort, half = mean_ci([r["final_effort"] for r in runs])
         profit, profit_half = mean_ci([r["final_profit"] for r in runs])
-        stops = effort - half > max(0.5, control_low)
-        verdict = "—" if cell.startswith("control") else ("yes" if stops else "no")
+        if cell.startswith("control"):
+            verdict = "—"
+        elif not (np.isfinite(half) and np.isfinite(control_low)):
+            verdict = "one seed: no interval"
+        else:
+            verdict = "yes" if effort - half > max(0.5, control_low) else "no"
         lines.append(
             f"| {cell} | {effort:.2f} ± {half:.2f} | {effort - 1:+.2f} | "
             f"{profit:.2f} ± {profit_half:.2f} | {verdict} |"

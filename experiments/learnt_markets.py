@@ -144,6 +144,20 @@ def study(seeds: int, rounds: int, batch: int) -> dict:
             "curves": curves}  # fmt: skip
 
 
+def band_verdict(prices, low: float, high: float) -> str:
+    """Where the mean traded price ends against the band: "inside", or its distance from the
+    nearer edge; a seed whose markets traded nothing has no price and is named, not averaged
+    in as if it were inside."""
+    traded = [p for p in prices if np.isfinite(p)]
+    if not traded:
+        return "no trades"
+    price = float(np.mean(traded))
+    gap = price / high - 1 if price > high else (price / low - 1 if price < low else 0.0)
+    words = f"{gap:+.0%}" if gap else "inside"
+    missing = len(prices) - len(traded)
+    return words + (f" ({missing} of {len(prices)} seeds traded nothing)" if missing else "")
+
+
 def report_lines(result: dict) -> list[str]:
     low, high = result["band"]
     lines = [
@@ -160,9 +174,7 @@ def report_lines(result: dict) -> list[str]:
         for key in ("price", "ask_in_the_money", "ask_all"):
             mean, half = mean_ci([r[key] for r in runs])
             cells.append(f"{mean:.3f} ± {half:.3f}")
-        price = np.mean([r["price"] for r in runs])
-        gap = price / high - 1 if price > high else (price / low - 1 if price < low else 0.0)
-        cells.append(f"{gap:+.0%}" if gap else "inside")
+        cells.append(band_verdict([r["price"] for r in runs], low, high))
         reached = [r["first_near_band"] for r in runs if r["first_near_band"] is not None]
         mean, half = mean_ci(reached)
         cells.append(

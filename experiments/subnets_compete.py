@@ -60,7 +60,8 @@ def run_one(rule: str, seed: int, epochs: int) -> dict:
         name: {
             "builders": last[f"{name}/builder"],
             "data_providers": last[f"{name}/data_provider"],
-            "emission": float(emitted[i] / emitted.sum()) if emitted.sum() > 0 else 0.0,
+            # No emission at all (every flow ≤ 0 under the flow rule) is no share, not 0.
+            "emission": float(emitted[i] / emitted.sum()) if emitted.sum() > 0 else np.nan,
             "price": float(exchange.pools.price[i]),
         }
         for i, name in enumerate(models)
@@ -102,8 +103,14 @@ def report_lines(result: dict) -> list[str]:
         for name in SUBNETS:
             cells = []
             for key, _, fmt in COLUMNS:
-                mean, half = mean_ci([r[name][key] for r in runs])
-                cells.append(f"{fmt.format(mean)} ± {fmt.format(half)}")
+                values = [r[name][key] for r in runs]
+                mean, half = mean_ci(values)
+                missing = sum(not np.isfinite(v) for v in values)
+                cells.append(
+                    "no emission" if missing == len(values)
+                    else f"{fmt.format(mean)} ± {fmt.format(half)}"
+                    + (f" ({missing} of {len(values)} seeds emitted nothing)" if missing else "")
+                )  # fmt: skip
             lines.append(f"| {rule} | {name} | " + " | ".join(cells) + " |")
     lines += [
         "",

@@ -68,3 +68,11 @@ def test_a_registration_dissolves_the_lowest_moving_price_and_refunds_its_staker
     assert market.pools.price[victim] == pytest.approx(1.0) and market.pools.alpha_out[victim] == 0
     assert len(stakers) and (market.holding[stakers] != victim).all()
     assert refund.sum() > 0 and dtao.NETWORK_IMMUNITY_BLOCKS == 1_296_000
+
+
+def test_seeds_that_never_follow_are_counted_not_dropped():
+    from experiments.dtao import seeds_without
+
+    assert seeds_without([12.0, float("nan"), 20.0], "follow_days") == " (2 of 3)"
+    assert seeds_without([12.0, 20.0], "follow_days") == ""
+    assert seeds_without([float("nan")], "lock_paid") == ""

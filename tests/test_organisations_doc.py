@@ -51,3 +51,13 @@ def test_the_study_block_is_what_the_study_recorded():
 
 def test_the_benchmark_block_is_the_recorded_benchmark():
     assert_block_is_recorded(DOC, "federation")
+
+
+def test_a_tempo_without_emission_is_no_share_not_zero():
+    from experiments import subnets_compete
+
+    row = {"builders": 0.25, "data_providers": 0.25, "emission": float("nan"), "price": 0.05}
+    runs = [{name: dict(row) for name in subnets_compete.SUBNETS}]
+    result = {"seeds": 1, "epochs": 2, "runs": {"flow": runs}}
+    line = subnets_compete.report_lines(result)[4]
+    assert "no emission" in line and "0.00 ±" not in line

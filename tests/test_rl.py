@@ -108,3 +108,18 @@ def test_pay_as_bid_sellers_learn_the_competitive_price():
     summary = summarise(learn("reverse_auction", seed=0, rounds=300, batch=8))
     assert summary["first_near_band"] is not None and summary["first_near_band"] < 100
     assert BAND[0] * 0.8 <= summary["price"] <= BAND[1] * 1.2
+
+
+def test_a_market_without_trades_or_a_single_seed_is_named_not_judged():
+    """A seed whose markets traded nothing has no price: it is not averaged in as "inside";
+    one seed gives no interval, so no verdict on whether a rule stops lazy validation."""
+    from experiments.learnt_effort import report_lines as effort_lines
+    from experiments.learnt_markets import band_verdict
+
+    assert band_verdict([0.33, float("nan")], 0.31, 0.34) == "inside (1 of 2 seeds traded nothing)"
+    assert band_verdict([float("nan")], 0.31, 0.34) == "no trades"
+    assert band_verdict([0.40], 0.31, 0.34) == "+18%"
+    one = {"final_effort": 0.3, "final_profit": 0.0}
+    result = {"seeds": 1, "epochs": 4, "cost": 0.05,
+              "runs": {"control: evaluation free": [one], "yuma": [one]}}  # fmt: skip
+    assert effort_lines(result)[5].endswith("| one seed: no interval |")
