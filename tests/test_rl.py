@@ -123,3 +123,49 @@ def test_a_market_without_trades_or_a_single_seed_is_named_not_judged():
     result = {"seeds": 1, "epochs": 4, "cost": 0.05,
               "runs": {"control: evaluation free": [one], "yuma": [one]}}  # fmt: skip
     assert effort_lines(result)[5].endswith("| one seed: no interval |")
+
+
+def test_the_prose_quotes_the_studies_and_benchmarks_it_stands_on():
+    """Every number the doc's prose quotes is recomputed from the records beside it (study JSON,
+    benchmarks/results), so a rerun that moves one makes this fail until the prose follows."""
+    from experiments.comparison import mean_ci
+    from experiments.learnt_markets import COSTS, IN_THE_MONEY
+
+    text = " ".join(DOC.read_text().split())
+    folder = DOC.with_suffix("")
+    effort = json.loads((folder / "learnt_effort.json").read_text())
+    mean = {cell: mean_ci([r["final_effort"] for r in runs]) for cell, runs in
+            effort["runs"].items()}  # fmt: skip
+    early = {c: float(np.mean(effort["curves"][c][9:100])) for c in effort["curves"]}
+    markets = json.loads((folder / "learnt_markets.json").read_text())
+    low, high = markets["band"]
+    price = {m: float(np.mean([r["price"] for r in runs])) for m, runs in markets["runs"].items()}
+    reached = [r["first_near_band"] for r in markets["runs"]["reverse_auction"]]
+    env = json.loads(next((ROOT / "benchmarks" / "results").glob("env-*.json")).read_text())
+    small, large = env["env"]
+    ratio = {r["rule"]: r["ratio_to_hedge"] for r in env["adaptation"]}
+    rules = json.loads(
+        next((ROOT / "benchmarks" / "results").glob("adaptation-*.json")).read_text()
+    )
+    rule_ratio = {r["rule"]: r["ratio_to_hedge"] for r in rules["rows"]}
+    phrases = [
+        f"({early['majority']:.2f} against {early['control: evaluation free']:.2f} over epochs 10–100)",
+        f"sliding to {mean['majority'][0]:.2f}",
+        f"`stake_majority` keeps {mean['stake_majority (default)'][0]:.2f}",
+        f"Yuma ({mean['yuma'][0]:.2f}), Yuma 3 ({mean['yuma3'][0]:.2f}) and BFT ({mean['bft'][0]:.2f})",
+        f"winner-take-all {mean['scoring=winner_take_all'][0]:.2f}, top-3 "
+        f"{mean['scoring=rank_top_k'][0]:.2f}",
+        "default's {:.2f} ± {:.2f}".format(*mean["stake_majority (default)"]),
+        f"0.5, {100 * (price['posted_price'] / high - 1):.0f} % above the competitive band",
+        f"a mean price of {np.mean(np.sort(COSTS)[:IN_THE_MONEY]):.2f}",
+        f"about {100 * (price['reverse_auction'] / high - 1):.0f} % above its top",
+        f"adds {100 * (small['env_s'] / small['model_s'] - 1):.0f} % to a bare",
+        f"({large['model_s']:.1f} s an epoch on 2 cores, so {1 / large['env_s']:.2f} environment",
+        f"costs {ratio['policy_gradient']:.2f} × an epoch under Hedge",
+        f"REINFORCE {rule_ratio['policy_gradient (reinforce)']:.2f} × Hedge, PPO "
+        f"{rule_ratio['policy_gradient (ppo)']:.2f} ×",
+    ]
+    missing = [phrase for phrase in phrases if phrase not in text]
+    assert not missing, missing
+    assert np.mean(reached) <= 3  # "within a couple of rounds"
+    assert price["double_auction"] > 1.9 * high  # "about twice the competitive price"
