@@ -289,6 +289,12 @@ def summarise(s: Settings) -> dict:
         "buy_net": float((gained + bought["recovered"] - s.buy) / s.buy),
         "smb_before": small_minus_big(plain, slice(30, s.halving_day - 1)),
         "smb_after": small_minus_big(plain, slice(s.halving_day, None)),
+        # Quartiles (%) of the daily log price moves after the burn-in: how jumpy prices are.
+        "price_move_quartiles": (
+            100 * np.percentile(np.diff(np.log(plain["prices"]), axis=0)[30:], [25, 75])
+        )
+        .round(2)
+        .tolist(),
         "dissolved": len(plain["registrations"]),
         "lock_paid": float(np.mean([r["lock"] for r in plain["registrations"]]))
         if plain["registrations"]

@@ -76,3 +76,52 @@ def test_seeds_that_never_follow_are_counted_not_dropped():
     assert seeds_without([12.0, float("nan"), 20.0], "follow_days") == " (2 of 3)"
     assert seeds_without([12.0, 20.0], "follow_days") == ""
     assert seeds_without([float("nan")], "lock_paid") == ""
+
+
+def test_the_prose_quotes_what_the_study_recorded():
+    """Every number the doc's prose quotes is recomputed from docs/dtao/dtao.json."""
+    from experiments.comparison import mean_ci
+
+    text = " ".join(DOC.read_text().split())
+    runs = json.loads((DOC.with_suffix("") / "dtao.json").read_text())["runs"]
+
+    def m(cell, key):
+        return mean_ci([r[key] for r in runs[cell]])[0]
+
+    def minus(value, fmt):
+        return format(value, fmt).replace("-", "−")
+
+    registering = "flow, a new subnet every 10 days"
+    shares = {rule: np.mean([r["daily_shares"] for r in runs[rule]], axis=0) for rule in runs
+              if "daily_shares" in runs[rule][0]}  # fmt: skip
+    flow = shares["flow"]
+    quartiles = np.mean([r["price_move_quartiles"] for r in runs["price"]], axis=0)
+    dissolved = {r["dissolved"] for cell in runs if "new subnet" in cell for r in runs[cell]}
+    phrases = [
+        f"(HHI {m('price', 'hhi'):.3f} against 1/32 = {1 / 32:.3f} for equal shares; the top "
+        f"three subnets take {100 * m('price', 'top_decile'):.0f} %)",
+        f"(HHI {m('flow', 'hhi'):.3f}, top three {100 * m('flow', 'top_decile'):.0f} %)",
+        f"about {m('flow', 'follow_days'):.0f} days after its model improves under the flow rule "
+        f"and about {m('price', 'follow_days'):.0f} days under the price rule",
+        f"share is {flow[60:90, 2].mean() / flow[60:90, 1].mean():.2f} times the no-buy share",
+        f"gains {m('flow', 'buy_gain'):.2f} τ of emission per τ spent, "
+        f"{m('flow', 'buy_net'):.2f} τ net of the round trip",
+        f"to {flow[90:150, 2].mean() / flow[90:150, 1].mean():.2f} of the no-buy level",
+        f"the same buy gains {m('price', 'buy_gain'):.2f} τ per τ spent",
+        f"by {m('price', 'smb_before'):.1f} % a day in log price under the price rule and "
+        f"{m('flow', 'smb_before'):.1f} % under the flow rule",
+        f"(to {m('price', 'smb_after'):.1f} % and {m('flow', 'smb_after'):.1f} %)",
+        f"quartiles of {minus(quartiles[0], '.1f')} % and +{quartiles[1]:.1f} %",
+        f"×{2 - 72_000 / 100_800:.2f} a registration",
+        f"{m(registering, 'lock_paid'):,.0f} τ on average over the {dissolved.pop()} registrations",
+        f"lowest third by model quality {100 * m(registering, 'dissolved_low_quality'):.0f} %",
+        f"({minus(m('price, a new subnet every 10 days', 'smb_before'), '.1f')} % and "
+        f"{minus(m(registering, 'smb_before'), '.1f')} % a day)",
+        f"(HHI {m(registering, 'hhi'):.2f}, the top three subnets "
+        f"{100 * m(registering, 'top_decile'):.0f} %)",
+    ]
+    missing = [phrase for phrase in phrases if phrase not in text]
+    assert not missing, missing
+    assert not dissolved  # every registering run dissolved the same number of subnets
+    low_price = m("price, a new subnet every 10 days", "dissolved_low_quality")
+    assert round(100 * low_price) == round(100 * m(registering, "dissolved_low_quality"))
