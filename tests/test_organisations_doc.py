@@ -61,3 +61,74 @@ def test_a_tempo_without_emission_is_no_share_not_zero():
     result = {"seeds": 1, "epochs": 2, "runs": {"flow": runs}}
     line = subnets_compete.report_lines(result)[4]
     assert "no emission" in line and "0.00 ±" not in line
+
+
+def test_the_prose_quotes_the_studies_and_the_benchmark():
+    """Every number the doc's prose quotes is recomputed from the study records beside it and
+    benchmarks/results."""
+    from experiments.comparison import mean_ci
+
+    text = " ".join(DOC.read_text().split())
+    folder = DOC.with_suffix("")
+    cells = json.loads((folder / "platform_vs_networks.json").read_text())["runs"]
+
+    def end(cell, role):
+        return mean_ci([r["end"][role] for r in cells[cell]])[0]
+
+    def moves(cell, key):
+        return mean_ci([r[key] for r in cells[cell]])[0]
+
+    def span(role, skip=()):
+        values = [end(c, role) for c in cells if c not in skip]
+        return f"{min(values):.2f}–{max(values):.2f}"
+
+    shipped, bond = "as shipped (proportional, 5-token burn)", "10-token stake bond"
+    free, dynamic = "free entry (burn 0)", "the chain's dynamic burn"
+    subnets = json.loads((folder / "subnets_compete.json").read_text())["runs"]
+
+    def sub(rule, name, key):
+        return mean_ci([r[name][key] for r in subnets[rule]])[0]
+
+    bench = json.loads(next((DOC.parent.parent / "benchmarks" / "results").glob(
+        "federation-*.json")).read_text())  # fmt: skip
+    fed = {r["subnets"]: r for r in bench["rows"] if r["kind"] == "federation"}
+    ratios = [1 / r["ratio_to_single"] for r in fed.values()]
+    per_mb = (fed[16]["peak_rss_mb"] - fed[2]["peak_rss_mb"]) / 14
+    phrases = [
+        f"{span('compute_provider')} of the compute providers, {span('builder')} of the "
+        f"builders, {span('data_provider', ['bittensor incentive'])} of the data providers",
+        f"and {span('consumer')} of the consumers",
+        f"({end('bittensor incentive', 'builder'):.2f} against {end(shipped, 'builder'):.2f} as "
+        "shipped)",
+        f"from {moves(shipped, 'to_network'):.0f} to {moves(bond, 'to_network'):.0f} and back to "
+        f"the platform from {moves(shipped, 'to_platform'):.0f} to {moves(bond, 'to_platform'):.0f}",
+        f"({moves(free, 'to_network'):.0f} and {moves(dynamic, 'to_network'):.0f} to the network, "
+        f"{moves(free, 'to_platform'):.0f} and {moves(dynamic, 'to_platform'):.0f} back)",
+        f"{100 * sub('price', 'bittensor', 'data_providers'):.0f} % of the data providers stay by "
+        f"price, {100 * sub('flow', 'bittensor', 'data_providers'):.0f} % by flow",
+        f"data's use: {100 * sub('price', 'ocean', 'data_providers'):.0f} %)",
+        "end with {:.0f}–{:.0f} % each".format(
+            *sorted(
+                100 * sub(rule, name, "data_providers")
+                for rule in subnets
+                for name in ("proportional", "shapley")
+            )[::3]
+        ),  # fmt: skip
+        f"under the price rule, {sub('price', 'bittensor', 'builders'):.2f})",
+        f"costs {fed[16]['s_per_epoch'] / 16:.2f} s per subnet at K = 16",
+        f"would take about {bench['extrapolated_128_s_per_epoch']:.0f} s an epoch",
+        f"({per_mb:.0f} MB more per subnet from K = 2 to K = 16, so about "
+        f"{(fed[2]['peak_rss_mb'] + 126 * per_mb) / 1024:.1f} GB at 128)",
+        f"already {min(ratios):.1f}–{max(ratios):.1f} × cheaper",
+    ]
+    missing = [phrase for phrase in phrases if phrase not in text]
+    assert not missing, missing
+    assert all(abs(sub("price", n, "emission") - 0.25) < 0.01 for n in ("proportional", "ocean"))
+    for run in subnets["flow"]:  # "goes to one or two subnets"
+        assert (
+            1
+            <= sum(
+                run[n]["emission"] > 0.01 for n in ("proportional", "bittensor", "shapley", "ocean")
+            )
+            <= 2
+        )
