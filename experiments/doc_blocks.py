@@ -117,6 +117,22 @@ def study_command(
     return 0
 
 
+def seeds_and_epochs_command(
+    name: str, description: str, study, report, argv, figure, seeds: int, epochs: int
+) -> int:
+    """``study_command`` for a study run as ``study(seeds, epochs)``, with ``--seeds`` and
+    ``--epochs`` (defaults ``seeds``, ``epochs``)."""
+
+    def options(parser):
+        parser.add_argument("--seeds", type=int, default=seeds)
+        parser.add_argument("--epochs", type=int, default=epochs)
+
+    def run(args):
+        return study(args.seeds, args.epochs)
+
+    return study_command(name, description, options, run, report, argv, figure)
+
+
 def write_study(run_dir: Path, name: str, result: dict, lines: list[str], figure) -> None:
     """A study's report in a run folder (``deai-sim experiment=NAME``): NAME.json, NAME.md
     (the doc's figure link pointed at the figure beside it) and NAME.png."""

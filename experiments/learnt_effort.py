@@ -133,15 +133,8 @@ def figure(result: dict, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    def options(parser):
-        parser.add_argument("--seeds", type=int, default=4)
-        parser.add_argument("--epochs", type=int, default=150)
-
-    def run(args):
-        return study(args.seeds, args.epochs)
-
-    return doc_blocks.study_command(
-        "learnt_effort", __doc__.splitlines()[0], options, run, report_lines, argv, figure
+    return doc_blocks.seeds_and_epochs_command(
+        "learnt_effort", __doc__.splitlines()[0], study, report_lines, argv, figure, 4, 150
     )
 
 

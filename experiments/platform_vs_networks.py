@@ -176,17 +176,9 @@ def figure(result: dict, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    def options(parser):
-        parser.add_argument("--seeds", type=int, default=3)
-        parser.add_argument("--epochs", type=int, default=60)
-
-    def run(args):
-        return study(args.seeds, args.epochs)
-
-    return doc_blocks.study_command(
-        "platform_vs_networks", __doc__.splitlines()[0], options, run, report_lines, argv,
-        figure,
-    )  # fmt: skip
+    return doc_blocks.seeds_and_epochs_command(
+        "platform_vs_networks", __doc__.splitlines()[0], study, report_lines, argv, figure, 3, 60
+    )
 
 
 if __name__ == "__main__":
