@@ -11,8 +11,6 @@ $BENCH_RESULTS/adaptation-<machine>.json (benchmarks/local/ by default; benchmar
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
 import time
@@ -25,9 +23,8 @@ from mechanisms.adaptation.hedge import Hedge
 from mechanisms.adaptation.imitation import Imitation
 from mechanisms.adaptation.policy_gradient import PolicyGradient
 
-RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learning import machine_name  # noqa: E402  (one machine name for every benchmark)
+from learning import machine_name, save_results  # noqa: E402  (shared by every benchmark)
 
 RULES = {
     "hedge": Hedge(learning_rate=0.1),
@@ -73,10 +70,9 @@ def main() -> None:
             {"rule": name, "ms_per_step": 1000 * seconds, "ratio_to_hedge": seconds / hedge}
         )
         print(f"{name:<38} {1000 * seconds:>10.2f} {seconds / hedge:>8.2f}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"adaptation-{machine_name()}.json"
-    out.write_text(json.dumps({"machine": machine_name(), **vars(args), "rows": rows}, indent=2))
-    print(out)
+    save_results(
+        f"adaptation-{machine_name()}.json", {"machine": machine_name(), **vars(args), "rows": rows}
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ JSON with ``--from-json``, without measuring again).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import sys
 import time
@@ -31,9 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learning import machine_name  # noqa: E402  (one machine name for every benchmark)
+from learning import machine_name, save_results  # noqa: E402  (shared by every benchmark)
 
 from experiments import doc_blocks  # noqa: E402
 
@@ -146,10 +143,7 @@ def measure(args) -> dict:
     ]
     record = {"machine": machine_name(), "steps": args.steps, "agents": args.agents}
     record |= {"env": env_rows, "adaptation": rule_rows}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"env-{machine_name()}.json"
-    out.write_text(json.dumps(record, indent=2))
-    print(out)
+    save_results(f"env-{machine_name()}.json", record)
     return record
 
 

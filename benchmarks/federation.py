@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -27,9 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent / "local"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learning import machine_name  # noqa: E402  (one machine name for every benchmark)
+from learning import machine_name, save_results  # noqa: E402  (shared by every benchmark)
 
 from experiments import doc_blocks  # noqa: E402
 
@@ -112,10 +110,7 @@ def measure_all(args) -> dict:
     per_subnet = largest["s_per_epoch"] / largest["subnets"]
     record = {"machine": machine_name(), "epochs": args.epochs, "rows": rows,
               "extrapolated_128_s_per_epoch": 128 * per_subnet}  # fmt: skip
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"federation-{machine_name()}.json"
-    out.write_text(json.dumps(record, indent=2))
-    print(out)
+    save_results(f"federation-{machine_name()}.json", record)
     return record
 
 
