@@ -22,7 +22,13 @@ destination takes up its traits (capacity, unit cost, operating cost, a consumer
 minted the balance as ``immigration`` and pays the entry cost.  A data provider brings a shard
 of the same size (the destination slot's own: the engines' shard tables are fixed at build).
 Tokens across organisations are conserved: every epoch, what the ledgers emigrated equals what
-they immigrated.  With ``Mobility(review=0)`` nobody moves and every organisation runs exactly
+they immigrated.
+
+The move rule is migration to the best-paying organisation net of a moving cost, Tiebout's
+"voting with the feet" (Tiebout, "A Pure Theory of Local Expenditures", Journal of Political
+Economy 64(5), 1956) with the gain compared over a horizon as in the entry rule
+(``Participant.enters``); members decide from the same profits and prices at once, as every
+phase does, and the moves then happen one at a time (each takes a slot and may move a price).  With ``Mobility(review=0)`` nobody moves and every organisation runs exactly
 as it runs alone (tests/test_federation.py).
 """
 
