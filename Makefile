@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed-test
 VIEW := $(VENV)/.installed-view
 
-.PHONY: run view test lint format bench bench-gpu bench-record mutants clean
+.PHONY: run view test test-slow lint format bench bench-gpu bench-record mutants clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ view: $(VIEW)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 $(ARGS)
+
+# The tests marked slow (pytest -m slow: the Ray and submitit launchers, the two-objective and
+# Sobol searches, the landscape study's doc quotes), kept out of `make test`'s ten minutes.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m slow $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -93,6 +93,7 @@ def search(sweep_dir, trials):
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_two_objective_search_resumes_to_twelve_trials_and_keeps_its_front(tmp_path):
     import optuna
 
@@ -125,7 +126,7 @@ def test_a_two_objective_search_resumes_to_twelve_trials_and_keeps_its_front(tmp
 
 @pytest.mark.parametrize(
     "method,n,jobs,columns",
-    [("sobol", 4, 16, {"S1", "S1_conf", "ST", "ST_conf"}),
+    [pytest.param("sobol", 4, 16, {"S1", "S1_conf", "ST", "ST_conf"}, marks=pytest.mark.slow),
      ("morris", 4, 12, {"mu_star", "mu_star_conf", "sigma"})],
 )  # fmt: skip
 def test_sobol_and_morris_sweeps_report_their_indices(tmp_path, method, n, jobs, columns):

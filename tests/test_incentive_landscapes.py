@@ -11,6 +11,7 @@ from experiments.incentive_landscapes import report_lines, study
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 
 
+@pytest.mark.slow
 def test_the_validation_doc_quotes_what_the_landscape_study_produces(tmp_path):
     """The replica subnet's rows for the flat and the winner-take-all rule (validators' own
     data) are what the study gives now, and say what the prose says."""

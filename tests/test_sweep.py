@@ -125,6 +125,7 @@ def test_joblib_launcher_produces_the_sweep_table_again_from_compiled_programs(t
     same_results(first, again)
 
 
+@pytest.mark.slow
 def test_submitit_local_runs_at_most_one_job_per_core_at_once(tmp_path):
     # On one usable core the basic sweeper hands submitit 4 batches of one job each.
     _, stdout = launch(
@@ -250,6 +251,7 @@ def local_ray_cluster():
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_ray_cluster_sweep_produces_the_same_table_as_joblib(tmp_path, local_ray_cluster):
     on_ray, _ = launch(
         tmp_path / "ray",
