@@ -52,7 +52,7 @@ def view_server(*overrides: str, servers: list | None = None):
         process.wait(timeout=30)
 
 
-PANELS = ("accuracy", "scorecard", "balances", "rewards", "strategies", "graphs")
+PANELS = ("accuracy", "scorecard", "balances", "rewards", "strategies", "graphs", "shares")
 
 
 def overlapping_panels(page) -> list[tuple[str, str]]:
@@ -156,7 +156,8 @@ def walk(url: str, screenshots: Path) -> dict:
         seen["panels"] = {
             gid: page.locator(f"g#{gid}").count()
             for gid in ("graph-decentralized", "graph-centralized", "scorecard-decentralized",
-                        "scorecard-centralized")
+                        "scorecard-centralized", "shares-decentralized-builder",
+                        "shares-centralized-consumer")
         }  # fmt: skip
         page.screenshot(path=str(screenshots / "stepped.png"))
         field(page, "adversaries.free_riders").fill("1.5")

@@ -32,7 +32,7 @@ def running(pids: list[int]) -> list[int]:
 @needs_chromium
 def test_the_view_steps_both_scenarios_and_refuses_bad_input():
     servers: list[int] = []
-    with view_server("epochs=10", servers=servers) as url:
+    with view_server("epochs=10", "--compete", "0.3", servers=servers) as url:
         assert running(servers)  # the Solara server this view started
         seen = walk(url, SCREENSHOTS)
     import time
@@ -113,6 +113,46 @@ def test_a_finished_run_replays_from_its_files_and_bad_starts_stop(tmp_path, cap
     assert "adversaries.free_riders: must be a fraction in [0, 1]" in capsys.readouterr().err
     assert main(["--replay", str(tmp_path)]) == 2
     assert f"is not a run but holds one: load {tmp_path / 'run'}" in capsys.readouterr().err
+
+
+def test_competing_scenarios_show_where_their_members_work(capsys):
+    """With --compete the view's scenarios share one population: members move, each role's
+    shares add up to one every epoch and the panel draws them; with 0 nobody moves and the
+    shares are each scenario's own members (entries and exits alone change them)."""
+    from sim.config import ConfigError
+    from sim.roles import Role
+    from sim.view import panels
+    from sim.view.economy import PairedEconomy
+    from sim.view.serve import main
+    from tests.conftest import SMALL
+
+    roles = panels.SHARED_ROLES
+    competing = PairedEconomy.with_settings([*SMALL, "population.newcomer_slots=10"], 1.0)
+    apart = PairedEconomy.with_settings([*SMALL, "population.newcomer_slots=10"])
+    for _ in range(4):
+        competing.step()
+        apart.step()
+    moved = competing.shares()
+    assert len(moved) == 4 and competing.federation.moves
+    for row in moved:
+        for role in roles:
+            assert row[f"decentralized/{role}"] + row[f"centralized/{role}"] == pytest.approx(1)
+    assert not apart.federation.moves
+    counts = {
+        name: {role: len(e.population.members(Role[role.upper()])) for role in roles}
+        for name, e in apart.economies.items()
+    }
+    for role in roles:
+        total = counts["decentralized"][role] + counts["centralized"][role]
+        assert apart.shares()[-1][f"decentralized/{role}"] == counts["decentralized"][role] / total
+    assert moved[-1] != apart.shares()[-1]
+    lines = {line.get_gid() for line in panels.shares(competing).axes[0].lines}
+    assert lines == {f"{name}-{role}" for name in ("shares-decentralized", "shares-centralized")
+                     for role in roles}  # fmt: skip
+    with pytest.raises(ConfigError, match=r"compete=1.5: must be a probability in \[0, 1\]"):
+        PairedEconomy.with_settings(SMALL, 1.5)
+    assert main(["--compete", "often"]) == 2
+    assert "compete='often': must be a probability" in capsys.readouterr().err
 
 
 def test_a_port_that_already_answers_is_refused_before_the_server_starts(capsys):

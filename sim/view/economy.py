@@ -1,6 +1,12 @@
 """What the browser view steps: the chosen scenario and its baseline side by side, as one Mesa
 model, or a finished run replayed from its files.
 
+With ``compete`` > 0 (``deai-sim-view --compete P``, or the settings' field) the scenarios are
+organisations competing for one population (sim/federation.py): after every epoch each
+compute provider, data provider, builder and consumer reviews with probability P and moves to
+the organisation that pays its role most; the shares panel shows where they are.  With 0 they
+run as ``deai-sim`` runs them, each alone.
+
 Mesa's SolaraViz drives one ``mesa.Model``: ``PairedEconomy`` holds one ``EconomyModel`` per
 scenario of a run (the same seed, population and data, as ``deai-sim`` runs them) and steps them
 together.  Its Reset button rebuilds the model from its class with no arguments, so the settings
@@ -22,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from sim.composition import compose
+from sim.config import ConfigError
+from sim.federation import Federation, Mobility
 from sim.metrics.scorecard import exact_graphs_up_to, score
 from sim.model import EconomyModel
 
@@ -32,6 +40,7 @@ class PairedEconomy(mesa.Model):
     """The scenarios of one run (``deai-sim OVERRIDES``), stepped together."""
 
     settings: ClassVar[tuple[str, ...]] = ()
+    compete: ClassVar[float] = 0.0  # a member's chance to review a move each epoch
     replay = False
 
     def __init__(self, overrides: tuple[str, ...] | None = None):
@@ -40,24 +49,41 @@ class PairedEconomy(mesa.Model):
         configs = compose(list(self.overrides))
         self.economies = {name: EconomyModel.from_config(cfg) for name, cfg in configs.items()}
         self.epochs = next(iter(configs.values())).epochs
+        seed = int(next(iter(configs.values())).seed)
+        self.federation = (
+            Federation(self.economies, Mobility(review=self.compete), seed=seed)
+            if len(self.economies) > 1
+            else None
+        )
         self._scorecards: dict | None = None
 
     @classmethod
-    def with_settings(cls, overrides: list[str]) -> PairedEconomy:
+    def with_settings(cls, overrides: list[str], compete: float = 0.0) -> PairedEconomy:
         """A model of these overrides whose Reset rebuilds the same settings; raises
         ``ConfigError`` (the command line's one-line message) before anything is built."""
         compose(list(overrides))  # check first: a bad setting must not replace a running model
-        configured = type(cls.__name__, (cls,), {"settings": tuple(overrides)})
+        check_compete(compete)
+        configured = type(
+            cls.__name__, (cls,), {"settings": tuple(overrides), "compete": float(compete)}
+        )
         return configured()
 
     def step(self) -> None:
         if self.epoch >= self.epochs:
             self.running = False
             return
-        for economy in self.economies.values():
-            economy.step()
+        if self.federation is None:
+            for economy in self.economies.values():
+                economy.step()
+        else:  # with compete = 0 the same epochs as stepping each alone (tests/test_federation)
+            self.federation.step()
         self._scorecards = None
         self.running = self.epoch < self.epochs
+
+    def shares(self) -> list[dict]:
+        """Per epoch: each organisation's share of each role's members (``Federation.shares``);
+        none with a single scenario."""
+        return self.federation.shares() if self.federation is not None else []
 
     @property
     def epoch(self) -> int:
@@ -111,6 +137,17 @@ class PairedEconomy(mesa.Model):
         return result
 
 
+def check_compete(value) -> float:
+    """The review probability as a number in [0, 1], or ``ConfigError`` saying what is wrong."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"compete={value!r}: must be a probability in [0, 1]") from None
+    if not 0.0 <= number <= 1.0:
+        raise ConfigError(f"compete={value}: must be a probability in [0, 1]")
+    return number
+
+
 class ReplayedRun(mesa.Model):
     """A finished run stepped epoch by epoch from its files (no recomputation)."""
 
@@ -150,6 +187,10 @@ class ReplayedRun(mesa.Model):
     def step(self) -> None:
         self.epoch = min(self.epoch + 1, self.epochs)
         self.running = self.epoch < self.epochs
+
+    def shares(self) -> list[dict]:
+        """A finished ``deai-sim`` run's scenarios ran apart: no shares to show."""
+        return []
 
     def metrics(self) -> pd.DataFrame:
         return self.table[self.table["epoch"] < self.epoch]

@@ -28,7 +28,7 @@ from mechanisms import FAMILIES
 from sim.composition import CONFIG_DIR, chosen_members
 from sim.config import ConfigError, register_schema
 from sim.view import panels
-from sim.view.economy import PairedEconomy, ReplayedRun
+from sim.view.economy import PairedEconomy, ReplayedRun, check_compete
 
 register_schema()
 CHOICES = {
@@ -58,7 +58,7 @@ def initial_model():
     start = starting_point()
     if start.get("replay"):
         return ReplayedRun.of(start["replay"])()
-    return PairedEconomy.with_settings(start.get("overrides", []))
+    return PairedEconomy.with_settings(start.get("overrides", []), start.get("compete", 0.0))
 
 
 def overrides_from(form: dict, defaults: dict, members: dict, given: list[str]) -> list[str]:
@@ -116,6 +116,7 @@ def Settings(model: solara.Reactive):
     defaults = solara.use_memo(lambda: form_defaults([]), [])
     members = members_of(tuple(given))
     form = solara.use_reactive(solara.use_memo(lambda: form_defaults(given, members), []))
+    compete = solara.use_reactive(str(model.value.compete))
     message = solara.use_reactive("")
     timing = solara.use_reactive("")
 
@@ -126,7 +127,7 @@ def Settings(model: solara.Reactive):
         try:
             started = time.perf_counter()
             overrides = overrides_from(form.value, defaults, members, given)
-            model.value = PairedEconomy.with_settings(overrides)
+            model.value = PairedEconomy.with_settings(overrides, check_compete(compete.value))
             # Every dropdown shows the member the new model runs with.
             form.value = form_defaults(overrides, members_of(tuple(overrides)))
             message.value = ""
@@ -142,6 +143,9 @@ def Settings(model: solara.Reactive):
         for key in NUMBERS:
             solara.InputText(label=key, value=str(form.value[key]),
                              on_value=lambda v, k=key: set_value(k, v.strip()))  # fmt: skip
+        # Not a config key: whether the scenarios compete for one population (sim/federation.py).
+        solara.InputText(label="compete (review probability)", value=compete.value,
+                         on_value=lambda v: compete.set(v.strip()))  # fmt: skip
         solara.Button("Apply", color="primary", on_click=apply)
         if message.value:
             solara.Error(message.value, classes=["deai-sim-error"])
@@ -223,6 +227,7 @@ COMPONENTS = [
     _figure(panels.rewards),
     _figure(panels.strategies),
     _figure(panels.graphs),
+    _figure(panels.shares),
     Ledger,
 ]
 

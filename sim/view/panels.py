@@ -117,6 +117,33 @@ def strategies(model) -> Figure:
     return fig
 
 
+SHARED_ROLES = ("compute_provider", "data_provider", "builder", "consumer")
+
+
+def shares(model) -> Figure:
+    """Each organisation's share of each role's members per epoch (``model.shares()``): a line
+    per role, solid for the first organisation, dashed for the next; the lines of two
+    organisations add up to one."""
+    fig, ax = _figure()
+    rows = model.shares()
+    if rows:
+        names = list(dict.fromkeys(key.split("/")[0] for key in rows[0] if "/" in key))
+        epochs = [row["epoch"] for row in rows]
+        for k, name in enumerate(names):
+            for role in SHARED_ROLES:
+                ax.plot(epochs, [row[f"{name}/{role}"] for row in rows],
+                        color=ROLE_COLOURS[Role[role.upper()]], linestyle=("-", "--", ":")[k % 3],
+                        label=f"{name}: {role.replace('_', ' ')}s", gid=f"shares-{name}-{role}")  # fmt: skip
+        ax.legend(fontsize=5.5, loc="lower center", ncol=2, framealpha=0.6)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    else:
+        _say(ax, "the scenarios run apart:\n--compete P (or the compete field)\nlets members move")
+    compete = getattr(model, "compete", 0.0)
+    ax.set(xlabel="epoch", ylabel="share of the role's members", ylim=(0, 1),
+           title=f"Where members work (compete p = {compete:g})")  # fmt: skip
+    return fig
+
+
 def graphs(model) -> Figure:
     shown = model.graphs()
     fig, axes = plt.subplots(1, max(len(shown), 1), figsize=(8, 3.6))

@@ -1,6 +1,7 @@
 """``deai-sim-view``: serve the browser view on 127.0.0.1.
 
     deai-sim-view [OVERRIDES ...] [--port 8765]     the chosen scenario beside its baseline
+    deai-sim-view [OVERRIDES ...] --compete 0.1     ... competing for one population
     deai-sim-view --replay RUN_DIR [--port 8765]    a finished run, from its files
 
 Overrides are checked as ``deai-sim`` checks them before the server starts (a bad one stops with
@@ -40,6 +41,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("overrides", nargs="*", help="KEY=VALUE, as for deai-sim")
     parser.add_argument("--port", type=int, default=8765, help="0: any free port")
     parser.add_argument("--replay", metavar="RUN_DIR", help="replay a finished run")
+    parser.add_argument(
+        "--compete", default="0", metavar="P",
+        help="the scenarios compete for one population: each member reviews a move with "
+        "probability P an epoch (sim/federation.py); 0: they run apart",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -52,10 +58,11 @@ def check(args) -> dict:
         return {"replay": str(Path(args.replay).resolve())}
     from sim import compose
     from sim.config import register_schema
+    from sim.view.economy import check_compete
 
     register_schema()
     compose(list(args.overrides))
-    return {"overrides": list(args.overrides)}
+    return {"overrides": list(args.overrides), "compete": check_compete(args.compete)}
 
 
 def main(argv: list[str] | None = None) -> int:
