@@ -141,6 +141,9 @@ class PopulationConfig:
     # subnet's nominators; sim/epoch/delegation.py); none by default.
     nominators: int = 0
     newcomer_slots: int = 4  # extra slots per role for participants who join during the run
+    # Free nominator slots for stakers who move in from another organisation (sim/federation.py,
+    # ``Mobility.roles`` with nominators); nominators do not otherwise arrive.
+    nominator_slots: int = 0
     arrival_rate: float = 0.5  # expected applicants per role per epoch (Poisson)
     patience: int = 5  # consecutive loss-making epochs before a participant leaves
     # Epochs in which the coordinator is down do not count toward patience (false: they do,
@@ -172,6 +175,7 @@ class PopulationConfig:
         for key in ("compute_providers", "data_providers", "builders", "validators", "consumers"):
             _at_least(f"population.{key}", getattr(self, key), 1)
         _at_least("population.newcomer_slots", self.newcomer_slots, 0)
+        _at_least("population.nominator_slots", self.nominator_slots, 0)
         _at_least("population.arrival_rate", self.arrival_rate, 0)
         _at_least("population.patience", self.patience, 1)
         _at_least("population.entry_horizon", self.entry_horizon, 1)

@@ -15,6 +15,11 @@ moves to the best when ``horizon`` epochs of the difference pay the destination'
 (its access mechanism's burn or bond for a newcomer with the mover's balance) and the
 destination admits it into a free slot.  A consumer moves to the organisation whose model gives
 it the most value for the price (value × accuracy − price), when that beats its current one.
+Stakers (nominators, with ``Role.NOMINATOR`` in ``Mobility.roles``) compare staking yields:
+their organisation's dividends per token staked last epoch against the best other's, and move
+when ``horizon`` epochs of the extra yield on their stake pay the pools' fees; a staker needs no
+registration, takes one of the destination's ``population.nominator_slots`` and delegates to
+the validator its new nominators have seen yield most.
 
 A move takes the participant's whole balance along: its account in the source is deactivated
 (bonds returned, then its balance burned as ``emigration``), a free slot of the same role in the
@@ -34,10 +39,12 @@ as it runs alone (tests/test_federation.py).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from mechanisms.subnet.dtao import FEE_RATE
 from sim.epoch.access import take_up
 from sim.population import BONDS
 from sim.roles import Role
@@ -80,9 +87,11 @@ class Federation:
     """Named organisations (EconomyModels) and the moves between them."""
 
     def __init__(self, models: dict, mobility: Mobility = Mobility(), seed: int = 0,
-                 exchange=None):  # fmt: skip
+                 exchange=None, threads: int = 1):  # fmt: skip
         if len(models) < 2:
             raise ValueError("a federation needs at least two organisations")
+        if threads < 1:
+            raise ValueError(f"threads={threads}: must be ≥ 1")
         self.models = dict(models)
         self.mobility = mobility
         # With a SubnetExchange (sim/exchange.py) the networks it names are subnets: their
@@ -93,6 +102,11 @@ class Federation:
         self.history: list[dict] = []
         # Moves that would have paid but did not happen, by why.
         self.refused = {"no free slot": 0, "not admitted": 0, "entry cost": 0}
+        # The organisations' epochs are independent of each other (each its own generators,
+        # ledger and engine), so ``threads`` > 1 steps them on a thread pool: JAX computes with
+        # the interpreter lock released, and the numbers do not depend on the order.
+        self.threads = threads
+        self._pool = ThreadPoolExecutor(threads) if threads > 1 else None
 
     @classmethod
     def from_overrides(cls, overrides=(), mobility: Mobility = Mobility(), names=None):
@@ -113,13 +127,20 @@ class Federation:
             self.step()
 
     def step(self) -> None:
-        for model in self.models.values():
-            model.step()
+        if self._pool is None:
+            for model in self.models.values():
+                model.step()
+        else:
+            for _ in self._pool.map(lambda model: model.step(), self.models.values()):
+                pass  # re-raises an organisation's error here
         if self.exchange is not None:
             self.exchange.settle(self.models)
         if self.mobility.review > 0:
             for role in self.mobility.roles:
-                self.move_suppliers(role)
+                if role == Role.NOMINATOR:
+                    self.move_stakers()
+                else:
+                    self.move_suppliers(role)
             if self.mobility.consumers:
                 self.move_consumers()
         self.history.append(self.census())
@@ -142,6 +163,43 @@ class Federation:
             mean = float(model.population.profit[members].mean()) if len(members) else np.nan
             result[name] = mean * self.price(name)
         return result
+
+    def staking_yield(self) -> dict[str, float]:
+        """Each organisation's yield to its nominators last epoch: their dividends (less fees)
+        over the stake that earned them, Σ profit / Σ (balance − profit), tokens per token
+        (NaN without nominators).  The public figure a staker compares (taostats' APY); a
+        yield is in the subnet's own token, so it compares across subnets as it is."""
+        result = {}
+        for name, model in self.models.items():
+            p, tokens = model.population, model.ledger.balances / UNITS_PER_TOKEN
+            members = p.members(Role.NOMINATOR)
+            staked = float((tokens[members] - p.profit[members]).sum()) if len(members) else 0
+            result[name] = float(p.profit[members].sum()) / staked if staked > 0 else np.nan
+        return result
+
+    def move_stakers(self) -> None:
+        """Reviewing nominators compare their organisation's staking yield with the best other
+        one's (the public figures: within its own a nominator already moves to the best
+        validator, sim/epoch/delegation.py); the gain is the difference times their stake, in
+        TAO an epoch (each tried in turn).  As the dTAO market study's stakers do
+        (experiments/dtao.py), after Tiebout's rule above."""
+        names = list(self.models)
+        yields = self.staking_yield()
+        best_yields = np.array([yields[n] for n in names])
+        for i, (name, model) in enumerate(self.models.items()):
+            p, tokens = model.population, model.ledger.balances / UNITS_PER_TOKEN
+            members = p.members(Role.NOMINATOR)
+            reviewing = members[self.rng.random(len(members)) < self.mobility.review]
+            others = np.where(np.arange(len(names)) == i, np.nan, best_yields)
+            if not len(reviewing) or not np.isfinite(others).any():
+                continue
+            best = int(np.nanargmax(others))
+            own = best_yields[i] if np.isfinite(best_yields[i]) else 0.0
+            stake = np.maximum(tokens[reviewing] - p.profit[reviewing], 0.0)
+            gains = (others[best] - own) * stake * self.price(name)
+            for slot, gain in zip(reviewing.tolist(), gains.tolist(), strict=True):
+                if gain > 0:
+                    self.try_move(name, names[best], Role.NOMINATOR, slot, gain)
 
     def move_suppliers(self, role: Role) -> None:
         """Reviewing members compare their own profit (in TAO) with the best other
@@ -196,16 +254,21 @@ class Federation:
             self.refused["no free slot"] += 1
             return None
         balance = int(src.ledger.balances[slot])
-        members = len(dst.population.members(role))
-        budget = balance / UNITS_PER_TOKEN * self.price(source) / self.price(destination)
-        admission = dst.mechanisms.access.admit(np.array([budget]), len(free), members)
-        entry = int(admission.burn[0]) + (
-            int(admission.bond[0]) if admission.bond is not None else 0
-        )
-        if not admission.admitted[0]:
-            self.refused["not admitted"] += 1
-            return None
-        if gain * self.mobility.horizon <= entry / UNITS_PER_TOKEN * self.price(destination):
+        if role == Role.NOMINATOR:  # staking takes no registration: the swaps' fees are the cost
+            admission, entry = None, 0
+            entry_tao = self.swap_fees(source, destination, balance)
+        else:
+            members = len(dst.population.members(role))
+            budget = balance / UNITS_PER_TOKEN * self.price(source) / self.price(destination)
+            admission = dst.mechanisms.access.admit(np.array([budget]), len(free), members)
+            entry = int(admission.burn[0]) + (
+                int(admission.bond[0]) if admission.bond is not None else 0
+            )
+            if not admission.admitted[0]:
+                self.refused["not admitted"] += 1
+                return None
+            entry_tao = entry / UNITS_PER_TOKEN * self.price(destination)
+        if gain * self.mobility.horizon <= entry_tao:
             self.refused["entry cost"] += 1
             return None
         src.deactivate([slot])
@@ -218,6 +281,13 @@ class Federation:
         for trait in TRAITS:
             getattr(dst.population, trait)[arrival] = getattr(src.population, trait)[slot]
         dst.endowment[arrival] = carried / UNITS_PER_TOKEN  # what it came with
+        if role == Role.NOMINATOR:
+            dst.activate(arrival)  # a staker is no peer: not in the graph
+            dst.population.delegate[arrival] = best_validator(dst)
+            dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
+            move = Move(src.epoch, role, source, destination, balance, entry, carried)
+            self.moves.append(move)
+            return move
         take_up(dst, arrival)
         dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
         dst.ledger.burn([arrival], [int(admission.burn[0])], "registration")
@@ -228,15 +298,34 @@ class Federation:
         self.moves.append(move)
         return move
 
+    def swap_fees(self, source: str, destination: str, units: int) -> float:
+        """TAO a move of ``units`` of the source's token pays in pool fees: a sale out of a
+        subnet's pool and a purchase into one, each FEE_RATE of the TAO traded."""
+        if self.exchange is None:
+            return 0.0
+        tao = units / UNITS_PER_TOKEN * self.price(source)
+        trades = sum(self.exchange.index(n) is not None for n in (source, destination))
+        return trades * FEE_RATE * tao
+
     # ------------------------------------------------------------------ what it reports
     def census(self) -> dict:
         """This epoch's members per organisation and role, and the moves so far."""
+        counted = (*MOBILE_ROLES, Role.CONSUMER)
+        if Role.NOMINATOR in self.mobility.roles:
+            counted += (Role.NOMINATOR,)
         counts = {
-            name: {role.name.lower(): int(len(m.population.members(role))) for role in
-                   (*MOBILE_ROLES, Role.CONSUMER)}
+            name: {role.name.lower(): int(len(m.population.members(role))) for role in counted}
             for name, m in self.models.items()
-        }  # fmt: skip
-        return {"epoch": len(self.history), "members": counts, "moves": len(self.moves)}
+        }
+        entry = {"epoch": len(self.history), "members": counts, "moves": len(self.moves)}
+        if Role.NOMINATOR in self.mobility.roles:  # stake, in TAO: where the stakers' money is
+            entry["staked_tao"] = {
+                name: float(m.ledger.balances[m.population.members(Role.NOMINATOR)].sum())
+                / UNITS_PER_TOKEN
+                * self.price(name)
+                for name, m in self.models.items()
+            }
+        return entry
 
     def scorecards(self) -> dict[str, list[dict]]:
         """Each organisation's scorecard (sim.metrics: the 16 aspects' metrics) of its run so
@@ -251,10 +340,25 @@ class Federation:
         rows = []
         for entry in self.history:
             row = {"epoch": entry["epoch"]}
-            for role in (*MOBILE_ROLES, Role.CONSUMER):
-                key = role.name.lower()
+            for key in next(iter(entry["members"].values())):
                 total = sum(counts[key] for counts in entry["members"].values())
                 for name, counts in entry["members"].items():
                     row[f"{name}/{key}"] = counts[key] / total if total else float("nan")
+            staked = entry.get("staked_tao", {})
+            for name, tao in staked.items():
+                row[f"{name}/stake"] = tao / sum(staked.values()) if sum(staked.values()) else 0.0
             rows.append(row)
         return rows
+
+
+def best_validator(world) -> int:
+    """The active validator a staker arriving in ``world`` delegates to: the best yield its
+    nominators have seen (their moving average), else the largest own stake; −1 if none."""
+    p = world.population
+    validators = p.members(Role.VALIDATOR)
+    if not len(validators):
+        return -1
+    seen = p.yield_estimate[validators]
+    if np.isfinite(seen).any():
+        return int(validators[np.nanargmax(seen)])
+    return int(validators[np.argmax(world.ledger.balances[validators])])

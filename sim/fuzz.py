@@ -70,6 +70,7 @@ FIELD_STRATEGIES = {
     "population.validators": st.integers(0, 8),
     "population.nominators": st.integers(0, 8),
     "population.newcomer_slots": st.integers(0, 4),
+    "population.nominator_slots": st.integers(0, 4),
 }
 
 # Columns undefined by construction in some epochs: the Gini and Nakamoto coefficient of rewards

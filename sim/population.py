@@ -4,7 +4,8 @@ Slots are laid out once per run: slot 0 is the treasury (the coordinator's walle
 the protocol's account on a network), slot 1 the compute market's escrow, slot 2 the account
 holding entry bonds, then one contiguous
 block per role sized for its initial members plus ``newcomer_slots`` entrants, and last, where an
-economy has nominators, their block (they do not arrive later).  Fixed capacity
+economy has nominators, their block (they do not arrive later, but ``nominator_slots`` free
+slots take in stakers moving from another organisation: sim/federation.py).  Fixed capacity
 keeps array shapes, and so compiled JAX functions, the same for the whole run.
 """
 
@@ -74,7 +75,9 @@ class Population:
         self.decision = np.full((n, DECISION_WIDTH), np.nan)
 
     @classmethod
-    def layout(cls, initial: dict[Role, int], newcomer_slots: int) -> Population:
+    def layout(
+        cls, initial: dict[Role, int], newcomer_slots: int, nominator_slots: int = 0
+    ) -> Population:
         blocks, start = {}, 3
         for role in ROLE_ORDER:
             width = initial[role] + newcomer_slots
@@ -82,8 +85,8 @@ class Population:
             start += width
         nominators = initial.get(Role.NOMINATOR, 0)
         if nominators:
-            blocks[Role.NOMINATOR] = np.arange(start, start + nominators)
-            start += nominators
+            blocks[Role.NOMINATOR] = np.arange(start, start + nominators + nominator_slots)
+            start += nominators + nominator_slots
         return cls(blocks=blocks, size=start)
 
     def block(self, role: Role) -> np.ndarray:
@@ -102,7 +105,7 @@ class Population:
 
     def free_slots(self, role: Role) -> np.ndarray:
         """Slots of the role that nobody has used yet (slots are not reused after an exit)."""
-        slots = self.blocks[role]
+        slots = self.block(role)
         return slots[self.joined[slots] < 0]
 
     def validator_stake(self, balances: np.ndarray) -> np.ndarray:

@@ -188,7 +188,9 @@ class World:
         self.organisation = organisation
         self.epoch = 0
         initial = initial_members(cfg)
-        self.population = Population.layout(initial, cfg.population.newcomer_slots)
+        self.population = Population.layout(
+            initial, cfg.population.newcomer_slots, cfg.population.nominator_slots
+        )
         self.ledger = self._open_ledger(ledger_path)
         self.roles = {
             role: cls(model, self.population, self.ledger) for role, cls in ROLE_SETS.items()

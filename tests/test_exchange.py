@@ -118,3 +118,77 @@ def test_tao_is_conserved_every_epoch_while_participants_move(tmp_path):
     federation.finish()
     for name in models:
         assert verify_ledger(tmp_path / f"{name}.jsonl").ok
+
+
+STAKERS = [
+    *FOUR, "population.nominators=12", "population.nominator_slots=12",
+    "population.stake_sigma=1.0",
+]  # fmt: skip
+
+
+def staked_subnets(takes=(0.0, 0.18), review=1.0):
+    """Two subnets alike (same seed) but for their validators' take, nominators mobile."""
+    models = {}
+    for name, take in zip(("rich", "poor"), takes, strict=True):
+        config = compose([*STAKERS, f"delegation.take={take}"])["decentralized"]
+        models[name] = EconomyModel.from_config(config)
+    mobility = Mobility(roles=(Role.NOMINATOR,), consumers=False, review=review)
+    exchange = SubnetExchange(list(models), price=0.05)
+    return Federation(models, mobility, exchange=exchange), exchange
+
+
+def test_stakers_move_their_alpha_to_the_subnet_that_yields_more():
+    """Validators keeping no take pay their nominators more per token staked: every staker who
+    moves goes from the 18 %-take subnet to the 0 % one, pays no registration, arrives
+    delegated to an active validator there, and the 0 % subnet ends with most stakers and most
+    stake (in TAO); both ledgers still verify."""
+    from sim.ledger import verify_ledger
+
+    federation, exchange = staked_subnets(review=0.0)
+    federation.step()
+    yields = federation.staking_yield()
+    assert yields["rich"] > yields["poor"] > 0
+    federation.mobility = Mobility(roles=(Role.NOMINATOR,), consumers=False, review=0.3)
+    federation.step()
+    stakers = [m for m in federation.moves if m.role == Role.NOMINATOR]
+    moved = [(m.source, m.destination) for m in stakers]
+    assert moved and set(moved) == {("poor", "rich")}
+    assert all(m.entry_cost_units == 0 for m in stakers)  # no registration: fees only
+    rich = federation.models["rich"].world
+    arrived = rich.population.block(Role.NOMINATOR)[12:]
+    arrived = arrived[rich.population.joined[arrived] >= 0]
+    assert len(arrived) == moved.count(("poor", "rich"))
+    arrived = arrived[rich.population.active[arrived]]
+    delegates = rich.population.delegate[arrived]
+    assert rich.population.active[delegates].all()
+    assert set(delegates) <= set(rich.population.blocks[Role.VALIDATOR])
+    last = federation.shares()[-1]
+    assert last["rich/nominator"] > 0.5 and last["rich/stake"] > 0.5
+    for model in federation.models.values():
+        model.finish()
+        assert verify_ledger(model.world.ledger.path)
+
+
+def test_a_staker_compares_yield_per_token_not_dividends_per_head():
+    """Subnet rich's two nominators earn 10 on 100 staked each (10 %), poor's one earns 50 on
+    1,000 (5 %): poor's mean dividend per head is larger, rich's yield is; poor's staker,
+    reviewing, goes to rich, the gain (10 % − 5 %) × 1,000 tokens an epoch, in TAO."""
+    federation, _ = staked_subnets(takes=(0.18, 0.18))
+    federation.step()
+    unit = UNITS_PER_TOKEN
+    for name, stakes in (("rich", [100, 100]), ("poor", [1_000])):
+        world = federation.models[name].world
+        nominators = world.population.members(Role.NOMINATOR)
+        world.deactivate(nominators[len(stakes) :])
+        for slot, stake in zip(nominators, stakes, strict=False):
+            world.population.profit[slot] = stake / 10 / (2 if name == "poor" else 1)
+            world.ledger.balances[slot] = (stake + world.population.profit[slot]) * unit
+    yields = federation.staking_yield()
+    assert yields == pytest.approx({"rich": 0.10, "poor": 0.05})
+    tried = []
+    federation.try_move = lambda *args: tried.append(args)
+    federation.move_stakers()
+    poor = federation.models["poor"].population.members(Role.NOMINATOR)[0]
+    price = federation.price("poor")
+    assert [t[:4] for t in tried] == [("poor", "rich", Role.NOMINATOR, int(poor))]
+    assert tried[0][4] == pytest.approx(0.05 * 1_000 * price)

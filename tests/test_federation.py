@@ -112,3 +112,23 @@ def test_a_mover_goes_to_the_best_paying_of_several_organisations():
     left_poor = [m.destination for m in federation.moves if m.source == "poor"]
     assert left_poor and set(left_poor) == {"rich"}
     federation.finish()
+
+
+def test_organisations_stepped_on_threads_give_the_same_numbers():
+    """Two threads step the organisations' epochs at once; balances, moves and shares are those
+    of stepping them one after the other."""
+    worlds = []
+    for threads in (1, 2):
+        federation = Federation.from_overrides(FOUR, Mobility(review=0.5))
+        federation = Federation(federation.models, federation.mobility, threads=threads)
+        federation.run(4)
+        worlds.append(federation)
+    serial, threaded = worlds
+    assert serial.moves and serial.moves == threaded.moves
+    assert serial.shares() == threaded.shares()
+    for name in serial.models:
+        np.testing.assert_array_equal(
+            serial.models[name].ledger.balances, threaded.models[name].ledger.balances
+        )
+    with pytest.raises(ValueError, match="threads=0: must be ≥ 1"):
+        Federation(serial.models, threads=0)

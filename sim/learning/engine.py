@@ -7,7 +7,7 @@ their capacity, so each jitted function compiles once per run.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +36,14 @@ def pad_rows(groups: list[np.ndarray], width: int | None = None) -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=32)
+def shared_trainer(model, learning_rate: float, max_local_steps: int, batch_size: int | None):
+    """One ``LocalTrainer`` (and so one compilation per shape) for every engine with the same
+    model, learning rate, step budget and batch size: the organisations of a federation, the
+    seeds of a sweep in one process.  The trainer holds no state of its own."""
+    return LocalTrainer(model, optax.sgd(learning_rate), max_local_steps, batch_size)
+
+
 class LearningEngine:
     """Owns the network model θ and runs training and evaluation for the whole population."""
 
@@ -53,9 +61,7 @@ class LearningEngine:
     ):
         self.splits = splits
         self.model = model or LogisticRegression(splits.n_features, splits.n_classes)
-        self.trainer = LocalTrainer(
-            self.model, optax.sgd(learning_rate), max_local_steps, batch_size
-        )
+        self.trainer = shared_trainer(self.model, learning_rate, max_local_steps, batch_size)
         self.theta = self.model.init(init_key)
         # Minibatch draws: a key of their own, split once per training call (none without
         # minibatches), so that full-batch runs draw nothing.
