@@ -1,7 +1,7 @@
 """Several subnets in one federation against one subnet of the same total size, side by side in
 one run: seconds per epoch and resident memory, with K replica subnets of 256 UIDs each
 (``scenario=bittensor_subnet +subnet_size=uids256`` and the large economies' scale options,
-``SCALED``) under a dynamic-TAO exchange (flow rule) with everyone mobile, stepped on a thread
+``SCALED``) under a dynamic-TAO exchange (flow rule) with everyone mobile (stakers too), stepped on a thread
 per core, and one replica subnet of K × 256 UIDs (every population count × K).
 
     python benchmarks/federation.py [--subnets 8 32 128] [--epochs 3] [--doc docs/organisations.md]
@@ -40,11 +40,11 @@ REPLICA = ["scenario=bittensor_subnet", "+subnet_size=uids256", "baseline=null"]
 # validation, a summary ledger, no per-agent rows), with a validator sampling 16 of a subnet's
 # 192 miners an epoch (n100k's 256 of 10,000 is a smaller share) and a submission's quality
 # measured on 200 test records; and stakers (nominators) and consumers enough that 128 subnets
-# hold 10⁵ of them: 128 × (600 + 182) = 100,096.
+# hold 10⁵ of them: 128 × (600 + 182) = 100,096, with 32 free slots for stakers moving in.
 SCALED = [
     "output.ledger=summary", "output.agent_data=false", "learning.batch_size=32",
     "validation.sample_size=16", "learning.quality_sample=200",
-    "population.nominators=600", "population.consumers=182",
+    "population.nominators=600", "population.consumers=182", "population.nominator_slots=32",
 ]  # fmt: skip
 THREADS = len(os.sched_getaffinity(0))  # the subnets' epochs on a thread each per core
 COUNTS = {  # one subnet's population under SCALED, scaled by K for the single subnet
@@ -57,8 +57,9 @@ def measure(kind: str, k: int, epochs: int) -> dict:
     """In this process: build, warm up, time ``epochs`` epochs; seconds and peak RSS (MB)."""
     from sim.composition import compose
     from sim.exchange import SubnetExchange
-    from sim.federation import Federation, Mobility
+    from sim.federation import MOBILE_ROLES, Federation, Mobility
     from sim.model import EconomyModel
+    from sim.roles import Role
 
     started = time.perf_counter()
     if kind == "federation":
@@ -69,7 +70,8 @@ def measure(kind: str, k: int, epochs: int) -> dict:
             config.seed = i
             models[f"sn{i}"] = EconomyModel.from_config(config)
         exchange = SubnetExchange(list(models), rule="flow", price=0.05)
-        world = Federation(models, Mobility(review=0.1), exchange=exchange, threads=THREADS)
+        everyone = Mobility(roles=(*MOBILE_ROLES, Role.NOMINATOR), review=0.1)
+        world = Federation(models, everyone, exchange=exchange, threads=THREADS)
         step = world.step
     else:
         # Every count × K, and the data too: each of the K subnets has MNIST-1D's 5,000 samples.

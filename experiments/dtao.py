@@ -139,21 +139,7 @@ def register_subnet(m: Market, rng) -> None:
     outstanding = m.pools.alpha_out[victim]
     refund = m.pools.tao[victim] * m.alpha[members] / outstanding if outstanding > 0 else 0.0
     quality_rank = int((m.quality < m.quality[victim]).sum())
-    fields = {
-        name: getattr(m.pools, name).copy()
-        for name in ("tao", "alpha_in", "alpha_out", "moving_price", "ema_flow", "flow", "started")
-    }
-    for name, value in (
-        ("tao", cost),
-        ("alpha_in", cost),
-        ("alpha_out", 0.0),
-        ("moving_price", 0.0),
-        ("ema_flow", 0.0),
-        ("flow", 0.0),
-        ("started", m.block),
-    ):
-        fields[name][victim] = value  # fmt: skip
-    m.pools = dtao.Pools(**fields)
+    m.pools = dtao.reopen(m.pools, victim, cost, m.block)
     m.quality[victim] = rng.lognormal(0.0, 0.5)
     m.registered_at[victim] = m.block
     m.last_lock, m.last_lock_block = cost, m.block

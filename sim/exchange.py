@@ -32,6 +32,8 @@ class SubnetExchange:
     """Pools for the ``subnets`` (organisation names) of a federation."""
 
     def __init__(self, subnets, rule: str = "price", lock: float = 1_000.0, price: float = 1.0):
+        """Pools for the named subnets, each opened with ``lock`` τ at ``price`` τ per alpha;
+        they registered long before (none immune from dissolution: ``registered_at``)."""
         self.names = list(subnets)
         if not self.names:
             raise ValueError("an exchange needs at least one subnet")
@@ -44,6 +46,14 @@ class SubnetExchange:
         self.block = 0
         self.emitted_tao = 0.0
         self.history: list[dict] = []
+        # Registration: when each subnet registered, the last lock paid and when; TAO that
+        # came in as locks, and TAO that left the pools at dissolutions (refunded to
+        # participants who did not move on, or recycled as the protocol's share).
+        self.registered_at = np.full(len(self.names), -10 * dtao.NETWORK_IMMUNITY_BLOCKS)
+        self.last_lock, self.last_lock_block = lock, 0
+        self.locked_tao = lock * len(self.names)
+        self.withdrawn_tao = 0.0
+        self.recycled_tao = 0.0
 
     def index(self, name: str) -> int | None:
         return self.names.index(name) if name in self.names else None
@@ -68,22 +78,46 @@ class SubnetExchange:
         # The ledgers mint the subnets' alpha emission themselves: outstanding alpha is theirs.
         self.pools = replace(self.pools, alpha_out=supply)
         self.history.append({
+            "names": list(self.names),
             "shares": split.round(6).tolist(),
             "prices": self.pools.price.round(6).tolist(),
             "tao_in": tao_in.round(6).tolist(),
             "ema_flow": self.pools.ema_flow.round(6).tolist(),
         })  # fmt: skip
 
+    def lock_cost(self) -> float:
+        """TAO a registration locks now (``dtao.lock_cost``: 2·last − last/100,800 a block)."""
+        return dtao.lock_cost(self.last_lock, self.block - self.last_lock_block)
+
+    def to_dissolve(self) -> int | None:
+        """The subnet a registration dissolves: the non-immune one with the lowest moving
+        price (``dtao.subnet_to_prune``); None while every subnet is immune."""
+        return dtao.subnet_to_prune(self.pools.moving_price, self.registered_at, self.block)
+
+    def reopen(self, index: int, name: str, lock: float) -> None:
+        """Subnet ``index``'s pool, emptied by its dissolution, opens for ``name`` with
+        ``lock`` τ at price 1, immune from now."""
+        self.pools = dtao.reopen(self.pools, index, lock, self.block)
+        self.names[index] = name
+        self.registered_at[index] = self.block
+        self.last_lock, self.last_lock_block = lock, self.block
+        self.locked_tao += lock
+
+    def buy(self, destination: str, tao: float) -> int:
+        """Units of the destination's token ``tao`` buys (its pool; a platform's token is
+        TAO)."""
+        j = self.index(destination)
+        if j is None:
+            return int(np.floor(tao * UNITS_PER_TOKEN))
+        self.pools, bought = dtao.buy_alpha(self.pools, np.eye(len(self.names))[j] * tao)
+        return int(np.floor(float(bought[j]) * UNITS_PER_TOKEN))
+
     def convert(self, source: str, destination: str, units: int) -> int:
         """Units of the destination's token that ``units`` of the source's buy through the
         pools (sell alpha for TAO, buy alpha with it); a platform's token is TAO."""
         tao = units / UNITS_PER_TOKEN
-        i, j = self.index(source), self.index(destination)
-        k = len(self.names)
+        i, k = self.index(source), len(self.names)
         if i is not None:
             self.pools, received = dtao.sell_alpha(self.pools, np.eye(k)[i] * tao)
             tao = float(received[i])
-        if j is None:
-            return int(np.floor(tao * UNITS_PER_TOKEN))
-        self.pools, bought = dtao.buy_alpha(self.pools, np.eye(k)[j] * tao)
-        return int(np.floor(float(bought[j]) * UNITS_PER_TOKEN))
+        return self.buy(destination, tao)

@@ -40,10 +40,11 @@ as it runs alone (tests/test_federation.py).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mechanisms.subnet import dtao
 from mechanisms.subnet.dtao import FEE_RATE
 from sim.epoch.access import take_up
 from sim.population import BONDS
@@ -51,6 +52,7 @@ from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN
 
 MOBILE_ROLES = (Role.COMPUTE_PROVIDER, Role.DATA_PROVIDER, Role.BUILDER)
+FIRST_PARTICIPANT = BONDS + 1  # the treasury, the escrow and the bonds' account come first
 TRAITS = ("capacity", "unit_cost", "operating_cost", "value")
 
 
@@ -102,6 +104,7 @@ class Federation:
         self.history: list[dict] = []
         # Moves that would have paid but did not happen, by why.
         self.refused = {"no free slot": 0, "not admitted": 0, "entry cost": 0}
+        self.registrations: list[dict] = []
         # The organisations' epochs are independent of each other (each its own generators,
         # ledger and engine), so ``threads`` > 1 steps them on a thread pool: JAX computes with
         # the interpreter lock released, and the numbers do not depend on the order.
@@ -243,23 +246,29 @@ class Federation:
             for k in movers.tolist():
                 self.try_move(name, names[best[k]], Role.CONSUMER, int(reviewing[k]), gains[k])
 
-    def try_move(self, source: str, destination: str, role: Role, slot: int, gain: float):
+    def try_move(self, source: str, destination: str, role: Role, slot: int, gain: float,
+                 refund: float | None = None):  # fmt: skip
         """Move the participant at ``slot`` of ``source`` to ``destination`` when the gain over
-        the horizon pays the entry cost and a slot is free and admitted; returns the Move."""
+        the horizon pays the entry cost and a slot is free and admitted; returns the Move.
+        With ``refund`` (TAO per token, the source subnet being dissolved) the participant
+        must leave: no gain is asked for, and its balance is refunded at that rate instead of
+        sold into the source's pool."""
         src, dst = self.models[source].world, self.models[destination].world
         free = dst.population.free_slots(role)
-        if gain <= 0:
+        forced = refund is not None
+        if gain <= 0 and not forced:
             return None
         if not len(free):
             self.refused["no free slot"] += 1
             return None
         balance = int(src.ledger.balances[slot])
+        rate = self.price(source) if refund is None else refund  # TAO a token of the source
         if role == Role.NOMINATOR:  # staking takes no registration: the swaps' fees are the cost
             admission, entry = None, 0
             entry_tao = self.swap_fees(source, destination, balance)
         else:
             members = len(dst.population.members(role))
-            budget = balance / UNITS_PER_TOKEN * self.price(source) / self.price(destination)
+            budget = balance / UNITS_PER_TOKEN * rate / self.price(destination)
             admission = dst.mechanisms.access.admit(np.array([budget]), len(free), members)
             entry = int(admission.burn[0]) + (
                 int(admission.bond[0]) if admission.bond is not None else 0
@@ -268,14 +277,16 @@ class Federation:
                 self.refused["not admitted"] += 1
                 return None
             entry_tao = entry / UNITS_PER_TOKEN * self.price(destination)
-        if gain * self.mobility.horizon <= entry_tao:
+        if gain * self.mobility.horizon <= entry_tao and not forced:
             self.refused["entry cost"] += 1
             return None
         src.deactivate([slot])
         balance = int(src.ledger.balances[slot])  # bonds came back on the way out
         src.ledger.burn([slot], [balance], "emigration", destination=destination)
         carried = balance
-        if self.exchange is not None:  # sold for TAO in the source's pool, bought in the other
+        if forced:  # refunded in TAO by the dissolution, bought into the destination
+            carried = self.exchange.buy(destination, balance / UNITS_PER_TOKEN * refund)
+        elif self.exchange is not None:  # sold for TAO in the source's pool, bought in the other
             carried = self.exchange.convert(source, destination, balance)
         arrival = int(free[0])
         for trait in TRAITS:
@@ -297,6 +308,73 @@ class Federation:
         move = Move(src.epoch, role, source, destination, balance, entry, carried)
         self.moves.append(move)
         return move
+
+    # ------------------------------------------------------------------ subnets come and go
+    def register(self, name: str, model) -> dict | None:
+        """A new subnet ``name`` (an ``EconomyModel``) registers: with the subnet limit reached
+        (the exchange's subnets), the non-immune subnet with the lowest moving price is
+        dissolved first (``dissolve``), and the new subnet's pool opens in its place with the
+        lock cost (``SubnetExchange.lock_cost``) at price 1.  Returns what happened, or None
+        while every subnet is immune (nothing changes)."""
+        exchange = self.exchange
+        if exchange is None:
+            raise ValueError("registering a subnet needs a SubnetExchange")
+        if name in self.models:
+            raise ValueError(f"{name!r} is already an organisation of this federation")
+        victim = exchange.to_dissolve()
+        if victim is None:
+            return None
+        lock = exchange.lock_cost()
+        dissolved = exchange.names[victim]
+        outcome = self.dissolve(dissolved)
+        exchange.reopen(victim, name, lock)
+        self.models[name] = model
+        record = {"epoch": len(self.history), "registered": name, "lock": lock, **outcome}
+        self.registrations.append(record)
+        return record
+
+    def dissolve(self, name: str) -> dict:
+        """Dissolve subnet ``name``: every account's balance is refunded the pool's TAO pro
+        rata (``dtao.dissolution_refund``; the pool's own alpha is the protocol's share, which
+        is recycled); each active member then moves, refund in hand, to the organisation that
+        pays its role most (stakers: the best staking yield) where a slot is free and admits
+        it, and leaves with its TAO otherwise.  The subnet's model is finished and removed."""
+        exchange, world = self.exchange, self.models[name].world
+        index = exchange.index(name)
+        alpha_out = exchange.pools.alpha_out.copy()
+        alpha_out[index] = world.ledger.supply / UNITS_PER_TOKEN  # burns since the last tempo
+        exchange.pools = replace(exchange.pools, alpha_out=alpha_out)
+        rate = dtao.dissolution_refund(exchange.pools, index)
+        pot = float(exchange.pools.tao[index])
+        others = [n for n in self.models if n != name]
+        moved, first_move = 0, len(self.moves)
+        for role in (*MOBILE_ROLES, Role.VALIDATOR, Role.NOMINATOR, Role.CONSUMER):
+            members = world.population.members(role)
+            if not len(members):
+                continue
+            ranking = self.staking_yield() if role == Role.NOMINATOR else self.role_profit(role)
+            scores = np.nan_to_num(np.array([ranking[n] for n in others]), nan=-np.inf)
+            best = others[int(np.argmax(scores))]
+            for slot in members.tolist():
+                moved += self.try_move(name, best, role, slot, 0.0, refund=rate) is not None
+        # Members who found no place leave with their refund (withdrawn from the pools); what
+        # the organisation's own accounts hold is refunded to the protocol and recycled.
+        left = np.flatnonzero(world.population.active)
+        world.deactivate(left)  # bonds back to their owners first
+        balances = world.ledger.balances
+        withdrawn = float(balances[FIRST_PARTICIPANT:].sum()) / UNITS_PER_TOKEN * rate
+        held = np.flatnonzero(balances > 0)
+        world.ledger.burn(held, balances[held], "dissolution")
+        carried = sum(m.balance_units for m in self.moves[first_move:])  # bought elsewhere
+        bought_elsewhere = carried / UNITS_PER_TOKEN * rate
+        exchange.withdrawn_tao += withdrawn
+        exchange.recycled_tao += pot - bought_elsewhere - withdrawn
+        tao = exchange.pools.tao.copy()
+        tao[index] = 0.0
+        exchange.pools = replace(exchange.pools, tao=tao)
+        self.models.pop(name).finish()
+        return {"dissolved": name, "refund_per_token": rate, "pot": pot, "moved": moved,
+                "left": len(left), "withdrawn_tao": withdrawn}  # fmt: skip
 
     def swap_fees(self, source: str, destination: str, units: int) -> float:
         """TAO a move of ``units`` of the source's token pays in pool fees: a sale out of a

@@ -2,13 +2,15 @@
 the ledgers, the tempo's TAO is emitted and split as the rule says, a move trades through both
 pools exactly as the pool arithmetic gives, and TAO is conserved."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from mechanisms.subnet import dtao
 from sim.composition import compose
 from sim.exchange import TEMPO, SubnetExchange
-from sim.federation import Federation, Mobility
+from sim.federation import MOBILE_ROLES, Federation, Mobility
 from sim.model import EconomyModel
 from sim.roles import Role
 from sim.units import UNITS_PER_TOKEN
@@ -192,3 +194,55 @@ def test_a_staker_compares_yield_per_token_not_dividends_per_head():
     price = federation.price("poor")
     assert [t[:4] for t in tried] == [("poor", "rich", Role.NOMINATOR, int(poor))]
     assert tried[0][4] == pytest.approx(0.05 * 1_000 * price)
+
+
+def test_a_registration_dissolves_the_lowest_priced_subnet_and_conserves_tao():
+    """Three subnets; b has the lowest moving price.  Registering d dissolves b: every account
+    is refunded pot / (α_out + α_in) TAO per token, its members move (refund in hand) where
+    their role is paid most or leave with their TAO, the protocol's share is recycled, d's
+    pool opens with the lock at price 1, and TAO in the pools changes by exactly
+    lock − withdrawn − recycled.  b's ledger ends empty and verifies; d steps on with the
+    others; with every subnet immune nothing is registered."""
+    from sim.ledger import verify_ledger
+
+    models = {
+        name: EconomyModel.from_config(compose([*STAKERS, f"seed={i}"])["decentralized"])
+        for i, name in enumerate("abc")
+    }
+    mobility = Mobility(roles=(*MOBILE_ROLES, Role.NOMINATOR), review=0.1)
+    exchange = SubnetExchange(list(models), price=0.05)
+    federation = Federation(models, mobility, exchange=exchange)
+    federation.run(2)
+    exchange.pools = replace(exchange.pools, moving_price=np.array([0.3, 0.1, 0.2]))
+    b = federation.models["b"].world
+    alpha_out = b.ledger.supply / UNITS_PER_TOKEN
+    rate = exchange.pools.tao[1] / (alpha_out + exchange.pools.alpha_in[1])
+    tao_before = exchange.pools.tao.sum()
+    lock = dtao.lock_cost(1_000.0, exchange.block)
+    members = sum(len(b.population.members(role)) for role in Role if role in b.population.blocks)
+    newcomer = EconomyModel.from_config(compose([*STAKERS, "seed=3"])["decentralized"])
+    earlier = len(federation.moves)
+    record = federation.register("d", newcomer)
+    assert record["dissolved"] == "b" and record["lock"] == pytest.approx(lock)
+    assert record["refund_per_token"] == pytest.approx(rate)
+    assert record["moved"] + record["left"] == members and record["moved"] > 0
+    assert exchange.names == ["a", "d", "c"] and set(federation.models) == {"a", "c", "d"}
+    assert exchange.pools.price[1] == pytest.approx(1.0) and exchange.pools.tao[1] == lock
+    assert exchange.pools.tao.sum() == pytest.approx(
+        tao_before + lock - exchange.withdrawn_tao - exchange.recycled_tao
+    )
+    assert exchange.recycled_tao > 0 and b.ledger.supply == 0
+    assert verify_ledger(b.ledger.path)
+    moved = federation.moves[earlier:]
+    assert len(moved) == record["moved"] and {m.source for m in moved} == {"b"}
+    assert {m.destination for m in moved} <= {"a", "c"}
+    federation.mobility = STILL  # no moves after the tempo's settlement: pools = ledgers
+    federation.run(2)
+    assert newcomer.epoch == 2 and exchange.history[-1]["names"] == ["a", "d", "c"]
+    assert exchange.pools.alpha_out[1] == pytest.approx(newcomer.ledger.supply / UNITS_PER_TOKEN)
+    exchange.registered_at[:] = exchange.block  # all immune
+    later = EconomyModel.from_config(compose([*STAKERS, "seed=4"])["decentralized"])
+    assert federation.register("e", later) is None and set(federation.models) == {"a", "c", "d"}
+    with pytest.raises(ValueError, match="'a' is already an organisation"):
+        federation.register("a", later)
+    federation.finish()

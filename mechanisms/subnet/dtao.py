@@ -240,6 +240,28 @@ def lock_cost(last_lock: float, blocks_since: int, first: bool = False) -> float
     return max(cost, MIN_LOCK)
 
 
+def reopen(pools: Pools, index: int, lock: float, block: int) -> Pools:
+    """Subnet ``index``'s pool opened anew for a newly registered subnet: τ = α_in = lock
+    (price 1), nothing outstanding, no moving price or flow yet, emitting from ``block`` (the
+    chain's ``do_register_network``)."""
+    fields = {name: getattr(pools, name).copy() for name in Pools.__dataclass_fields__}
+    for name, value in (("tao", lock), ("alpha_in", lock), ("alpha_out", 0.0),
+                        ("moving_price", 0.0), ("ema_flow", 0.0), ("flow", 0.0),
+                        ("started", block)):  # fmt: skip
+        fields[name][index] = value
+    return Pools(**fields)
+
+
+def dissolution_refund(pools: Pools, index: int) -> float:
+    """TAO a unit of subnet ``index``'s outstanding alpha is refunded when the subnet is
+    dissolved: the pool's TAO pro rata to alpha value, the pool's own alpha (α_in) counted as
+    the protocol's share, which is recycled (opentensor/subtensor @ 14bc6f9f964b,
+    pallets/subtensor/src/staking/remove_stake.rs ``destroy_alpha_in_out_stakes``, for subnets
+    registered after the TAO-in refund deployment)."""
+    alpha = pools.alpha_out[index] + pools.alpha_in[index]
+    return float(pools.tao[index] / alpha) if alpha > 0 else 0.0
+
+
 def subnet_to_prune(moving_price, registered_at, block: int, immunity=NETWORK_IMMUNITY_BLOCKS):
     """The non-immune subnet with the lowest moving price, ties to the earliest registered;
     None when every subnet is immune."""
