@@ -23,6 +23,14 @@ def test_the_doc_runs_as_written():
     assert len(shares) == 20 and 0 < shares[-1]["decentralized/builder"] < 1
     history = namespace["exchange"].history
     assert len(history) == 10 and sum(history[-1]["shares"]) in (0.0, pytest.approx(1.0))
+    text = " ".join(DOC.read_text().split())
+    quoted = ", ".join(f"{share:.2f}" for share in namespace["stake_shares"])
+    assert f"stake share goes {quoted} in six epochs" in text
+    registration = namespace["registration"]
+    assert (
+        f"{registration['moved']} of its members find a free slot in the other and "
+        f"{registration['left']} leave with their TAO" in text
+    )
 
 
 def test_the_subnet_study_block_is_what_the_study_recorded():
@@ -92,8 +100,7 @@ def test_the_prose_quotes_the_studies_and_the_benchmark():
     bench = json.loads(next((DOC.parent.parent / "benchmarks" / "results").glob(
         "federation-*.json")).read_text())  # fmt: skip
     fed = {r["subnets"]: r for r in bench["rows"] if r["kind"] == "federation"}
-    ratios = [1 / r["ratio_to_single"] for r in fed.values()]
-    per_mb = (fed[16]["peak_rss_mb"] - fed[2]["peak_rss_mb"]) / 14
+    one = {r["subnets"]: r for r in bench["rows"] if r["kind"] == "single"}
     phrases = [
         f"{span('compute_provider')} of the compute providers, {span('builder')} of the "
         f"builders, {span('data_provider', ['bittensor incentive'])} of the data providers",
@@ -115,11 +122,15 @@ def test_the_prose_quotes_the_studies_and_the_benchmark():
             )[::3]
         ),  # fmt: skip
         f"under the price rule, {sub('price', 'bittensor', 'builders'):.2f})",
-        f"costs {fed[16]['s_per_epoch'] / 16:.2f} s per subnet at K = 16",
-        f"would take about {bench['extrapolated_128_s_per_epoch']:.0f} s an epoch",
-        f"({per_mb:.0f} MB more per subnet from K = 2 to K = 16, so about "
-        f"{(fed[2]['peak_rss_mb'] + 126 * per_mb) / 1024:.1f} GB at 128)",
-        f"already {min(ratios):.1f}–{max(ratios):.1f} × cheaper",
+        f"take {fed[128]['s_per_epoch']:.2f} s an epoch and {fed[128]['peak_rss_mb']:,.0f} MB at most",
+        f"One subnet of the same size takes {one[128]['s_per_epoch']:.2f} s and "
+        f"{one[128]['peak_rss_mb']:,.0f} MB",
+        f"is {1 / fed[128]['ratio_to_single']:.1f} × cheaper at this size "
+        f"({1 / fed[8]['ratio_to_single']:.1f} × at 2,048 UIDs)",
+        f"fell from about 90 s to {fed[128]['warmup_s']:.0f} s",
+        f'({fed[128]["moves"]} moves against {fed[128]["refused"]["no free slot"]:,} "no free '
+        'slot" refusals',
+        f"{fed[128]['stakers_and_consumers']:,} stakers and consumers",
     ]
     missing = [phrase for phrase in phrases if phrase not in text]
     assert not missing, missing
