@@ -41,7 +41,9 @@ Two more cells register a new subnet every 10 days into the full set (``register
 lock cost doubles and decays as on the chain, the non-immune subnet with the lowest moving
 price is dissolved and its stakers refunded the pool's TAO pro rata, the new pool opens at
 price 1), reporting besides the mean lock paid and how many of the dissolved subnets were in
-the lowest third by model quality.
+the lowest third by model quality.  Six more run each rule with stakers reviewing once in 1.5,
+2 and 30 days instead of once a day (``Settings.review_days``): how much of the small-subnet
+premium the stakers' pace makes.
 
 Compared with the real market: Maymin, "Common Risk Factors in Decentralized AI Subnets",
 arXiv 2603.29751: a small-minus-big factor of 1.01 % a day over 128 subnets, falling from 1.17 %
@@ -81,6 +83,7 @@ class Settings:
     hold_days: int = 30  # the owner sells what it bought this many days later
     halving_day: int = 105
     registration_days: int = 0  # a new subnet registers every this many days (0: never)
+    review_days: float = 1.0  # a staker reviews its subnet once in this many days on average
     rule: str = "price"
     seed: int = 0
 
@@ -169,14 +172,16 @@ def tempo(m: Market, s: Settings, rng) -> None:
     dividend = np.divide(paid.validators, staked, out=np.zeros(k), where=staked > 0)
     m.alpha = m.alpha * (1.0 + dividend[m.holding])
     m.yields.append(dividend)
-    review(m, dividend, rng)
+    review(m, dividend, rng, s.review_days)
 
 
-def review(m: Market, dividend: np.ndarray, rng) -> None:
-    """Each reviewing staker looks at ``CHOICES`` subnets drawn at random and moves to the one
-    with the best dividend yield when 30 days of the gain pay the fees of selling and buying."""
+def review(m: Market, dividend: np.ndarray, rng, review_days: float = 1.0) -> None:
+    """Each staker reviews with probability 1 / (20 · ``review_days``) a tempo, looks at
+    ``CHOICES`` subnets drawn at random and moves to the one with the best dividend yield when
+    30 days of the gain pay the fees of selling and buying."""
     k = len(dividend)
-    reviewing = np.flatnonzero(rng.random(len(m.holding)) < 1.0 / TEMPOS_PER_DAY)
+    chance = 1.0 / (TEMPOS_PER_DAY * review_days)
+    reviewing = np.flatnonzero(rng.random(len(m.holding)) < chance)
     if not len(reviewing):
         return
     looked = rng.integers(0, k, (len(reviewing), CHOICES))
@@ -299,22 +304,36 @@ def summarise(s: Settings) -> dict:
 
 
 REGISTERING = 10  # the registration cells: a new subnet every this many days
+SLOWER_REVIEWS = (1.5, 2, 30)  # the calibration cells: stakers review once in this many days
+
+
+def cells(settings: Settings) -> dict[str, Settings]:
+    """Each rule as set, then with a new subnet every ``REGISTERING`` days, then with stakers
+    reviewing less often (how much of the small-subnet premium is theirs)."""
+    chosen = {}
+    for rule in dtao.RULES:
+        chosen[rule] = replace(settings, rule=rule)
+    for rule in dtao.RULES:
+        every = f"{rule}, a new subnet every {REGISTERING} days"
+        chosen[every] = replace(settings, rule=rule, registration_days=REGISTERING)
+    for days in SLOWER_REVIEWS:
+        for rule in dtao.RULES:
+            slower = f"{rule}, stakers review every {days} days"
+            chosen[slower] = replace(settings, rule=rule, review_days=float(days))
+    return chosen
 
 
 def study(seeds: int, settings: Settings) -> dict:
-    """Each rule without registrations, then with a new subnet every ``REGISTERING`` days."""
+    """Every cell (``cells``) over ``seeds`` seeds."""
     runs = {}
-    for every in (0, REGISTERING):
-        for rule in dtao.RULES:
-            cell = rule if not every else f"{rule}, a new subnet every {every} days"
-            runs[cell] = []
-            for seed in range(seeds):
-                print(f"dtao: {cell} seed {seed}", file=sys.stderr, flush=True)
-                chosen = replace(settings, rule=rule, seed=seed, registration_days=every)
-                summary = summarise(chosen)
-                if every:  # the figure draws the cells without registrations
-                    summary.pop("daily_shares")
-                runs[cell].append(summary)
+    for cell, cell_settings in cells(settings).items():
+        runs[cell] = []
+        for seed in range(seeds):
+            print(f"dtao: {cell} seed {seed}", file=sys.stderr, flush=True)
+            summary = summarise(replace(cell_settings, seed=seed))
+            if cell not in dtao.RULES:  # the figure draws the cells as set
+                summary.pop("daily_shares")
+            runs[cell].append(summary)
     return {"seeds": seeds, "settings": vars(settings), "runs": runs}
 
 

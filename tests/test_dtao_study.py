@@ -120,6 +120,24 @@ def test_the_prose_quotes_what_the_study_recorded():
         f"(HHI {m(registering, 'hhi'):.2f}, the top three subnets "
         f"{100 * m(registering, 'top_decile'):.0f} %)",
     ]
+    slow, slower, monthly = (f"stakers review every {d} days" for d in ("1.5", "2", "30"))
+    calm = np.mean([r["price_move_quartiles"] for r in runs[f"price, {slower}"]], axis=0)
+    phrases += [
+        f"once every 1.5 days the premium is {m(f'price, {slow}', 'smb_before'):.1f} % a day "
+        f"by price and {m(f'flow, {slow}', 'smb_before'):.1f} % by flow before the halving, and "
+        f"{minus(m(f'price, {slow}', 'smb_after'), '.1f')} % and "
+        f"{m(f'flow, {slow}', 'smb_after'):.1f} % after it",
+        f"it is gone ({minus(m(f'price, {slower}', 'smb_before'), '.1f')} % a day under either "
+        "rule)",
+        f"(quartiles {minus(calm[0], '.1f')} % and +{calm[1]:.1f} % by price)",
+        f"(HHI {m(f'flow, {monthly}', 'hhi'):.3f} against {m('flow', 'hhi'):.3f} daily",
+        f"an owner's buy gains {m(f'flow, {monthly}', 'buy_gain'):.2f} τ of emission per τ spent",
+    ]
+    for cell in (slower, monthly):  # "(or 30) ... under either rule"
+        for rule in ("price", "flow"):
+            assert round(m(f"{rule}, {cell}", "smb_before"), 1) == round(
+                m(f"price, {slower}", "smb_before"), 1
+            )
     missing = [phrase for phrase in phrases if phrase not in text]
     assert not missing, missing
     assert not dissolved  # every registering run dissolved the same number of subnets
