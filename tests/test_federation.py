@@ -132,3 +132,31 @@ def test_organisations_stepped_on_threads_give_the_same_numbers():
         )
     with pytest.raises(ValueError, match="threads=0: must be ≥ 1"):
         Federation(serial.models, threads=0)
+
+
+def test_validators_made_mobile_leave_their_nominators_to_choose_again():
+    """Validators are not mobile by default (their held-out data and delegations tie them to
+    an organisation) but may be: between networks paying 30 and 3 tokens an epoch they move,
+    both ledgers verify, and the nominators a leaver left behind stake with an active
+    validator of their own network after the next epoch's delegation."""
+    from sim.ledger import verify_ledger
+
+    staked = [*FOUR, "baseline=null", "population.nominators=12"]
+    models = {
+        name: EconomyModel.from_config(
+            compose([*staked, f"incentive.emission_per_epoch={emission}"])["decentralized"]
+        )
+        for name, emission in (("rich", 30), ("poor", 3))
+    }
+    federation = Federation(models, Mobility(roles=(Role.VALIDATOR,), consumers=False, review=0.3))
+    federation.run(6)
+    assert {m.role for m in federation.moves} == {Role.VALIDATOR}
+    federation.mobility = Mobility(review=0.0)
+    federation.step()
+    for model in federation.models.values():
+        p = model.population
+        nominators = p.members(Role.NOMINATOR)
+        assert p.active[p.delegate[nominators]].all()
+        assert set(p.delegate[nominators]) <= set(p.blocks[Role.VALIDATOR])
+        model.finish()
+        assert verify_ledger(model.world.ledger.path)
