@@ -288,23 +288,7 @@ class Federation:
             carried = self.exchange.buy(destination, balance / UNITS_PER_TOKEN * refund)
         elif self.exchange is not None:  # sold for TAO in the source's pool, bought in the other
             carried = self.exchange.convert(source, destination, balance)
-        arrival = int(free[0])
-        for trait in TRAITS:
-            getattr(dst.population, trait)[arrival] = getattr(src.population, trait)[slot]
-        dst.endowment[arrival] = carried / UNITS_PER_TOKEN  # what it came with
-        if role == Role.NOMINATOR:
-            dst.activate(arrival)  # a staker is no peer: not in the graph
-            dst.population.delegate[arrival] = best_validator(dst)
-            dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
-            move = Move(src.epoch, role, source, destination, balance, entry, carried)
-            self.moves.append(move)
-            return move
-        take_up(dst, arrival)
-        dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
-        dst.ledger.burn([arrival], [int(admission.burn[0])], "registration")
-        if admission.bond is not None and admission.bond[0] > 0:
-            dst.ledger.transfer([arrival], [BONDS], [int(admission.bond[0])], "bond")
-            dst.population.bonded[arrival] += int(admission.bond[0])
+        arrive(src, slot, dst, int(free[0]), carried, admission, source)
         move = Move(src.epoch, role, source, destination, balance, entry, carried)
         self.moves.append(move)
         return move
@@ -427,6 +411,26 @@ class Federation:
                 row[f"{name}/stake"] = tao / sum(staked.values()) if sum(staked.values()) else 0.0
             rows.append(row)
         return rows
+
+
+def arrive(src, slot: int, dst, arrival: int, carried: int, admission, source: str) -> None:
+    """The participant from ``src``'s ``slot`` takes up ``dst``'s free ``arrival`` slot with
+    its traits and ``carried`` units (minted as immigration), and pays the admission's burn
+    and bond; a staker (no admission) joins no peer graph and delegates at once."""
+    for trait in TRAITS:
+        getattr(dst.population, trait)[arrival] = getattr(src.population, trait)[slot]
+    dst.endowment[arrival] = carried / UNITS_PER_TOKEN  # what it came with
+    if admission is None:
+        dst.activate(arrival)
+        dst.population.delegate[arrival] = best_validator(dst)
+        dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
+        return
+    take_up(dst, arrival)
+    dst.ledger.mint([arrival], [carried], "immigration", newcomers=True, source=source)
+    dst.ledger.burn([arrival], [int(admission.burn[0])], "registration")
+    if admission.bond is not None and admission.bond[0] > 0:
+        dst.ledger.transfer([arrival], [BONDS], [int(admission.bond[0])], "bond")
+        dst.population.bonded[arrival] += int(admission.bond[0])
 
 
 def best_validator(world) -> int:
