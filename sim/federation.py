@@ -33,8 +33,14 @@ The move rule is migration to the best-paying organisation net of a moving cost,
 "voting with the feet" (Tiebout, "A Pure Theory of Local Expenditures", Journal of Political
 Economy 64(5), 1956) with the gain compared over a horizon as in the entry rule
 (``Participant.enters``); members decide from the same profits and prices at once, as every
-phase does, and the moves then happen one at a time (each takes a slot and may move a price).  With ``Mobility(review=0)`` nobody moves and every organisation runs exactly
-as it runs alone (tests/test_federation.py).
+phase does, and the moves then happen one at a time (each takes a slot and may move a price).
+With ``Mobility(review=0)`` nobody moves and every organisation runs exactly as it runs alone
+(tests/test_federation.py).
+
+Under a ``SubnetExchange`` (sim/exchange.py) subnets also come and go: ``register`` dissolves
+the lowest-priced non-immune subnet (its accounts refunded the pool's TAO, its members moved on
+or gone with their TAO) and opens the new subnet's pool in its place.  ``threads`` > 1 steps
+the organisations' epochs on a thread pool, with the same numbers.
 """
 
 from __future__ import annotations
