@@ -328,7 +328,8 @@ class Federation:
         rata (``dtao.dissolution_refund``; the pool's own alpha is the protocol's share, which
         is recycled); each active member then moves, refund in hand, to the organisation that
         pays its role most (stakers: the best staking yield) where a slot is free and admits
-        it, and leaves with its TAO otherwise.  The subnet's model is finished and removed."""
+        it (the next best where the best is full), and leaves with its TAO otherwise.  The
+        subnet's model is finished and removed."""
         exchange, world = self.exchange, self.models[name].world
         index = exchange.index(name)
         alpha_out = exchange.pools.alpha_out.copy()
@@ -344,9 +345,14 @@ class Federation:
                 continue
             ranking = self.staking_yield() if role == Role.NOMINATOR else self.role_profit(role)
             scores = np.nan_to_num(np.array([ranking[n] for n in others]), nan=-np.inf)
-            best = others[int(np.argmax(scores))]
+            preferred = [others[k] for k in np.argsort(-scores, kind="stable")]
             for slot in members.tolist():
-                moved += self.try_move(name, best, role, slot, 0.0, refund=rate) is not None
+                for destination in preferred:  # the best that still has a free slot
+                    if not len(self.models[destination].population.free_slots(role)):
+                        continue
+                    if self.try_move(name, destination, role, slot, 0.0, refund=rate):
+                        moved += 1
+                        break
         # Members who found no place leave with their refund (withdrawn from the pools); what
         # the organisation's own accounts hold is refunded to the protocol and recycled.
         left = np.flatnonzero(world.population.active)

@@ -236,6 +236,10 @@ def test_a_registration_dissolves_the_lowest_priced_subnet_and_conserves_tao():
     moved = federation.moves[earlier:]
     assert len(moved) == record["moved"] and {m.source for m in moved} == {"b"}
     assert {m.destination for m in moved} <= {"a", "c"}
+    # b's stakers outnumber the free nominator slots (12 at most) of the subnet they prefer:
+    # the rest go to the other.
+    stakers = [m.destination for m in moved if m.role == Role.NOMINATOR]
+    assert len(stakers) > 12 and set(stakers) == {"a", "c"}
     federation.mobility = STILL  # no moves after the tempo's settlement: pools = ledgers
     federation.run(2)
     assert newcomer.epoch == 2 and exchange.history[-1]["names"] == ["a", "d", "c"]
