@@ -146,10 +146,7 @@ class Federation:
             self.exchange.settle(self.models)
         if self.mobility.review > 0:
             for role in self.mobility.roles:
-                if role == Role.NOMINATOR:
-                    self.move_stakers()
-                else:
-                    self.move_suppliers(role)
+                self.move_to_best(role)
             if self.mobility.consumers:
                 self.move_consumers()
         self.history.append(self.census())
@@ -157,6 +154,8 @@ class Federation:
     def finish(self) -> None:
         for model in self.models.values():
             model.finish()
+        if self._pool is not None:
+            self._pool.shutdown()
 
     # ------------------------------------------------------------------ who moves where
     def price(self, name: str) -> float:
@@ -186,51 +185,52 @@ class Federation:
             result[name] = float(p.profit[members].sum()) / staked if staked > 0 else np.nan
         return result
 
-    def move_stakers(self) -> None:
-        """Reviewing nominators compare their organisation's staking yield with the best other
-        one's (the public figures: within its own a nominator already moves to the best
-        validator, sim/epoch/delegation.py); the gain is the difference times their stake, in
-        TAO an epoch (each tried in turn).  As the dTAO market study's stakers do
-        (experiments/dtao.py), after Tiebout's rule above."""
+    def move_to_best(self, role: Role) -> None:
+        """Reviewing members of ``role`` look at the best other organisation for it and those
+        with a gain are tried in turn (each move takes a slot and may move a price).  A
+        supplier compares its own profit with the role's mean profit there (Tiebout's rule
+        above), in TAO an epoch.  A staker compares its organisation's staking yield with the
+        best other one's (the public figures: within its own it already moves to the best
+        validator, sim/epoch/delegation.py), the gain being the difference times its stake,
+        as the dTAO market study's stakers do (experiments/dtao.py)."""
+        staking = role == Role.NOMINATOR
         names = list(self.models)
-        yields = self.staking_yield()
-        best_yields = np.array([yields[n] for n in names])
-        for i, (name, model) in enumerate(self.models.items()):
-            p, tokens = model.population, model.ledger.balances / UNITS_PER_TOKEN
-            members = p.members(Role.NOMINATOR)
-            reviewing = members[self.rng.random(len(members)) < self.mobility.review]
-            others = np.where(np.arange(len(names)) == i, np.nan, best_yields)
-            if not len(reviewing) or not np.isfinite(others).any():
-                continue
-            best = int(np.nanargmax(others))
-            own = best_yields[i] if np.isfinite(best_yields[i]) else 0.0
-            stake = np.maximum(tokens[reviewing] - p.profit[reviewing], 0.0)
-            gains = (others[best] - own) * stake * self.price(name)
-            for slot, gain in zip(reviewing.tolist(), gains.tolist(), strict=True):
-                if gain > 0:
-                    self.try_move(name, names[best], Role.NOMINATOR, slot, gain)
-
-    def move_suppliers(self, role: Role) -> None:
-        """Reviewing members compare their own profit (in TAO) with the best other
-        organisation's mean for the role; only those with a gain are tried (one at a time:
-        each move takes a slot and may move a price)."""
-        names = list(self.models)
-        profits = self.role_profit(role)
-        means = np.array([profits[n] for n in names])
+        scores = self.staking_yield() if staking else self.role_profit(role)
+        values = np.array([scores[n] for n in names])
         for i, (name, model) in enumerate(self.models.items()):
             p = model.population
             members = p.members(role)
             reviewing = members[self.rng.random(len(members)) < self.mobility.review]
-            others = np.where(np.arange(len(names)) == i, np.nan, means)
+            others = np.where(np.arange(len(names)) == i, np.nan, values)
             if not np.isfinite(others).any():
                 continue
             best = int(np.nanargmax(others))
-            gains = others[best] - p.profit[reviewing] * self.price(name)
-            gaining = gains > 0
-            for slot, gain in zip(
-                reviewing[gaining].tolist(), gains[gaining].tolist(), strict=True
+            if staking:
+                own = values[i] if np.isfinite(values[i]) else 0.0
+                stake = np.maximum(model.ledger.balances[reviewing] / UNITS_PER_TOKEN
+                                   - p.profit[reviewing], 0.0)  # fmt: skip
+                gains = (others[best] - own) * stake * self.price(name)
+            else:
+                gains = others[best] - p.profit[reviewing] * self.price(name)
+            self.move_each(name, role, reviewing, [names[best]] * len(reviewing), gains)
+
+    def move_each(self, source: str, role: Role, slots, destinations, gains) -> None:
+        """Try the moves with a gain in turn.  Slots are never freed while moves happen, so
+        once a destination has no free slot left for the role, the rest bound there are
+        refused without another look."""
+        full = set()
+        for slot, destination, gain in zip(np.asarray(slots).tolist(), destinations,
+                                           np.asarray(gains).tolist(), strict=True):  # fmt: skip
+            if gain <= 0:
+                continue
+            if destination not in full and not len(
+                self.models[destination].population.free_slots(role)
             ):
-                self.try_move(name, names[best], role, slot, gain)
+                full.add(destination)
+            if destination in full:
+                self.refused["no free slot"] += 1
+                continue
+            self.try_move(source, destination, role, slot, gain)
 
     def move_consumers(self) -> None:
         """A reviewing consumer moves to the organisation whose model is worth most to it for
@@ -249,8 +249,8 @@ class Federation:
             best = np.argmax(worth, axis=1)
             gains = worth[np.arange(len(reviewing)), best] - worth[:, i]
             movers = np.flatnonzero(best != i)
-            for k in movers.tolist():
-                self.try_move(name, names[best[k]], Role.CONSUMER, int(reviewing[k]), gains[k])
+            destinations = [names[k] for k in best[movers].tolist()]
+            self.move_each(name, Role.CONSUMER, reviewing[movers], destinations, gains[movers])
 
     def try_move(self, source: str, destination: str, role: Role, slot: int, gain: float,
                  refund: float | None = None):  # fmt: skip
@@ -419,8 +419,9 @@ class Federation:
                 for name, counts in entry["members"].items():
                     row[f"{name}/{key}"] = counts[key] / total if total else float("nan")
             staked = entry.get("staked_tao", {})
-            for name, tao in staked.items():
-                row[f"{name}/stake"] = tao / sum(staked.values()) if sum(staked.values()) else 0.0
+            total = sum(staked.values())
+            for name, tao in staked.items():  # no stake anywhere: no share, as for members
+                row[f"{name}/stake"] = tao / total if total else float("nan")
             rows.append(row)
         return rows
 

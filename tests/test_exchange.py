@@ -189,7 +189,7 @@ def test_a_staker_compares_yield_per_token_not_dividends_per_head():
     assert yields == pytest.approx({"rich": 0.10, "poor": 0.05})
     tried = []
     federation.try_move = lambda *args: tried.append(args)
-    federation.move_stakers()
+    federation.move_to_best(Role.NOMINATOR)
     poor = federation.models["poor"].population.members(Role.NOMINATOR)[0]
     price = federation.price("poor")
     assert [t[:4] for t in tried] == [("poor", "rich", Role.NOMINATOR, int(poor))]
