@@ -36,6 +36,10 @@ from experiments import doc_blocks  # noqa: E402
 BLOCK = "federation_benchmark"
 
 REPLICA = ["scenario=bittensor_subnet", "+subnet_size=uids256", "baseline=null"]
+COUNTS = {  # one subnet's population under SCALED, scaled by K for the single subnet
+    "builders": 192, "validators": 64, "nominators": 600, "data_providers": 32,
+    "compute_providers": 16, "consumers": 182,
+}  # fmt: skip
 # The large economies' scale options (configs/scale/n100k.yaml: minibatches, sampled
 # validation, a summary ledger, no per-agent rows), with a validator sampling 16 of a subnet's
 # 192 miners an epoch (n100k's 256 of 10,000 is a smaller share) and a submission's quality
@@ -44,13 +48,14 @@ REPLICA = ["scenario=bittensor_subnet", "+subnet_size=uids256", "baseline=null"]
 SCALED = [
     "output.ledger=summary", "output.agent_data=false", "learning.batch_size=32",
     "validation.sample_size=16", "learning.quality_sample=200",
-    "population.nominators=600", "population.consumers=182", "population.nominator_slots=32",
+    f"population.nominators={COUNTS['nominators']}", f"population.consumers={COUNTS['consumers']}",
+    "population.nominator_slots=32",
 ]  # fmt: skip
 THREADS = len(os.sched_getaffinity(0))  # the subnets' epochs on a thread each per core
-COUNTS = {  # one subnet's population under SCALED, scaled by K for the single subnet
-    "builders": 192, "validators": 64, "nominators": 600, "data_providers": 32,
-    "compute_providers": 16, "consumers": 182,
-}  # fmt: skip
+
+
+def stakers_and_consumers(subnets: int) -> int:
+    return subnets * (COUNTS["nominators"] + COUNTS["consumers"])
 
 
 def measure(kind: str, k: int, epochs: int) -> dict:
@@ -96,7 +101,7 @@ def measure(kind: str, k: int, epochs: int) -> dict:
     if kind == "federation":
         row["moves"] = len(world.moves)
         row["refused"] = dict(world.refused)
-        row["stakers_and_consumers"] = k * (COUNTS["nominators"] + COUNTS["consumers"])
+        row["stakers_and_consumers"] = stakers_and_consumers(k)
     return row
 
 
@@ -112,7 +117,7 @@ def table_lines(record: dict) -> list[str]:
     for row in record["rows"]:
         label = (f"{row['subnets']} subnets × 256 UIDs" if row["kind"] == "federation"
                  else f"1 subnet × {row['uids']:,} UIDs")  # fmt: skip
-        others = row["subnets"] * (COUNTS["nominators"] + COUNTS["consumers"])
+        others = stakers_and_consumers(row["subnets"])
         if "error" in row:
             lines.append(f"| {label} | {row['uids']:,} | {others:,} | {row['error']} |||||")
             continue
