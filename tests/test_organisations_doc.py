@@ -127,7 +127,7 @@ def test_the_prose_quotes_the_studies_and_the_benchmark():
         f"{one[128]['peak_rss_mb']:,.0f} MB",
         f"is {1 / fed[128]['ratio_to_single']:.1f} × cheaper at this size "
         f"({1 / fed[8]['ratio_to_single']:.1f} × at 2,048 UIDs)",
-        f"fell from about 90 s to {fed[128]['warmup_s']:.0f} s",
+        f"the warm-up ({fed[128]['warmup_s']:.0f} s at 128 subnets)",
         f'({fed[128]["moves"]} moves against {fed[128]["refused"]["no free slot"]:,} "no free '
         'slot" refusals',
         f"{fed[128]['stakers_and_consumers']:,} stakers and consumers",
