@@ -39,8 +39,8 @@ from day 30 (a burn-in) until a halving of the block emission on day ``halving_d
 
 Two more cells register a new subnet every 10 days into the full set (``register_subnet``: the
 lock cost doubles and decays as on the chain, the non-immune subnet with the lowest moving
-price is dissolved and its stakers refunded the pool's TAO pro rata, the new pool opens at
-price 1), reporting besides the mean lock paid and how many of the dissolved subnets were in
+price is dissolved and its stakers refunded the pool's TAO pro rata, the pool's own alpha
+counting as the protocol's share, the new pool opens at price 1), reporting besides the mean lock paid and how many of the dissolved subnets were in
 the lowest third by model quality.  Six more run each rule with stakers reviewing once in 1.5,
 2 and 30 days instead of once a day (``Settings.review_days``): how much of the small-subnet
 premium the stakers' pace makes.
@@ -128,7 +128,8 @@ def register_subnet(m: Market, rng) -> None:
     """A new subnet registers at the lock cost (2·last − last/100,800 per block since, at least
     1,000 τ).  The subnet limit is reached, so the non-immune subnet with the lowest moving
     price is dissolved first (subnets 0 and 1, the study's subjects, are kept): its stakers get
-    the pool's TAO pro rata to their alpha and restake it in subnets drawn at random, and its
+    the pool's TAO pro rata to their alpha (``dtao.dissolution_refund``: the pool's own alpha
+    counts as the protocol's share), restake it in subnets drawn at random, and its
     slot reopens as the new subnet with a pool of τ = α_in = lock (price 1, the chain's
     ``do_register_network``) and a fresh model quality."""
     k = len(m.quality)
@@ -139,8 +140,7 @@ def register_subnet(m: Market, rng) -> None:
         return
     cost = dtao.lock_cost(m.last_lock, m.block - m.last_lock_block)
     members = np.flatnonzero(m.holding == victim)
-    outstanding = m.pools.alpha_out[victim]
-    refund = m.pools.tao[victim] * m.alpha[members] / outstanding if outstanding > 0 else 0.0
+    refund = m.alpha[members] * dtao.dissolution_refund(m.pools, victim)
     quality_rank = int((m.quality < m.quality[victim]).sum())
     m.pools = dtao.reopen(m.pools, victim, cost, m.block)
     m.quality[victim] = rng.lognormal(0.0, 0.5)

@@ -57,7 +57,9 @@ def test_a_registration_dissolves_the_lowest_moving_price_and_refunds_its_staker
     market.block = 72_000
     victim = SMALL.subnets - 1
     stakers = np.flatnonzero(market.holding == victim)
-    refund = market.pools.tao[victim] * market.alpha[stakers] / market.pools.alpha_out[victim]
+    # The chain's refund: pot × α / (α_out + α_in), the pool's own alpha the protocol's share.
+    pool = market.pools
+    refund = pool.tao[victim] * market.alpha[stakers] / (pool.alpha_out + pool.alpha_in)[victim]
     others_before = market.pools.tao.sum() - market.pools.tao[victim]
     register_subnet(market, rng)
     others_after = market.pools.tao.sum() - market.pools.tao[victim]
@@ -114,7 +116,9 @@ def test_the_prose_quotes_what_the_study_recorded():
         f"quartiles of {minus(quartiles[0], '.1f')} % and +{quartiles[1]:.1f} %",
         f"×{2 - 72_000 / 100_800:.2f} a registration",
         f"{m(registering, 'lock_paid'):,.0f} τ on average over the {dissolved.pop()} registrations",
-        f"lowest third by model quality {100 * m(registering, 'dissolved_low_quality'):.0f} %",
+        "lowest third by model quality "
+        f"{100 * m('price, a new subnet every 10 days', 'dissolved_low_quality'):.0f} % of the "
+        f"time by price and {100 * m(registering, 'dissolved_low_quality'):.0f} % by flow",
         f"({minus(m('price, a new subnet every 10 days', 'smb_before'), '.1f')} % and "
         f"{minus(m(registering, 'smb_before'), '.1f')} % a day)",
         f"(HHI {m(registering, 'hhi'):.2f}, the top three subnets "
@@ -141,5 +145,5 @@ def test_the_prose_quotes_what_the_study_recorded():
     missing = [phrase for phrase in phrases if phrase not in text]
     assert not missing, missing
     assert not dissolved  # every registering run dissolved the same number of subnets
-    low_price = m("price, a new subnet every 10 days", "dissolved_low_quality")
-    assert round(100 * low_price) == round(100 * m(registering, "dissolved_low_quality"))
+    for cell in ("price, a new subnet every 10 days", registering):  # "(a third by chance)"
+        assert m(cell, "dissolved_low_quality") > 1 / 3

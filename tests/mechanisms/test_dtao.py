@@ -1,7 +1,7 @@
 """Dynamic TAO against hand computations and the chain's formulas (opentensor/subtensor
 @ 79010a36cdb8, coinbase/run_coinbase.rs; #2161 subnet_emissions.rs): swaps with the fee,
 emission shares by price and by flow, the subsidy, the alpha split, halvings, lock costs,
-pruning, and conservation of TAO and alpha over many blocks of random trading."""
+pruning, dissolution refunds, and conservation of TAO and alpha over many blocks of random trading."""
 
 import numpy as np
 import pytest
@@ -14,7 +14,9 @@ from mechanisms.subnet.dtao import (
     block_emission,
     buy_alpha,
     coinbase,
+    dissolution_refund,
     lock_cost,
+    reopen,
     sell_alpha,
     shares_by_flow,
     shares_by_price,
@@ -126,6 +128,26 @@ def test_lock_cost_doubles_and_decays_and_pruning_takes_the_cheapest_old_subnet(
     registered = np.array([0, 100, 200, 2_000_000])
     assert subnet_to_prune([0.3, 0.1, 0.1, 0.01], registered, block=1_400_000) == 1
     assert subnet_to_prune([0.3], [1_000_000], block=1_400_000) is None
+
+
+def test_a_dissolved_pool_refunds_its_tao_over_all_its_alpha_and_reopens_at_price_one():
+    """A pool of 300 τ with 100 α in and 200 α out refunds 300 / (200 + 100) = 1 τ an alpha
+    (the pool's own 100 α are the protocol's share: 100 τ recycled); the slot reopens with
+    τ = α_in = the lock, nothing outstanding, no moving price or flow, started now; the other
+    pool is untouched."""
+    pools = Pools(
+        tao=np.array([300.0, 50.0]), alpha_in=np.array([100.0, 40.0]),
+        alpha_out=np.array([200.0, 10.0]), moving_price=np.array([0.2, 0.5]),
+        ema_flow=np.array([3.0, -1.0]), flow=np.array([1.0, 2.0]), started=np.array([5, 7]),
+    )  # fmt: skip
+    assert dissolution_refund(pools, 0) == pytest.approx(1.0)
+    opened = reopen(pools, 0, 2_500.0, block=9_000)
+    assert opened.price[0] == 1.0 and opened.tao[0] == opened.alpha_in[0] == 2_500.0
+    assert (opened.alpha_out[0], opened.moving_price[0], opened.ema_flow[0]) == (0, 0, 0)
+    assert opened.flow[0] == 0 and opened.started[0] == 9_000
+    for name in Pools.__dataclass_fields__:
+        assert getattr(opened, name)[1] == getattr(pools, name)[1]
+    assert pools.tao[0] == 300.0  # a new Pools: the old one is left as it was
 
 
 @pytest.mark.parametrize("rule", ["price", "flow"])
