@@ -36,9 +36,13 @@ def write_outputs(run_dir: Path, summary: dict, frames: dict, figures: bool = Tr
 
 
 def write_summary(run_dir: Path, summary: dict) -> None:
-    """Write summary.json aside, then rename it: a reader never sees half of it."""
-    partial = run_dir / ".summary.json.partial"
-    with partial.open("w", encoding="utf-8") as out:
-        json.dump(_json_safe(summary), out, indent=2, sort_keys=False)
-        out.write("\n")
-    os.replace(partial, run_dir / "summary.json")
+    """Write summary.json whole: a reader never sees half of it."""
+    write_whole(run_dir / "summary.json", json.dumps(_json_safe(summary), indent=2) + "\n")
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` aside, then rename it onto ``path``: a process killed mid-write leaves the
+    old file (or none), never half of the new one."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)

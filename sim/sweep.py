@@ -23,6 +23,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from sim.outputs import write_whole
+
 RECORD = "job.json"
 FAILED_MARK = ".some_jobs_failed"
 
@@ -68,7 +70,7 @@ def write_record(run_dir: Path, overrides: list[str], status: str, error: str | 
     """A job's job.json: its status (completed, failed, interrupted), overrides and error."""
     record = {"job": run_dir.name, "overrides": overrides, "status": status, "error": error}
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    write_whole(run_dir / RECORD, json.dumps(record, indent=2) + "\n")
 
 
 def job_sweep_dir(job_dir: Path, subdir: str) -> Path:

@@ -99,6 +99,23 @@ def field(page, label: str):
     return box.locator("input")
 
 
+def apply(page, *expected: str) -> None:
+    """Press Apply once the server holds the form's new values (its "Apply runs" line names
+    each of ``expected``): a typed value reaches the server a moment after it is typed, later
+    still under load, and an Apply pressed before would compose the old one."""
+    pending = page.locator(".deai-sim-pending")
+    for text in expected:
+        pending.filter(has_text=text).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Apply").click()
+
+
+def wait_status(page, text: str, timeout: float) -> None:
+    """Wait until the status line (the running model's epoch and overrides) contains ``text``."""
+    page.locator("p", has_text=re.compile(r"epoch \d+ of \d+")).filter(
+        has_text=text
+    ).first.wait_for(timeout=timeout)
+
+
 def step_and_time(page, expected: int) -> float:
     """Press Step; seconds until both scenarios' accuracy panels show ``expected`` points."""
     started = time.perf_counter()
@@ -138,8 +155,8 @@ def walk(url: str, screenshots: Path) -> dict:
         page = open_page(browser, url, seen)
         seen["members_at_start"] = {g: selected(page, g) for g in ("scenario", "consensus")}
         choose(page, "consensus", "yuma3")
-        page.get_by_role("button", name="Apply").click()
-        page.wait_for_selector("text=consensus=yuma3", timeout=60_000)
+        apply(page, "consensus=yuma3")
+        wait_status(page, "consensus=yuma3", timeout=60_000)
         seen["members_after_apply"] = {g: selected(page, g) for g in ("consensus", "incentive")}
         seen["default_steps"] = [step_and_time(page, k) for k in (1, 2, 3)]
         seen["points"] = {s: points(page, s) for s in ("decentralized", "centralized")}
@@ -161,15 +178,15 @@ def walk(url: str, screenshots: Path) -> dict:
         }  # fmt: skip
         page.screenshot(path=str(screenshots / "stepped.png"))
         field(page, "adversaries.free_riders").fill("1.5")
-        page.get_by_role("button", name="Apply").click()
+        apply(page, "adversaries.free_riders=1.5")
         page.wait_for_selector(f"text={BAD_SHARE}", timeout=90_000)  # slow under a loaded CI
         seen["after_bad_input"] = (status(page), points(page, "decentralized"))
         page.screenshot(path=str(screenshots / "bad_input.png"))
         field(page, "adversaries.free_riders").fill("0.0")
         for key, value in THOUSAND:
             field(page, key).fill(value)
-        page.get_by_role("button", name="Apply").click()
-        page.wait_for_selector("text=population.consumers=770", timeout=120_000)
+        apply(page, *(f"{key}={value}" for key, value in THOUSAND))
+        wait_status(page, "population.consumers=770", timeout=120_000)
         seen["thousand_steps"] = [step_and_time(page, k) for k in (1, 2, 3)]
         page.screenshot(path=str(screenshots / "thousand.png"))
         browser.close()

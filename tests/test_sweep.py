@@ -439,3 +439,27 @@ def test_jobs_that_share_a_composition_are_checked_with_their_own_values():
     assert failures[2].startswith("adversaries.free_riders: must be a fraction")
     assert failures[3].startswith("adversaries.free_rider: unknown key")
     assert failures[4].startswith("incentive=shapely: unknown incentive")
+
+
+def test_a_record_write_killed_half_way_leaves_the_previous_record_whole(tmp_path, monkeypatch):
+    """A sweep killed while a job writes its job.json: the folder keeps a whole record (the
+    old one here) that the gathering reads, never half of the new one."""
+    from sim.sweep import job_record, write_record
+
+    write_record(tmp_path, ["seed=1"], "failed", "RuntimeError: boom")
+    real_write = Path.write_text
+
+    def killed_half_way(path, text, *args, **kwargs):
+        real_write(path, text[: len(text) // 2], *args, **kwargs)
+        raise KeyboardInterrupt  # stands in for the SIGKILL
+
+    monkeypatch.setattr(Path, "write_text", killed_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        write_record(tmp_path, ["seed=1"], "completed", None)
+    monkeypatch.undo()
+    assert job_record(tmp_path) == {
+        "job": tmp_path.name,
+        "overrides": ["seed=1"],
+        "status": "failed",
+        "error": "RuntimeError: boom",
+    }

@@ -141,11 +141,18 @@ def Settings(model: solara.Reactive):
             solara.Select(label=group, values=["", *options], value=form.value[group],
                           on_value=lambda v, g=group: set_value(g, v))  # fmt: skip
         for key in NUMBERS:
-            solara.InputText(label=key, value=str(form.value[key]),
+            solara.InputText(label=key, value=str(form.value[key]), continuous_update=True,
                              on_value=lambda v, k=key: set_value(k, v.strip()))  # fmt: skip
         # Not a config key: whether the scenarios compete for one population (sim/federation.py).
         solara.InputText(label="compete (review probability)", value=compete.value,
-                         on_value=lambda v: compete.set(v.strip()))  # fmt: skip
+                         continuous_update=True, on_value=lambda v: compete.set(v.strip()))  # fmt: skip
+        # What Apply will compose, as the server holds it.  Fields update the form as they are
+        # typed in (continuous_update): a value committed on leaving the field could be read
+        # before the browser's queued update of it arrives.  A new value reaches the server a
+        # moment after it is typed, later behind a busy server: this line shows when it has.
+        pending = " ".join(overrides_from(form.value, defaults, members, given)) or "defaults"
+        solara.HTML(tag="p", unsafe_innerHTML=f"Apply runs: {html.escape(pending)}",
+                    classes=["deai-sim-pending"])  # fmt: skip
         solara.Button("Apply", color="primary", on_click=apply)
         if message.value:
             solara.Error(message.value, classes=["deai-sim-error"])
