@@ -99,9 +99,13 @@ def job_record(job_dir: Path) -> dict | None:
     """What a job folder says of its job: its job.json; else, for a folder Hydra started (it
     holds .hydra/overrides.yaml), completed when its summary.json is whole (the job was stopped
     between writing its results and its record) and incomplete otherwise (killed, or still
-    running); None for any other folder."""
+    running); None for any other folder.  A job.json cut short (written in place before
+    records were written whole) counts as absent."""
     if (job_dir / RECORD).is_file():
-        return json.loads((job_dir / RECORD).read_text())
+        try:
+            return json.loads((job_dir / RECORD).read_text())
+        except json.JSONDecodeError:
+            pass
     overrides = job_dir / ".hydra" / "overrides.yaml"
     if not overrides.is_file():
         return None

@@ -463,3 +463,16 @@ def test_a_record_write_killed_half_way_leaves_the_previous_record_whole(tmp_pat
         "status": "failed",
         "error": "RuntimeError: boom",
     }
+
+
+def test_a_job_json_cut_short_counts_as_absent(tmp_path):
+    """A half job.json (from a sweep killed mid-write before records were written whole):
+    the job is judged by its folder instead, completed since its summary.json is whole."""
+    from sim.sweep import RECORD, job_record
+
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("- seed=2\n")
+    (tmp_path / "summary.json").write_text("{}\n")
+    (tmp_path / RECORD).write_text('{"job": "0", "overr')
+    assert job_record(tmp_path)["status"] == "completed"
+    assert job_record(tmp_path)["overrides"] == ["seed=2"]
