@@ -4,8 +4,8 @@ Slots are laid out once per run: slot 0 is the treasury (the coordinator's walle
 the protocol's account on a network), slot 1 the compute market's escrow, slot 2 the account
 holding entry bonds, then one contiguous
 block per role sized for its initial members plus ``newcomer_slots`` entrants, and last, where an
-economy has nominators, their block (they do not arrive later, but ``nominator_slots`` free
-slots take in stakers moving from another organisation: sim/federation.py).  Fixed capacity
+economy has nominators or ``nominator_slots``, their block: nominators do not arrive later, but
+the free slots take in stakers moving from another organisation (sim/federation.py).  Fixed capacity
 keeps array shapes, and so compiled JAX functions, the same for the whole run.
 """
 
@@ -83,10 +83,10 @@ class Population:
             width = initial[role] + newcomer_slots
             blocks[role] = np.arange(start, start + width)
             start += width
-        nominators = initial.get(Role.NOMINATOR, 0)
-        if nominators:
-            blocks[Role.NOMINATOR] = np.arange(start, start + nominators + nominator_slots)
-            start += nominators + nominator_slots
+        width = initial.get(Role.NOMINATOR, 0) + nominator_slots
+        if width:  # an economy without nominators may still take stakers in
+            blocks[Role.NOMINATOR] = np.arange(start, start + width)
+            start += width
         return cls(blocks=blocks, size=start)
 
     def block(self, role: Role) -> np.ndarray:

@@ -196,6 +196,29 @@ def test_a_staker_compares_yield_per_token_not_dividends_per_head():
     assert tried[0][4] == pytest.approx(0.05 * 1_000 * price)
 
 
+def test_a_subnet_without_stakers_of_its_own_takes_stakers_in_through_its_free_slots():
+    """Subnet a starts with no nominators but 12 free nominator slots; b's 12 stakers, their
+    subnet dissolved, all move to a (the only other) and delegate to its active validators."""
+    overrides = {"a": ["population.nominators=0"], "b": []}
+    models = {
+        name: EconomyModel.from_config(compose([*STAKERS, *extra])["decentralized"])
+        for name, extra in overrides.items()
+    }
+    mobility = Mobility(roles=(*MOBILE_ROLES, Role.NOMINATOR), review=0.0)
+    federation = Federation(models, mobility, exchange=SubnetExchange(list(models), price=0.05))
+    federation.step()
+    a = federation.models["a"].world
+    assert not len(a.population.members(Role.NOMINATOR))
+    assert len(a.population.free_slots(Role.NOMINATOR)) == 12
+    federation.dissolve("b")
+    stakers = [m for m in federation.moves if m.role == Role.NOMINATOR]
+    assert len(stakers) == 12 and {m.destination for m in stakers} == {"a"}
+    arrived = a.population.members(Role.NOMINATOR)
+    assert len(arrived) == 12
+    assert a.population.active[a.population.delegate[arrived]].all()
+    federation.finish()
+
+
 def test_a_registration_dissolves_the_lowest_priced_subnet_and_conserves_tao():
     """Three subnets; b has the lowest moving price.  Registering d dissolves b: every account
     is refunded pot / (α_out + α_in) TAO per token, its members move (refund in hand) where
