@@ -223,14 +223,20 @@ class Federation:
                                            np.asarray(gains).tolist(), strict=True):  # fmt: skip
             if gain <= 0:
                 continue
-            if destination not in full and not len(
-                self.models[destination].population.free_slots(role)
-            ):
-                full.add(destination)
-            if destination in full:
+            if not self.has_room(destination, role, full):
                 self.refused["no free slot"] += 1
                 continue
             self.try_move(source, destination, role, slot, gain)
+
+    def has_room(self, destination: str, role: Role, full: set) -> bool:
+        """Whether ``destination`` has a free slot for ``role``; a destination found without
+        one is remembered in ``full`` and not looked at again (slots are never freed while
+        moves happen)."""
+        if destination not in full and not len(
+            self.models[destination].population.free_slots(role)
+        ):
+            full.add(destination)
+        return destination not in full
 
     def move_consumers(self) -> None:
         """A reviewing consumer moves to the organisation whose model is worth most to it for
@@ -346,13 +352,7 @@ class Federation:
             ranking = self.staking_yield() if role == Role.NOMINATOR else self.role_profit(role)
             scores = np.nan_to_num(np.array([ranking[n] for n in others]), nan=-np.inf)
             preferred = [others[k] for k in np.argsort(-scores, kind="stable")]
-            for slot in members.tolist():
-                for destination in preferred:  # the best that still has a free slot
-                    if not len(self.models[destination].population.free_slots(role)):
-                        continue
-                    if self.try_move(name, destination, role, slot, 0.0, refund=rate):
-                        moved += 1
-                        break
+            moved += self.place(name, role, members, preferred, rate)
         # Members who found no place leave with their refund (withdrawn from the pools); what
         # the organisation's own accounts hold is refunded to the protocol and recycled.
         left = np.flatnonzero(world.population.active)
@@ -371,6 +371,22 @@ class Federation:
         self.models.pop(name).finish()
         return {"dissolved": name, "refund_per_token": rate, "pot": pot, "moved": moved,
                 "left": len(left), "withdrawn_tao": withdrawn}  # fmt: skip
+
+    def place(self, source: str, role: Role, members, preferred: list[str], rate: float) -> int:
+        """Move each of a dissolved subnet's ``members`` (refunded ``rate`` TAO a token) to the
+        first organisation in ``preferred`` with a free slot that admits it; once none has a
+        slot, the rest stay behind to leave.  Returns how many moved."""
+        moved, full = 0, set()
+        for slot in members.tolist():
+            if len(full) == len(preferred):
+                break
+            for destination in preferred:
+                if self.has_room(destination, role, full) and self.try_move(
+                    source, destination, role, slot, 0.0, refund=rate
+                ):
+                    moved += 1
+                    break
+        return moved
 
     def swap_fees(self, source: str, destination: str, units: int) -> float:
         """TAO a move of ``units`` of the source's token pays in pool fees: a sale out of a
