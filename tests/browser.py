@@ -155,7 +155,7 @@ def walk(url: str, screenshots: Path) -> dict:
         page = open_page(browser, url, seen)
         seen["members_at_start"] = {g: selected(page, g) for g in ("scenario", "consensus")}
         choose(page, "consensus", "yuma3")
-        apply(page, "consensus=yuma3")
+        apply(page, "consensus=yuma3", "--compete 0.3")  # the view started competing
         wait_status(page, "consensus=yuma3", timeout=60_000)
         seen["members_after_apply"] = {g: selected(page, g) for g in ("consensus", "incentive")}
         seen["default_steps"] = [step_and_time(page, k) for k in (1, 2, 3)]

@@ -151,6 +151,7 @@ def Settings(model: solara.Reactive):
         # before the browser's queued update of it arrives.  A new value reaches the server a
         # moment after it is typed, later behind a busy server: this line shows when it has.
         pending = " ".join(overrides_from(form.value, defaults, members, given)) or "defaults"
+        pending += f", --compete {compete.value}" if compete.value not in ("0", "0.0") else ""
         solara.HTML(tag="p", unsafe_innerHTML=f"Apply runs: {html.escape(pending)}",
                     classes=["deai-sim-pending"])  # fmt: skip
         solara.Button("Apply", color="primary", on_click=apply)
