@@ -1,8 +1,9 @@
 """Several subnets in one federation against one subnet of the same total size, side by side in
 one run: seconds per epoch and resident memory, with K replica subnets of 256 UIDs each
 (``scenario=bittensor_subnet +subnet_size=uids256`` and the large economies' scale options,
-``SCALED``) under a dynamic-TAO exchange (flow rule) with everyone mobile (stakers too), stepped on a thread
-per core, and one replica subnet of K × 256 UIDs (every population count × K).
+``SCALED``) under a dynamic-TAO exchange (flow rule) with everyone mobile (stakers too),
+stepped on a thread per core, and one replica subnet of K × 256 UIDs (every population count
+× K).
 
     python benchmarks/federation.py [--subnets 8 32 128] [--epochs 3] [--doc docs/organisations.md]
     python benchmarks/federation.py --from-json benchmarks/results/federation-MACHINE.json \
@@ -82,8 +83,8 @@ def measure(kind: str, k: int, epochs: int) -> dict:
         # Every count × K, and the data too: each of the K subnets has MNIST-1D's 5,000 samples.
         scaled = [f"population.{key}={n * k}" for key, n in COUNTS.items()]
         scaled.append(f"learning.samples={5_000 * k}")
-        config = compose([*REPLICA, *SCALED, f"scenario.max_uids={256 * k}",
-                          f"scenario.max_validators={64 * k}", *scaled])["bittensor_subnet"]  # fmt: skip
+        sizes = [f"scenario.max_uids={256 * k}", f"scenario.max_validators={64 * k}"]
+        config = compose([*REPLICA, *SCALED, *sizes, *scaled])["bittensor_subnet"]
         model = EconomyModel.from_config(config)
         step = model.step
     build = time.perf_counter() - started

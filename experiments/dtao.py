@@ -40,10 +40,10 @@ from day 30 (a burn-in) until a halving of the block emission on day ``halving_d
 Two more cells register a new subnet every 10 days into the full set (``register_subnet``: the
 lock cost doubles and decays as on the chain, the non-immune subnet with the lowest moving
 price is dissolved and its stakers refunded the pool's TAO pro rata, the pool's own alpha
-counting as the protocol's share, the new pool opens at price 1), reporting besides the mean lock paid and how many of the dissolved subnets were in
-the lowest third by model quality.  Six more run each rule with stakers reviewing once in 1.5,
-2 and 30 days instead of once a day (``Settings.review_days``): how much of the small-subnet
-premium the stakers' pace makes.
+counting as the protocol's share, the new pool opens at price 1), reporting besides the mean
+lock paid and how many of the dissolved subnets were in the lowest third by model quality.
+Six more run each rule with stakers reviewing once in 1.5, 2 and 30 days instead of once a day
+(``Settings.review_days``): how much of the small-subnet premium the stakers' pace makes.
 
 Compared with the real market: Maymin, "Common Risk Factors in Decentralized AI Subnets",
 arXiv 2603.29751: a small-minus-big factor of 1.01 % a day over 128 subnets, falling from 1.17 %

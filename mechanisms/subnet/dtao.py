@@ -254,8 +254,8 @@ def reopen(pools: Pools, index: int, lock: float, block: int) -> Pools:
 
 def dissolution_refund(pools: Pools, index: int) -> float:
     """TAO a unit of subnet ``index``'s outstanding alpha is refunded when the subnet is
-    dissolved: the pool's TAO pro rata to alpha value, the pool's own alpha (α_in) counted as
-    the protocol's share, which is recycled (opentensor/subtensor @ 14bc6f9f964b,
+    dissolved, τ / (α_out + α_in): the pool's TAO pro rata to alpha held, the pool's own alpha
+    (α_in) counted as the protocol's share, which is recycled (opentensor/subtensor @ 14bc6f9f964b,
     pallets/subtensor/src/staking/remove_stake.rs ``destroy_alpha_in_out_stakes``, for subnets
     registered after the TAO-in refund deployment)."""
     alpha = pools.alpha_out[index] + pools.alpha_in[index]

@@ -144,8 +144,10 @@ def Settings(model: solara.Reactive):
             solara.InputText(label=key, value=str(form.value[key]), continuous_update=True,
                              on_value=lambda v, k=key: set_value(k, v.strip()))  # fmt: skip
         # Not a config key: whether the scenarios compete for one population (sim/federation.py).
-        solara.InputText(label="compete (review probability)", value=compete.value,
-                         continuous_update=True, on_value=lambda v: compete.set(v.strip()))  # fmt: skip
+        solara.InputText(
+            label="compete (review probability)", value=compete.value, continuous_update=True,
+            on_value=lambda v: compete.set(v.strip()),
+        )  # fmt: skip
         # What Apply will compose, as the server holds it.  Fields update the form as they are
         # typed in (continuous_update): a value committed on leaving the field could be read
         # before the browser's queued update of it arrives.  A new value reaches the server a
