@@ -100,9 +100,7 @@ class Market:
     prices: list = field(default_factory=list)  # per day, (K,) pool prices
     yields: list = field(default_factory=list)  # per tempo, (K,) dividend per alpha staked
     reserves: list = field(default_factory=list)  # per day, (K,) pool TAO
-    registered_at: np.ndarray | None = None  # (K,) block each subnet registered
-    last_lock: float = LOCK
-    last_lock_block: int = 0
+    registry: dtao.Registrations | None = None  # when each registered; the last lock
     registrations: list = field(default_factory=list)  # per registration: what it cost, whom
 
 
@@ -120,8 +118,8 @@ def open_market(s: Settings, rng) -> Market:
                     alpha_out=np.bincount(holding, weights=alpha, minlength=s.subnets),
                     moving_price=np.full(s.subnets, price))  # fmt: skip
     # The subnets registered long before the run: none is immune from dissolution.
-    registered = np.full(s.subnets, -10 * dtao.NETWORK_IMMUNITY_BLOCKS)
-    return Market(pools, quality, holding, alpha, registered_at=registered)
+    registered = dtao.Registrations.long_ago(s.subnets, LOCK)
+    return Market(pools, quality, holding, alpha, registry=registered)
 
 
 def register_subnet(m: Market, rng) -> None:
@@ -135,17 +133,14 @@ def register_subnet(m: Market, rng) -> None:
     k = len(m.quality)
     protected = m.pools.moving_price.copy()
     protected[:2] = np.inf
-    victim = dtao.subnet_to_prune(protected, m.registered_at, m.block)
+    victim = m.registry.to_prune(protected, m.block)
     if victim is None:
         return
-    cost = dtao.lock_cost(m.last_lock, m.block - m.last_lock_block)
     members = np.flatnonzero(m.holding == victim)
     refund = m.alpha[members] * dtao.dissolution_refund(m.pools, victim)
     quality_rank = int((m.quality < m.quality[victim]).sum())
-    m.pools = dtao.reopen(m.pools, victim, cost, m.block)
+    m.pools, cost = m.registry.register(m.pools, victim, m.block)
     m.quality[victim] = rng.lognormal(0.0, 0.5)
-    m.registered_at[victim] = m.block
-    m.last_lock, m.last_lock_block = cost, m.block
     if len(members):
         others = np.setdiff1d(np.arange(k), [victim])
         to = rng.choice(others, len(members))

@@ -33,7 +33,7 @@ class SubnetExchange:
 
     def __init__(self, subnets, rule: str = "price", lock: float = 1_000.0, price: float = 1.0):
         """Pools for the named subnets, each opened with ``lock`` τ at ``price`` τ per alpha;
-        they registered long before (none immune from dissolution: ``registered_at``)."""
+        they registered long before (none immune from dissolution: ``registrations``)."""
         self.names = list(subnets)
         if not self.names:
             raise ValueError("an exchange needs at least one subnet")
@@ -49,8 +49,7 @@ class SubnetExchange:
         # Registration: when each subnet registered, the last lock paid and when; TAO that
         # came in as locks, and TAO that left the pools at dissolutions (refunded to
         # participants who did not move on, or recycled as the protocol's share).
-        self.registered_at = np.full(len(self.names), -10 * dtao.NETWORK_IMMUNITY_BLOCKS)
-        self.last_lock, self.last_lock_block = lock, 0
+        self.registrations = dtao.Registrations.long_ago(len(self.names), lock)
         self.locked_tao = lock * len(self.names)
         self.withdrawn_tao = 0.0
         self.recycled_tao = 0.0
@@ -87,21 +86,21 @@ class SubnetExchange:
 
     def lock_cost(self) -> float:
         """TAO a registration locks now (``dtao.lock_cost``: 2·last − last/100,800 a block)."""
-        return dtao.lock_cost(self.last_lock, self.block - self.last_lock_block)
+        return self.registrations.lock_cost(self.block)
 
     def to_dissolve(self) -> int | None:
         """The subnet a registration dissolves: the non-immune one with the lowest moving
         price (``dtao.subnet_to_prune``); None while every subnet is immune."""
-        return dtao.subnet_to_prune(self.pools.moving_price, self.registered_at, self.block)
+        return self.registrations.to_prune(self.pools.moving_price, self.block)
 
-    def reopen(self, index: int, name: str, lock: float) -> None:
-        """Subnet ``index``'s pool, emptied by its dissolution, opens for ``name`` with
-        ``lock`` τ at price 1, immune from now."""
-        self.pools = dtao.reopen(self.pools, index, lock, self.block)
+    def reopen(self, index: int, name: str) -> float:
+        """Subnet ``index``'s pool, emptied by its dissolution, opens for ``name`` with the
+        lock cost at price 1, immune from now (``dtao.Registrations.register``); returns the
+        lock."""
+        self.pools, lock = self.registrations.register(self.pools, index, self.block)
         self.names[index] = name
-        self.registered_at[index] = self.block
-        self.last_lock, self.last_lock_block = lock, self.block
         self.locked_tao += lock
+        return lock
 
     def buy(self, destination: str, tao: float) -> int:
         """Units of the destination's token ``tao`` buys (its pool; a platform's token is

@@ -320,10 +320,8 @@ class Federation:
         victim = exchange.to_dissolve()
         if victim is None:
             return None
-        lock = exchange.lock_cost()
-        dissolved = exchange.names[victim]
-        outcome = self.dissolve(dissolved)
-        exchange.reopen(victim, name, lock)
+        outcome = self.dissolve(exchange.names[victim])
+        lock = exchange.reopen(victim, name)
         self.models[name] = model
         record = {"epoch": len(self.history), "registered": name, "lock": lock, **outcome}
         self.registrations.append(record)

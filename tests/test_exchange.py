@@ -267,7 +267,7 @@ def test_a_registration_dissolves_the_lowest_priced_subnet_and_conserves_tao():
     federation.run(2)
     assert newcomer.epoch == 2 and exchange.history[-1]["names"] == ["a", "d", "c"]
     assert exchange.pools.alpha_out[1] == pytest.approx(newcomer.ledger.supply / UNITS_PER_TOKEN)
-    exchange.registered_at[:] = exchange.block  # all immune
+    exchange.registrations.registered_at[:] = exchange.block  # all immune
     later = EconomyModel.from_config(compose([*STAKERS, "seed=4"])["decentralized"])
     assert federation.register("e", later) is None and set(federation.models) == {"a", "c", "d"}
     with pytest.raises(ValueError, match="'a' is already an organisation"):

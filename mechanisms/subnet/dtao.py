@@ -252,6 +252,36 @@ def reopen(pools: Pools, index: int, lock: float, block: int) -> Pools:
     return Pools(**fields)
 
 
+@dataclass
+class Registrations:
+    """What the chain remembers of subnet registrations: the block each subnet registered (it
+    is immune from dissolution for ``NETWORK_IMMUNITY_BLOCKS`` from there) and the last lock
+    paid and when (``lock_cost`` doubles it and lets it decay)."""
+
+    registered_at: np.ndarray  # (K,) block
+    last_lock: float = MIN_LOCK
+    last_lock_block: int = 0
+
+    @classmethod
+    def long_ago(cls, subnets: int, lock: float = MIN_LOCK) -> Registrations:
+        """``subnets`` that registered long before (none immune), the last lock ``lock`` τ."""
+        return cls(np.full(subnets, -10 * NETWORK_IMMUNITY_BLOCKS), lock, 0)
+
+    def lock_cost(self, block: int) -> float:
+        return lock_cost(self.last_lock, block - self.last_lock_block)
+
+    def to_prune(self, moving_price, block: int) -> int | None:
+        return subnet_to_prune(moving_price, self.registered_at, block)
+
+    def register(self, pools: Pools, index: int, block: int) -> tuple[Pools, float]:
+        """A new subnet takes slot ``index`` at ``block``: it locks the lock cost, its pool
+        opens with it (``reopen``) and it is immune from now.  Returns (pools, lock)."""
+        lock = self.lock_cost(block)
+        self.registered_at[index] = block
+        self.last_lock, self.last_lock_block = lock, block
+        return reopen(pools, index, lock, block), lock
+
+
 def dissolution_refund(pools: Pools, index: int) -> float:
     """TAO a unit of subnet ``index``'s outstanding alpha is refunded when the subnet is
     dissolved, τ / (α_out + α_in): the pool's TAO pro rata to alpha held, the pool's own alpha

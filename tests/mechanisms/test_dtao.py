@@ -1,15 +1,19 @@
 """Dynamic TAO against hand computations and the chain's formulas (opentensor/subtensor
 @ 79010a36cdb8, coinbase/run_coinbase.rs; #2161 subnet_emissions.rs): swaps with the fee,
 emission shares by price and by flow, the subsidy, the alpha split, halvings, lock costs,
-pruning, dissolution refunds, and conservation of TAO and alpha over many blocks of random trading."""
+pruning, registration and its immunity, dissolution refunds, and conservation of TAO and alpha over many blocks of random trading."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from mechanisms.subnet.dtao import (
     FEE_RATE,
+    NETWORK_IMMUNITY_BLOCKS,
     OWNER_CUT,
     Pools,
+    Registrations,
     advance,
     block_emission,
     buy_alpha,
@@ -128,6 +132,24 @@ def test_lock_cost_doubles_and_decays_and_pruning_takes_the_cheapest_old_subnet(
     registered = np.array([0, 100, 200, 2_000_000])
     assert subnet_to_prune([0.3, 0.1, 0.1, 0.01], registered, block=1_400_000) == 1
     assert subnet_to_prune([0.3], [1_000_000], block=1_400_000) is None
+
+
+def test_a_registration_pays_the_decayed_double_lock_and_is_immune_for_180_days():
+    """Two subnets registered long ago, the last lock 1,000 τ at block 0.  At block 7,200 (a
+    day) subnet 1 (the lower moving price) is pruned; the new one locks 2 · 1,000 − 1,000 /
+    100,800 · 7,200 = 1,928.57 τ and is immune, so the next prune is subnet 0 whatever its
+    price; the next lock doubles 1,928.57 and decays from block 7,200."""
+    registrations = Registrations.long_ago(2, lock=1_000.0)
+    pools = Pools.open([10.0, 10.0])
+    pools = replace(pools, moving_price=np.array([0.5, 0.2]))
+    assert registrations.to_prune(pools.moving_price, 7_200) == 1
+    pools, lock = registrations.register(pools, 1, 7_200)
+    assert lock == pytest.approx(2_000 - 1_000 / 100_800 * 7_200)
+    assert pools.tao[1] == pools.alpha_in[1] == lock and pools.started[1] == 7_200
+    assert registrations.to_prune(np.array([0.5, 0.0]), 14_400) == 0
+    assert registrations.lock_cost(14_400) == pytest.approx(2 * lock - lock / 100_800 * 7_200)
+    immune_until = 7_200 + NETWORK_IMMUNITY_BLOCKS
+    assert registrations.to_prune(np.array([0.5, 0.0]), immune_until) == 1
 
 
 def test_a_dissolved_pool_refunds_its_tao_over_all_its_alpha_and_reopens_at_price_one():
