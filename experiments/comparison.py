@@ -100,6 +100,13 @@ def mean_ci(values) -> tuple[float, float]:
     )
 
 
+def seeds_missing(values, what: str) -> str:
+    """ " (k of n seeds WHAT)" when k of the n seeds have no value (None or NaN), so that a
+    mean over the rest is not taken for all of them; "" when none is missing."""
+    missing = sum(v is None or not math.isfinite(v) for v in values)
+    return f" ({missing} of {len(values)} seeds {what})" if missing else ""
+
+
 def collect(summaries: dict[int, dict]) -> pd.DataFrame:
     """Long table: seed, scenario, aspect, metric, better, kind, fixed_by, value."""
     rows = []

@@ -43,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments import doc_blocks
-from experiments.comparison import mean_ci
+from experiments.comparison import mean_ci, seeds_missing
 from mechanisms.adaptation.policy_gradient import GaussianLearner, Objective
 from mechanisms.market.auction import ReverseAuction
 from mechanisms.market.double_auction import DoubleAuction
@@ -154,8 +154,7 @@ def band_verdict(prices, low: float, high: float) -> str:
     price = float(np.mean(traded))
     gap = price / high - 1 if price > high else (price / low - 1 if price < low else 0.0)
     words = f"{gap:+.0%}" if gap else "inside"
-    missing = len(prices) - len(traded)
-    return words + (f" ({missing} of {len(prices)} seeds traded nothing)" if missing else "")
+    return words + seeds_missing(prices, "traded nothing")
 
 
 def report_lines(result: dict) -> list[str]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments import doc_blocks
-from experiments.comparison import mean_ci
+from experiments.comparison import mean_ci, seeds_missing
 
 SUBNETS = {
     "proportional": "incentive=proportional",
@@ -105,11 +105,10 @@ def report_lines(result: dict) -> list[str]:
             for key, _, fmt in COLUMNS:
                 values = [r[name][key] for r in runs]
                 mean, half = mean_ci(values)
-                missing = sum(not np.isfinite(v) for v in values)
                 cells.append(
-                    "no emission" if missing == len(values)
+                    "no emission" if np.isnan(mean)
                     else f"{fmt.format(mean)} ± {fmt.format(half)}"
-                    + (f" ({missing} of {len(values)} seeds emitted nothing)" if missing else "")
+                    + seeds_missing(values, "emitted nothing")
                 )  # fmt: skip
             lines.append(f"| {rule} | {name} | " + " | ".join(cells) + " |")
     lines += [

@@ -143,3 +143,24 @@ def test_the_prose_quotes_the_studies_and_the_benchmark():
             )
             <= 2
         )
+
+
+def test_seeds_without_emission_are_named_not_averaged_in():
+    """The subnet study's table: a seed in which a subnet emitted nothing (every flow ≤ 0) has
+    no emission share; the cell says so, and a subnet that never emitted says "no emission"."""
+    from experiments import subnets_compete
+
+    result = json.loads((DOC.parent / "organisations" / "subnets_compete.json").read_text())
+    rule = next(iter(result["runs"]))
+    runs = result["runs"][rule]
+    name = next(iter(subnets_compete.SUBNETS))
+    runs[0][name]["emission"] = float("nan")
+    seeds = len(runs)
+    row = next(line for line in subnets_compete.report_lines(result)
+               if line.startswith(f"| {rule} | {name} |"))  # fmt: skip
+    assert f"(1 of {seeds} seeds emitted nothing)" in row
+    for run in runs:
+        run[name]["emission"] = float("nan")
+    row = next(line for line in subnets_compete.report_lines(result)
+               if line.startswith(f"| {rule} | {name} |"))  # fmt: skip
+    assert "| no emission |" in row
